@@ -1,0 +1,2 @@
+// The kernel library: every kernel the emitted code may call, re-exported for `import * as k`.
+export * from './probe';

@@ -1,0 +1,55 @@
+// Kernel test harness: the whole kernel library compiled once per target, with a bump allocator
+// over its linear memory, so kernel tests can call any exported kernel on data they lay out.
+import { compileAssemblyScript } from '../../compiler/codegen/build.js';
+import { loadTarget } from '../../compiler/codegen/target.js';
+
+export interface KernelModule {
+  /** every exported kernel, called with addresses and sizes */
+  k: Record<string, (...args: number[]) => number | void>;
+  memory: WebAssembly.Memory;
+  /** reserve bytes (64-byte aligned); memory grows as needed */
+  alloc(bytes: number): number;
+  /** copy an array in, returning its address */
+  put(a: Float32Array | Int32Array | Uint8Array): number;
+  f32(ptr: number, n: number): Float32Array;
+  i32(ptr: number, n: number): Int32Array;
+  /** forget every allocation */
+  reset(): void;
+}
+
+const cache = new Map<string, Promise<KernelModule>>();
+
+export function kernelModule(targetName = 'wasm-simd128'): Promise<KernelModule> {
+  let m = cache.get(targetName);
+  if (!m) cache.set(targetName, (m = build(targetName)));
+  return m;
+}
+
+const HEAP = 1 << 16;
+
+async function build(targetName: string): Promise<KernelModule> {
+  const { wasm } = await compileAssemblyScript(`export * from './index';`, { target: loadTarget(targetName), memoryBase: HEAP - 1024 });
+  const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
+  const memory = instance.exports.memory as WebAssembly.Memory;
+  let top = HEAP;
+  const alloc = (bytes: number) => {
+    const p = top;
+    top += Math.ceil(bytes / 64) * 64 + 64;
+    const need = Math.ceil(top / 65536) - memory.buffer.byteLength / 65536;
+    if (need > 0) memory.grow(need);
+    return p;
+  };
+  return {
+    k: instance.exports as never,
+    memory,
+    alloc,
+    put(a) {
+      const p = alloc(a.byteLength);
+      new Uint8Array(memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      return p;
+    },
+    f32: (p, n) => new Float32Array(memory.buffer, p, n),
+    i32: (p, n) => new Int32Array(memory.buffer, p, n),
+    reset() { top = HEAP; },
+  };
+}
