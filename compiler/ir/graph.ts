@@ -16,8 +16,8 @@ export interface Value {
   name: string;
   dtype: DType;
   shape: number[] | null;
-  /** symbolic dimension names from the model (dim_param), kept for messages and --input-shape */
-  dimNames?: (string | null)[];
+  /** the shape the model declares: numbers, and names (dim_param) for symbolic dimensions */
+  declared?: (number | string)[];
   /** set for constants */
   data?: TensorData;
 }
