@@ -1,0 +1,21 @@
+// The canonicalization stage: fixed shapes and folded constants first, then rewrites that
+// need them. Returns the ops no shape rule knows, for the all-at-once unsupported report.
+import type { Graph, Node } from '../graph.js';
+import { recognizeActivations } from '../patterns/activations.js';
+import { removeDeadCode } from './deadCode.js';
+import { foldBatchNorm } from './foldBatchNorm.js';
+import { fuseActivations } from './fuseActivations.js';
+import { propagate } from './propagate.js';
+
+export interface CanonicalizeOptions { fuse?: boolean }
+
+export function canonicalize(g: Graph, opts: CanonicalizeOptions = {}): { unknownOps: Node[] } {
+  const { unknownOps } = propagate(g);
+  removeDeadCode(g);
+  if (unknownOps.length) return { unknownOps };
+  foldBatchNorm(g);
+  recognizeActivations(g);
+  if (opts.fuse !== false) fuseActivations(g);
+  removeDeadCode(g);
+  return { unknownOps };
+}
