@@ -23,11 +23,16 @@ export interface BuildOptions {
 
 export interface BuildResult {
   graph: Graph;
+  meta: ModelMeta;
   files: { wasm: Uint8Array; weights: Uint8Array; mjs: string; dts: string; manifest: Record<string, unknown>; source: string };
 }
 
 /** Everything the model needs that sparsec lacks, in one error. */
 function checkSupported(g: Graph, unknown: Graph['nodes']): void {
+  for (const name of [...g.inputs, ...g.outputs]) {
+    const d = g.values.get(name)!.dtype;
+    if (!['float32', 'int64', 'int32', 'bool', 'uint8'].includes(d)) throw new SparsecError('E_UNSUPPORTED', `graph input or output '${name}' is ${d}; sparsec handles float32, int64, int32, bool and uint8`, { file: g.source });
+  }
   const bad = [
     ...unknown.map((node) => ({ node, reason: 'operator not supported' })),
     ...findUnlowerable(g, lowerings).filter((b) => !unknown.includes(b.node)),
@@ -76,7 +81,7 @@ export async function compileModel(file: string, opts: BuildOptions = {}): Promi
   if (wasm.length > target.codeSizeBudget) process.emitWarning(`model.wasm is ${wasm.length} bytes, over the ${target.name} budget of ${target.codeSizeBudget}`);
   const mjs = modelModule(meta, header);
   const dts = modelTypes(meta, header);
-  return { graph: g, files: { wasm, weights: emitted.weights, mjs, dts, manifest, source: emitted.source } };
+  return { graph: g, meta, files: { wasm, weights: emitted.weights, mjs, dts, manifest, source: emitted.source } };
 }
 
 export async function buildModel(file: string, outDir: string, opts: BuildOptions = {}): Promise<BuildResult> {

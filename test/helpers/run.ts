@@ -1,0 +1,57 @@
+// Runs a model two ways on the same inputs: in onnxruntime-node (the reference) and as a
+// sparsec build loaded through its model.mjs, exactly as a user would.
+import * as ort from 'onnxruntime-node';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildModel, type BuildOptions } from '../../compiler/compile.js';
+
+export type Feed = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+export type Feeds = Record<string, { data: Feed; shape: number[] }>;
+
+export async function runOrt(file: string, feeds: Feeds): Promise<Record<string, { data: Feed; shape: number[] }>> {
+  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+  const inputs: Record<string, ort.Tensor> = {};
+  for (const [name, f] of Object.entries(feeds)) inputs[name] = new ort.Tensor(f.data as Float32Array, f.shape);
+  const out = await session.run(inputs);
+  await session.release();
+  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { data: t.data as Feed, shape: [...t.dims] }]));
+}
+
+export interface CompiledModel {
+  dir: string;
+  manifest: Record<string, unknown>;
+  run(feeds: Record<string, Feed>): Record<string, Feed>;
+  module: Record<string, unknown>;
+}
+
+export async function compileAndLoad(file: string, opts: BuildOptions = {}): Promise<CompiledModel> {
+  const dir = mkdtempSync(join(tmpdir(), 'sparsec-test-'));
+  const r = await buildModel(file, dir, opts);
+  const module = await import(pathToFileURL(join(dir, 'model.mjs')).href);
+  const model = await module.load();
+  return { dir, manifest: r.files.manifest, run: (f) => model.run(f), module };
+}
+
+/** max |a - b| over all elements, and the scale (max |b|) it is judged against */
+export function compare(actual: Feed, expected: Feed): { maxAbs: number; scale: number } {
+  let maxAbs = 0, scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = Number(expected[i]), a = Number(actual[i]);
+    const d = Math.abs(a - e);
+    if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : d;
+    scale = Math.max(scale, Math.abs(e));
+  }
+  return { maxAbs, scale };
+}
+
+export function argmaxRows(data: Feed, rowLength: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r * rowLength < data.length; r++) {
+    let best = 0;
+    for (let i = 1; i < rowLength; i++) if (Number(data[r * rowLength + i]) > Number(data[r * rowLength + best])) best = i;
+    out.push(best);
+  }
+  return out;
+}
