@@ -2,6 +2,7 @@
 // need them. Returns the ops no shape rule knows, for the all-at-once unsupported report.
 import type { Graph, Node } from '../graph.js';
 import { recognizeActivations } from '../patterns/activations.js';
+import { recognizeLayerNorm } from '../patterns/layerNorm.js';
 import { removeDeadCode } from './deadCode.js';
 import { foldBatchNorm } from './foldBatchNorm.js';
 import { fuseActivations } from './fuseActivations.js';
@@ -15,6 +16,7 @@ export function canonicalize(g: Graph, opts: CanonicalizeOptions = {}): { unknow
   if (unknownOps.length) return { unknownOps };
   foldBatchNorm(g);
   recognizeActivations(g);
+  recognizeLayerNorm(g);
   if (opts.fuse !== false) fuseActivations(g);
   removeDeadCode(g);
   return { unknownOps };

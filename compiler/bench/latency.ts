@@ -1,0 +1,90 @@
+// Latency of one model in three engines, on the same inputs and thread count: a sparsec build,
+// onnxruntime-web (WASM) and onnxruntime-node (native). The engines take turns in rounds, so
+// a noisy neighbour on this shared machine slows all of them alike; medians are quoted.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export type Feed = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+export interface FeedSpec { data: Feed; shape: number[] }
+
+export interface Stats { p50: number; p90: number; p99: number; mean: number; min: number; max: number; n: number }
+export interface EngineResult { engine: string; loadMs: number; firstMs: number; stats: Stats; samples: number[] }
+
+const require = createRequire(import.meta.url);
+
+export function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))];
+  return { p50: q(0.5), p90: q(0.9), p99: q(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+interface Engine { name: string; load(): Promise<void>; run(): Promise<unknown> | unknown; dispose(): Promise<void> | void }
+
+export function sparsecEngine(buildDir: string, feeds: Record<string, FeedSpec>): Engine {
+  let model: { run(f: Record<string, Feed>): unknown; dispose(): void };
+  const plain = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.data]));
+  return {
+    name: 'sparsec',
+    async load() { model = await (await import(pathToFileURL(join(buildDir, 'model.mjs')).href)).load(); },
+    run: () => model.run(plain),
+    dispose: () => model.dispose(),
+  };
+}
+
+type Ort = typeof import('onnxruntime-node');
+
+function ortEngine(name: string, ort: Ort, file: string, feeds: Record<string, FeedSpec>, opts: object): Engine {
+  let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
+  const tensors = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor(v.data as Float32Array, v.shape)]));
+  return {
+    name,
+    async load() { session = await ort.InferenceSession.create(file, opts); },
+    run: () => session.run(tensors),
+    dispose: () => session.release(),
+  };
+}
+
+export function ortNodeEngine(file: string, feeds: Record<string, FeedSpec>, threads: number): Engine {
+  return ortEngine('onnxruntime-node', require('onnxruntime-node'), file, feeds, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+}
+
+export function ortWebEngine(file: string, feeds: Record<string, FeedSpec>, threads: number): Engine {
+  const ort = require('onnxruntime-web');
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.wasmPaths = join(dirname(require.resolve('onnxruntime-web')), '/');
+  ort.env.logLevel = 'error';
+  return ortEngine('onnxruntime-web', ort, file, feeds, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+}
+
+export interface RoundOptions { rounds?: number; roundMs?: number; warmupMs?: number; maxRunsPerRound?: number }
+
+/** Loads each engine (timed), times its first run, warms it up, then times the engines in turns. */
+export async function compareEngines(engines: Engine[], o: RoundOptions = {}): Promise<EngineResult[]> {
+  const rounds = o.rounds ?? 5, roundMs = o.roundMs ?? 300, warmupMs = o.warmupMs ?? 300, maxRuns = o.maxRunsPerRound ?? 200;
+  const results: EngineResult[] = [];
+  for (const e of engines) {
+    let t = performance.now();
+    await e.load();
+    const loadMs = performance.now() - t;
+    t = performance.now();
+    await e.run();
+    const firstMs = performance.now() - t;
+    results.push({ engine: e.name, loadMs, firstMs, stats: stats([0]), samples: [] });
+  }
+  for (const e of engines) for (const end = performance.now() + warmupMs; performance.now() < end;) await e.run();
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < engines.length; i++) {
+      const samples = results[i].samples;
+      const end = performance.now() + roundMs;
+      for (let k = 0; k < maxRuns && (k < 3 || performance.now() < end); k++) {
+        const t = performance.now();
+        await engines[i].run();
+        samples.push(performance.now() - t);
+      }
+    }
+  }
+  for (const e of engines) await e.dispose();
+  for (const r of results) r.stats = stats(r.samples);
+  return results;
+}
