@@ -433,6 +433,9 @@ export function cast_f32_bool(x: usize, y: usize, n: i32): void {
 export function cast_i32_bool(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u8>(y + <usize>i, load<i32>(x + (<usize>i << 2)) != 0 ? 1 : 0);
 }
+export function cast_u8_bool(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<u8>(y + <usize>i, load<u8>(x + <usize>i) != 0 ? 1 : 0);
+}
 export function cast_f32_u8(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u8>(y + <usize>i, <u8><i32>load<f32>(x + (<usize>i << 2)));
 }

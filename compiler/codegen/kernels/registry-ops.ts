@@ -1,0 +1,41 @@
+// Registry rows for the non-GEMM kernels (assembly/elementwise.ts, reduce.ts, normalize.ts,
+// layout.ts, pool.ts, resize.ts), spread into KERNELS in ./registry.ts. They have no weight
+// format or register tile: `format` is 'dense' and `tile` null. A function whose body branches on
+// ASC_FEATURE_SIMD gets a simd128 row and a scalar row; a scalar-only function gets one row.
+// Their tests are test/kernels/<file>.test.ts (hand-written references per calling convention).
+import type { Target } from '../target.js';
+import type { KernelVariant } from './registry.js';
+
+function rows(kind: string, fns: string[], simd: boolean, note: string): KernelVariant[] {
+  return fns.flatMap((fn) => [
+    ...(simd ? [{ id: `${fn}.dense.direct.simd`, kind, format: 'dense', tile: null, features: ['simd128'], fn, priority: 1, note } as KernelVariant] : []),
+    { id: `${fn}.dense.direct.scalar`, kind, format: 'dense', tile: null, features: [], fn, priority: 0, note } as KernelVariant,
+  ]);
+}
+
+const unaryF32 = [
+  'relu', 'leaky_relu', 'sigmoid', 'hard_sigmoid', 'hard_swish', 'tanh', 'erf', 'gelu', 'gelu_tanh', 'exp', 'log', 'sqrt',
+  'reciprocal', 'neg', 'abs', 'floor', 'ceil', 'round', 'sign', 'clip', 'softplus', 'elu', 'selu', 'square', 'cube', 'powc',
+  'swish', 'softsign', 'thresholded_relu', 'affine',
+].map((o) => `ew_${o}_f32`);
+
+export const OP_KERNELS: KernelVariant[] = [
+  ...rows('unary', unaryF32, true, 'y = f(x) over n floats; optional f32 parameters'),
+  ...rows('binary', ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'prelu'].map((o) => `ew_${o}_f32`), true,
+    'y = a op b, numpy broadcasting through a 6-D descriptor (0: same shape)'),
+  ...rows('binary', [
+    ...['add', 'sub', 'mul', 'div', 'max', 'min', 'equal', 'less', 'greater', 'less_equal', 'greater_equal'].map((o) => `ew_${o}_i32`),
+    ...['equal', 'less', 'greater', 'less_equal', 'greater_equal'].map((o) => `ew_${o}_f32`),
+    ...['equal', 'and', 'or', 'xor'].map((o) => `ew_${o}_u8`),
+  ], false, 'int32 arithmetic, comparisons and logic (uint8 results), broadcasting, scalar'),
+  ...rows('unary_any', ['ew_not_u8', 'cast_f32_i32', 'cast_i32_f32', 'cast_u8_f32', 'cast_u8_i32', 'cast_f32_bool', 'cast_i32_bool',
+    'cast_u8_bool', 'cast_f32_u8', 'cast_i32_u8'], false, 'Not and Cast between run-time dtypes'),
+  ...rows('where', ['ew_where_32'], false, 'Where(cond u8, x, y) on 4-byte elements, broadcasting'),
+  ...rows('copy', ['copy_bytes'], true, 'byte copy for the identities the planner cannot alias'),
+];
+
+/** The registry id a lowering records for an exported non-GEMM kernel on a target. */
+export function opKernelId(fn: string, target: Target): string {
+  const simd = target.features.simd && OP_KERNELS.some((r) => r.fn === fn && r.features.includes('simd128'));
+  return `${fn}.dense.direct.${simd ? 'simd' : 'scalar'}`;
+}
