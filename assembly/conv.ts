@@ -1,0 +1,284 @@
+// Convolutions on NCHW float32 (batch N, groups G, any kernel size, stride, pads, dilation).
+//
+// conv2d_f32: a GEMM with the weights on the left, per image and group:
+//   Y[Cout_g][Ho*Wo] = W[Cout_g][Cin_g*kh*kw] · im2col(X)[Cin_g*kh*kw][Ho*Wo]
+//   W is packed offline as A panels [ceil(Cout_g/4)][K][4] per group (compiler/pack/dense.ts),
+//   groups back to back. im2col is fused into the B packing: patches are written straight into
+//   the [nc/8][kc][8] panels of one KC x NC block in scratch, so no im2col buffer exists.
+//   The output is NCHW as it comes out of the GEMM (rows = channels), bias per row, activation
+//   in the epilogue. A 1x1, stride 1, unpadded conv packs B straight from the input.
+// dwconv2d_f32: depthwise (group == Cin, Cout = m*Cin), direct: 8 outputs of a row per step,
+//   vectorised along the output width for strides 1 and 2, scalar at the borders.
+// conv_transpose2d_f32: per chunk of input positions, cols = Wᵀ·X (the GEMM above with the
+//   transposed weights packed as A), then col2im scatter-adds cols into Y. Speed is secondary.
+//
+// Pads: only the top and left pads are parameters; bottom and right follow from Ho and Wo
+// (any tap outside the input reads zero). Bias address 0 means no bias.
+import { act_apply_f32 } from './activation';
+import { GEMM_KC, GEMM_MC, GEMM_NC, GEMM_TMP_BYTES, BIAS_NONE, BIAS_ROW, gemm_macro_f32, gemm_f32_pa } from './gemm';
+
+/** columns (input positions) per GEMM + col2im step of conv_transpose2d_f32 */
+export const CONVT_NC: i32 = 256;
+
+@inline function ceil4(x: i32): i32 { return (x + 3) & ~3; }
+@inline function ceil8(x: i32): i32 { return (x + 7) & ~7; }
+
+/** packs rows [k0, k0+kc) x output positions [n0, n0+nc) of the im2col matrix of one image and
+ *  group (x = its first input channel) into B panels [ceil(nc/8)][kc][8] at dst. Row k is
+ *  (channel k / (kh*kw), tap (k % (kh*kw))); column n is output position (n / Wo, n % Wo).
+ *  Works in groups of 4 positions: one row of the output, in bounds and stride 1 or 2, is
+ *  one vector load (two and a shuffle for stride 2); other groups go lane by lane. */
+export function conv_pack_im2col_f32(x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  pt: i32, pl: i32, dh: i32, dw: i32, Wo: i32, k0: i32, kc: i32, n0: i32, nc: i32, dst: usize): void {
+  const ksz = kh * kw;
+  const pstride = <usize>kc << 5;
+  const rowb = <usize>W << 2, planeb = <usize>(H * W) << 2;
+  const oy0 = n0 / Wo, ox0 = n0 - oy0 * Wo;
+  const ncv = ceil4(nc);
+  const reach = sw << 2; // a group of 4 reads inputs [ix, ix + 4*sw)
+  for (let kk = 0; kk < kc; kk++) {
+    const kg = k0 + kk;
+    const ch = kg / ksz, r = kg - ch * ksz, dy = r / kw, dx = r - dy * kw;
+    const xc = x + <usize>ch * planeb;
+    const offy = dy * dh - pt, offx = dx * dw - pl;
+    const drow = dst + (<usize>kk << 5);
+    let oy = oy0, ox = ox0;
+    for (let j = 0; j < nc; j += 4) {
+      const d = drow + <usize>(j >> 3) * pstride + (<usize>(j & 4) << 2);
+      if (j + 4 <= nc && ox + 4 <= Wo) {
+        const iy = oy * sh + offy;
+        if (<u32>iy < <u32>H) {
+          const ix = ox * sw + offx;
+          const s = xc + <usize>iy * rowb;
+          if (ix >= 0 && ix + reach <= W) {
+            const p = s + (<usize>ix << 2);
+            if (ASC_FEATURE_SIMD && sw == 1) {
+              v128.store(d, v128.load(p));
+            } else if (ASC_FEATURE_SIMD && sw == 2) {
+              v128.store(d, v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6));
+            } else {
+              const sb = <usize>sw << 2;
+              store<f32>(d, load<f32>(p)); store<f32>(d, load<f32>(p + sb), 4);
+              store<f32>(d, load<f32>(p + 2 * sb), 8); store<f32>(d, load<f32>(p + 3 * sb), 12);
+            }
+          } else {
+            for (let l = 0; l < 4; l++) {
+              const il = ix + l * sw;
+              store<f32>(d + (<usize>l << 2), <u32>il < <u32>W ? load<f32>(s + (<usize>il << 2)) : 0);
+            }
+          }
+        } else {
+          if (ASC_FEATURE_SIMD) v128.store(d, i32x4.splat(0));
+          else { store<f32>(d, 0); store<f32>(d, 0, 4); store<f32>(d, 0, 8); store<f32>(d, 0, 12); }
+        }
+        ox += 4;
+        if (ox >= Wo) { ox = 0; oy++; }
+      } else {
+        for (let l = 0; l < 4; l++) {
+          let v: f32 = 0;
+          if (j + l < nc) {
+            const iy = oy * sh + offy, ix = ox * sw + offx;
+            if (<u32>iy < <u32>H && <u32>ix < <u32>W) v = load<f32>(xc + <usize>iy * rowb + (<usize>ix << 2));
+            if (++ox == Wo) { ox = 0; oy++; }
+          }
+          store<f32>(d + (<usize>l << 2), v);
+        }
+      }
+    }
+    if ((ncv & 7) != 0) { // zero the upper half of the last panel
+      const d = drow + <usize>(ncv >> 3) * pstride + 16;
+      store<f32>(d, 0); store<f32>(d, 0, 4); store<f32>(d, 0, 8); store<f32>(d, 0, 12);
+    }
+  }
+}
+
+/** Y[N][Cout][Ho][Wo] = conv(X[N][C][H][W], W) + bias, then act. wp: per group A panels
+ *  [ceil(Cout_g/4)][Cin_g*kh*kw][4], groups back to back. bias: Cout floats or 0.
+ *  scratch: GEMM_TMP_BYTES + one packed B block (see gemm-blocking.ts convScratchBytes). */
+export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
+  wp: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  const Cg = C / G, Mg = Cout / G, K = Cg * kh * kw, P = Ho * Wo;
+  if (Mg <= 0 || P <= 0) return;
+  const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && Ho == H && Wo == W;
+  const wgStride = (<usize>ceil4(Mg) * <usize>K) << 2;
+  const biasMode = bias != 0 ? BIAS_ROW : BIAS_NONE;
+  const bblk = scratch + GEMM_TMP_BYTES;
+  for (let n = 0; n < N; n++) {
+    for (let g = 0; g < G; g++) {
+      const xg = x + (<usize>(n * C + g * Cg) * <usize>(H * W) << 2);
+      const yg = y + (<usize>(n * Cout + g * Mg) * <usize>P << 2);
+      const wg = wp + <usize>g * wgStride;
+      const bg = bias != 0 ? bias + (<usize>(g * Mg) << 2) : 0;
+      if (pointwise) {
+        gemm_f32_pa(1, Mg, P, K, wg, 0, xg, 0, P, 1, yg, 0, P, bg, biasMode, act, alpha, beta, scratch);
+        continue;
+      }
+      for (let jc = 0; jc < P; jc += GEMM_NC) {
+        const nc = min(GEMM_NC, P - jc);
+        for (let pc = 0; pc < K; pc += GEMM_KC) {
+          const kc = min(GEMM_KC, K - pc);
+          const init = pc > 0 ? 1 : bg != 0 ? 2 : 0; // accumulate / row bias / zero
+          const lastAct = pc + kc >= K ? act : 0;
+          conv_pack_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, bblk);
+          for (let ic = 0; ic < Mg; ic += GEMM_MC) {
+            const mc = min(GEMM_MC, Mg - ic);
+            gemm_macro_f32(mc, nc, kc, wg + (<usize>(ic * K + pc * 4) << 2), <usize>K << 4, bblk, <usize>kc << 5,
+              yg + (<usize>(ic * P + jc) << 2), P, init, bg + (<usize>ic << 2), lastAct, alpha, beta, scratch);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** depthwise conv: Y[N][Cout][Ho][Wo], output channel co reads input channel co / (Cout/C).
+ *  w: raw weights [Cout][kh][kw]; bias: Cout floats or 0. No scratch. */
+export function dwconv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
+  w: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+  bias: usize, act: i32, alpha: f32, beta: f32): void {
+  const mult = Cout / C;
+  const rowb = <usize>W << 2;
+  // ox in [oxLo, oxHi): every tap of the output (and the extra lane a stride-2 vector load
+  // reads) is inside the row, so the vector loop needs no bounds checks
+  const oxLo = min(Wo, (pl + sw - 1) / sw);
+  const num = W - 1 + pl - (kw - 1) * dw - (sw - 1);
+  let oxHi = num < 0 ? 0 : min(Wo, num / sw + 1);
+  if (!ASC_FEATURE_SIMD || sw > 2 || oxHi < oxLo) oxHi = oxLo;
+  for (let n = 0; n < N; n++) {
+    for (let co = 0; co < Cout; co++) {
+      const xc = x + (<usize>(n * C + co / mult) * <usize>(H * W) << 2);
+      const yc = y + (<usize>(n * Cout + co) * <usize>(Ho * Wo) << 2);
+      const wc = w + (<usize>(co * kh * kw) << 2);
+      const b: f32 = bias != 0 ? load<f32>(bias + (<usize>co << 2)) : 0;
+      for (let oy = 0; oy < Ho; oy++) {
+        const yrow = yc + (<usize>(oy * Wo) << 2);
+        const iy0 = oy * sh - pt;
+        let ox = 0;
+        for (; ox < oxLo; ox++) store<f32>(yrow + (<usize>ox << 2), dw_point(xc, H, W, wc, kh, kw, dh, dw, iy0, ox * sw - pl, b));
+        if (ASC_FEATURE_SIMD) {
+          if (sw == 1) {
+            for (; ox + 8 <= oxHi; ox += 8) {
+              let s0 = f32x4.splat(b), s1 = s0;
+              for (let dy = 0; dy < kh; dy++) {
+                const iy = iy0 + dy * dh;
+                if (<u32>iy >= <u32>H) continue;
+                let p = xc + <usize>iy * rowb + (<usize>(ox - pl) << 2);
+                let q = wc + (<usize>(dy * kw) << 2);
+                for (let dx = 0; dx < kw; dx++) {
+                  const wv = v128.load32_splat(q);
+                  s0 = f32x4.add(s0, f32x4.mul(wv, v128.load(p)));
+                  s1 = f32x4.add(s1, f32x4.mul(wv, v128.load(p, 16)));
+                  p += <usize>dw << 2; q += 4;
+                }
+              }
+              v128.store(yrow + (<usize>ox << 2), s0); v128.store(yrow + (<usize>ox << 2), s1, 16);
+            }
+          } else if (sw == 2) {
+            for (; ox + 8 <= oxHi; ox += 8) {
+              let s0 = f32x4.splat(b), s1 = s0;
+              for (let dy = 0; dy < kh; dy++) {
+                const iy = iy0 + dy * dh;
+                if (<u32>iy >= <u32>H) continue;
+                let p = xc + <usize>iy * rowb + (<usize>(2 * ox - pl) << 2);
+                let q = wc + (<usize>(dy * kw) << 2);
+                for (let dx = 0; dx < kw; dx++) {
+                  const wv = v128.load32_splat(q);
+                  const e0 = v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+                  const e1 = v128.shuffle<f32>(v128.load(p, 32), v128.load(p, 48), 0, 2, 4, 6);
+                  s0 = f32x4.add(s0, f32x4.mul(wv, e0));
+                  s1 = f32x4.add(s1, f32x4.mul(wv, e1));
+                  p += <usize>dw << 2; q += 4;
+                }
+              }
+              v128.store(yrow + (<usize>ox << 2), s0); v128.store(yrow + (<usize>ox << 2), s1, 16);
+            }
+          }
+          for (; ox + 4 <= oxHi; ox += 4) {
+            let s0 = f32x4.splat(b);
+            for (let dy = 0; dy < kh; dy++) {
+              const iy = iy0 + dy * dh;
+              if (<u32>iy >= <u32>H) continue;
+              let p = xc + <usize>iy * rowb + (<usize>(ox * sw - pl) << 2);
+              let q = wc + (<usize>(dy * kw) << 2);
+              for (let dx = 0; dx < kw; dx++) {
+                let v = v128.load(p);
+                if (sw == 2) v = v128.shuffle<f32>(v, v128.load(p, 16), 0, 2, 4, 6);
+                s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(q), v));
+                p += <usize>dw << 2; q += 4;
+              }
+            }
+            v128.store(yrow + (<usize>ox << 2), s0);
+          }
+        }
+        for (; ox < Wo; ox++) store<f32>(yrow + (<usize>ox << 2), dw_point(xc, H, W, wc, kh, kw, dh, dw, iy0, ox * sw - pl, b));
+        act_apply_f32(yrow, Wo, act, alpha, beta);
+      }
+    }
+  }
+}
+
+/** one depthwise output with bounds checks on every tap */
+function dw_point(xc: usize, H: i32, W: i32, wc: usize, kh: i32, kw: i32, dh: i32, dw: i32, iy0: i32, ix0: i32, b: f32): f32 {
+  let s = b;
+  for (let dy = 0; dy < kh; dy++) {
+    const iy = iy0 + dy * dh;
+    if (<u32>iy >= <u32>H) continue;
+    for (let dx = 0; dx < kw; dx++) {
+      const ix = ix0 + dx * dw;
+      if (<u32>ix < <u32>W) s += load<f32>(wc + (<usize>(dy * kw + dx) << 2)) * load<f32>(xc + (<usize>(iy * W + ix) << 2));
+    }
+  }
+  return s;
+}
+
+/** Y[N][Cout][Ho][Wo] = conv_transpose(X[N][C][H][W], W) + bias, then act.
+ *  wp: per group A panels [ceil(Mg/4)][Cin_g][4] of the transposed weights, Mg = Cout_g*kh*kw,
+ *  row m = (co, dy, dx) of group g = W[g*Cin_g + ci][co][dy][dx] at column ci; groups back to back.
+ *  Output position of input (iy, ix) and tap (dy, dx): (iy*sh - pt + dy*dh, ix*sw - pl + dx*dw).
+ *  scratch: see gemm-blocking.ts convTransposeScratchBytes. */
+export function conv_transpose2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
+  wp: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  const Cg = C / G, Cog = Cout / G, ksz = kh * kw, Mg = Cog * ksz, P = H * W, Q = Ho * Wo;
+  const chunk = min(P, CONVT_NC);
+  const cols = scratch + GEMM_TMP_BYTES + ((<usize>min(ceil8(chunk), GEMM_NC) * <usize>min(Cg, GEMM_KC) * 4 + 63) & ~<usize>63);
+  const wgStride = (<usize>ceil4(Mg) * <usize>Cg) << 2;
+  for (let n = 0; n < N; n++) {
+    const yn = y + (<usize>(n * Cout) * <usize>Q << 2);
+    for (let co = 0; co < Cout; co++) {
+      const b: f32 = bias != 0 ? load<f32>(bias + (<usize>co << 2)) : 0;
+      const yc = yn + (<usize>co * <usize>Q << 2);
+      for (let i = 0; i < Q; i++) store<f32>(yc + (<usize>i << 2), b);
+    }
+    for (let g = 0; g < G; g++) {
+      const xg = x + (<usize>(n * C + g * Cg) * <usize>P << 2);
+      const wg = wp + <usize>g * wgStride;
+      const yg = yn + (<usize>(g * Cog) * <usize>Q << 2);
+      for (let j0 = 0; j0 < P; j0 += CONVT_NC) {
+        const nc = min(CONVT_NC, P - j0);
+        gemm_f32_pa(1, Mg, nc, Cg, wg, 0, xg + (<usize>j0 << 2), 0, P, 1, cols, 0, nc, 0, BIAS_NONE, 0, 0, 0, scratch);
+        const iy0 = j0 / W, ix0 = j0 - iy0 * W;
+        for (let m = 0; m < Mg; m++) {
+          const co = m / ksz, t = m - co * ksz, dy = t / kw, dx = t - dy * kw;
+          const yc = yg + (<usize>co * <usize>Q << 2);
+          const offy = dy * dh - pt, offx = dx * dw - pl;
+          const src = cols + (<usize>(m * nc) << 2);
+          let iy = iy0, ix = ix0;
+          for (let jj = 0; jj < nc; jj++) {
+            const oy = iy * sh + offy, ox = ix * sw + offx;
+            if (<u32>oy < <u32>Ho && <u32>ox < <u32>Wo) {
+              const q = yc + (<usize>(oy * Wo + ox) << 2);
+              store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>jj << 2)));
+            }
+            if (++ix == W) { ix = 0; iy++; }
+          }
+        }
+      }
+    }
+    act_apply_f32(yn, Cout * Q, act, alpha, beta);
+  }
+}

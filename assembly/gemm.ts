@@ -1,0 +1,367 @@
+// Dense float32 GEMM, BLIS style: C[M,N] = A[M,K]·B[K,N] (+ bias), then a fused activation.
+//
+// Packed layouts (compiler/pack/dense.ts packs the offline ones identically):
+//   A panels: [ceil(M/4)][K][4]  4 rows interleaved per k; rows past M are zero.
+//   B panels: [ceil(N/8)][K][8]  8 columns per k; columns past N are zero.
+// A weight matrix is packed offline over its whole K. Run-time operands are packed block by
+// block into scratch with the same layout, K := kc: A as [MC rows][kc], B as [kc][NC columns].
+//
+// Micro-kernel 4x8: 8 f32x4 accumulators; per k, 2 loads of B, 4 splat loads of A, 8 mul+add.
+// V8 on x64 gives wasm 16 xmm registers, so tiles with 16 accumulators (4x16, 8x8) spill.
+// mul+add rather than relaxed FMA: Zen 5 runs both at the same rate (perf.md), and this source
+// also builds for plain simd128.
+// The micro-kernel has two call sites (full tiles and edge tiles) so that binaryen never inlines
+// it into the macro-kernel: inlined micro-kernels ran 2-3x slower in V8 (perf.md).
+//
+// Blocking: KC = 256 keeps an A micro-panel (4 KiB) and a B panel (8 KiB) in L1 while a tile
+// runs; MC x KC of packed A and KC x NC of packed B (128 + 512 KiB) stay in the 1 MiB L2.
+// Edge tiles (M % 4, N % 8) run the same micro-kernel on a 4x8 staging tile in scratch and copy
+// the valid part back, so there is no separate edge kernel; K needs no edge code at all.
+//
+// No memory.copy: with bulk memory on, build.ts validation trips a binaryen assertion
+// (BulkMemory without BulkMemoryOpt), and the copies here are a few floats anyway.
+// Strides and leading dimensions are in elements (floats); addresses in bytes.
+// Bias modes: 0 none, 1 per row (bias[i], M floats), 2 per column (bias[j], N floats),
+// 3 full matrix (bias[i*N + j], copied into C before the first K block).
+// Scratch layout of the drivers (compiler/codegen/kernels/gemm-blocking.ts computes its size):
+//   [256 B staging tile][packed A block, if A is packed at run time][packed B block, if B is].
+import { act_tile_f32 } from './activation';
+
+export const GEMM_MR: i32 = 4;
+export const GEMM_NR: i32 = 8;
+export const GEMM_KC: i32 = 256;
+export const GEMM_MC: i32 = 128;
+export const GEMM_NC: i32 = 512;
+export const GEMM_TMP_BYTES: i32 = 256;
+
+const INIT_ZERO = 0;
+const INIT_LOAD = 1;
+const INIT_ROWBIAS = 2;
+const INIT_COLBIAS = 3;
+
+export const BIAS_NONE = 0;
+export const BIAS_ROW = 1;
+export const BIAS_COL = 2;
+export const BIAS_FULL = 3;
+
+// ---------------------------------------------------------------- micro-kernel
+
+/** C[4][8] (row stride ldc bytes) = init + sum over kc of A panel [kc][4] x B panel [kc][8] */
+function mk_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c00 = v128.load(c); c01 = v128.load(c, 16);
+      c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
+      c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
+      c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
+    } else if (init == INIT_ROWBIAS) {
+      c00 = v128.load32_splat(bias); c01 = c00;
+      c10 = v128.load32_splat(bias, 4); c11 = c10;
+      c20 = v128.load32_splat(bias, 8); c21 = c20;
+      c30 = v128.load32_splat(bias, 12); c31 = c30;
+    } else if (init == INIT_COLBIAS) {
+      c00 = v128.load(bias); c01 = v128.load(bias, 16);
+      c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+    }
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(b), b1 = v128.load(b, 16);
+      const a0 = v128.load32_splat(a);
+      c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+      const a1 = v128.load32_splat(a, 4);
+      c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+      const a2 = v128.load32_splat(a, 8);
+      c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+      const a3 = v128.load32_splat(a, 12);
+      c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+      a += 16; b += 32;
+    }
+    v128.store(c, c00); v128.store(c, c01, 16);
+    v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+    v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+    v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+  } else {
+    // scalar: four 2x4 sub-tiles, 8 accumulators each (no spills on 16 registers)
+    for (let rp = 0; rp < 4; rp += 2) {
+      for (let cq = 0; cq < 8; cq += 4) {
+        const r0 = c + <usize>rp * ldc + (<usize>cq << 2), r1 = r0 + ldc;
+        let x0: f32 = 0, x1: f32 = 0, x2: f32 = 0, x3: f32 = 0, y0: f32 = 0, y1: f32 = 0, y2: f32 = 0, y3: f32 = 0;
+        if (init == INIT_LOAD) {
+          x0 = load<f32>(r0); x1 = load<f32>(r0, 4); x2 = load<f32>(r0, 8); x3 = load<f32>(r0, 12);
+          y0 = load<f32>(r1); y1 = load<f32>(r1, 4); y2 = load<f32>(r1, 8); y3 = load<f32>(r1, 12);
+        } else if (init == INIT_ROWBIAS) {
+          x0 = load<f32>(bias + (<usize>rp << 2)); x1 = x0; x2 = x0; x3 = x0;
+          y0 = load<f32>(bias + (<usize>rp << 2), 4); y1 = y0; y2 = y0; y3 = y0;
+        } else if (init == INIT_COLBIAS) {
+          const q = bias + (<usize>cq << 2);
+          x0 = load<f32>(q); x1 = load<f32>(q, 4); x2 = load<f32>(q, 8); x3 = load<f32>(q, 12);
+          y0 = x0; y1 = x1; y2 = x2; y3 = x3;
+        }
+        let ap = a + (<usize>rp << 2), bp = b + (<usize>cq << 2);
+        for (let k = 0; k < kc; k++) {
+          const a0 = load<f32>(ap), a1 = load<f32>(ap, 4);
+          const b0 = load<f32>(bp), b1 = load<f32>(bp, 4), b2 = load<f32>(bp, 8), b3 = load<f32>(bp, 12);
+          x0 += a0 * b0; x1 += a0 * b1; x2 += a0 * b2; x3 += a0 * b3;
+          y0 += a1 * b0; y1 += a1 * b1; y2 += a1 * b2; y3 += a1 * b3;
+          ap += 16; bp += 32;
+        }
+        store<f32>(r0, x0); store<f32>(r0, x1, 4); store<f32>(r0, x2, 8); store<f32>(r0, x3, 12);
+        store<f32>(r1, y0); store<f32>(r1, y1, 4); store<f32>(r1, y2, 8); store<f32>(r1, y3, 12);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- macro-kernel
+
+/** C block [mc][nc] (row stride ldc elements) from a packed A block (4-row micro-panels aps bytes
+ *  apart) and a packed B block (8-column panels bps bytes apart), both kc deep.
+ *  init: 0 zero, 1 accumulate into C, 2 row bias (bias = bias of row 0 of the block),
+ *  3 column bias (bias = bias of column 0). act (0 = none) is applied after this block:
+ *  pass it only with the last K block. tmp: 128 bytes of staging space for edge tiles. */
+export function gemm_macro_f32(mc: i32, nc: i32, kc: i32, a: usize, aps: usize, b: usize, bps: usize,
+  c: usize, ldc: i32, init: i32, bias: usize, act: i32, alpha: f32, beta: f32, tmp: usize): void {
+  const ldcb = <usize>ldc << 2;
+  for (let jr = 0; jr < nc; jr += 8) {
+    const nr = min(8, nc - jr);
+    const bp = b + <usize>(jr >> 3) * bps;
+    for (let ir = 0; ir < mc; ir += 4) {
+      const mr = min(4, mc - ir);
+      const ap = a + <usize>(ir >> 2) * aps;
+      const cp = c + <usize>ir * ldcb + (<usize>jr << 2);
+      if (mr == 4 && nr == 8) {
+        const bb = init == INIT_ROWBIAS ? bias + (<usize>ir << 2) : bias + (<usize>jr << 2);
+        mk_4x8(kc, ap, bp, cp, ldcb, init, bb);
+        if (act != 0) act_tile_f32(cp, ldc, 4, 8, act, alpha, beta);
+      } else {
+        // stage the partial tile through tmp (4 x 8, row stride 32 bytes)
+        for (let r = 0; r < mr; r++) {
+          for (let j = 0; j < nr; j++) {
+            let v: f32 = 0;
+            if (init == INIT_LOAD) v = load<f32>(cp + <usize>r * ldcb + (<usize>j << 2));
+            else if (init == INIT_ROWBIAS) v = load<f32>(bias + (<usize>(ir + r) << 2));
+            else if (init == INIT_COLBIAS) v = load<f32>(bias + (<usize>(jr + j) << 2));
+            store<f32>(tmp + (<usize>(r * 8 + j) << 2), v);
+          }
+        }
+        mk_4x8(kc, ap, bp, tmp, 32, init == INIT_ZERO ? INIT_ZERO : INIT_LOAD, 0);
+        if (act != 0) act_tile_f32(tmp, 8, mr, nr, act, alpha, beta);
+        for (let r = 0; r < mr; r++) {
+          for (let j = 0; j < nr; j++) store<f32>(cp + <usize>r * ldcb + (<usize>j << 2), load<f32>(tmp + (<usize>(r * 8 + j) << 2)));
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- packing at run time
+
+/** packs A rows [0,mc) x k [0,kc) into [ceil(mc/4)][kc][4] at dst (rows past mc zero).
+ *  Element (i,k) of A is at a + (i*rs + k*cs)*4. */
+export function gemm_pack_a_f32(mc: i32, kc: i32, a: usize, rs: i32, cs: i32, dst: usize): void {
+  const rsb = <usize>rs << 2, csb = <usize>cs << 2;
+  for (let i = 0; i < mc; i += 4) {
+    const rows = min(4, mc - i);
+    const src = a + <usize>i * rsb;
+    let d = dst + ((<usize>i * <usize>kc) << 2);
+    let k = 0;
+    if (ASC_FEATURE_SIMD) {
+      if (rows == 4 && cs == 1) {
+        const p0 = src, p1 = src + rsb, p2 = src + 2 * rsb, p3 = src + 3 * rsb;
+        for (; k + 4 <= kc; k += 4) {
+          const o = <usize>k << 2;
+          const r0 = v128.load(p0 + o), r1 = v128.load(p1 + o), r2 = v128.load(p2 + o), r3 = v128.load(p3 + o);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+          v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+          v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+          d += 64;
+        }
+      } else if (rows == 4 && rs == 1) {
+        for (; k < kc; k++) { v128.store(d, v128.load(src + <usize>k * csb)); d += 16; }
+      }
+    }
+    for (; k < kc; k++) {
+      const s = src + <usize>k * csb;
+      for (let r = 0; r < 4; r++) store<f32>(d + (<usize>r << 2), r < rows ? load<f32>(s + <usize>r * rsb) : 0);
+      d += 16;
+    }
+  }
+}
+
+/** packs B k [0,kc) x columns [0,nc) into [ceil(nc/8)][kc][8] at dst (columns past nc zero).
+ *  Element (k,n) of B is at b + (k*rs + n*cs)*4. */
+export function gemm_pack_b_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
+  const rsb = <usize>rs << 2, csb = <usize>cs << 2;
+  for (let j = 0; j < nc; j += 8) {
+    const cols = min(8, nc - j);
+    const src = b + <usize>j * csb;
+    let d = dst + ((<usize>j * <usize>kc) << 2);
+    let k = 0;
+    if (ASC_FEATURE_SIMD) {
+      if (cols == 8 && cs == 1) {
+        let s = src;
+        for (; k < kc; k++) {
+          v128.store(d, v128.load(s)); v128.store(d, v128.load(s, 16), 16);
+          s += rsb; d += 32;
+        }
+      } else if (cols == 8 && rs == 1) {
+        // B stored transposed ([N][K]): 8 column streams, 4x4 transposes
+        const p0 = src, p1 = p0 + csb, p2 = p1 + csb, p3 = p2 + csb, p4 = p3 + csb, p5 = p4 + csb, p6 = p5 + csb, p7 = p6 + csb;
+        for (; k + 4 <= kc; k += 4) {
+          const o = <usize>k << 2;
+          let r0 = v128.load(p0 + o), r1 = v128.load(p1 + o), r2 = v128.load(p2 + o), r3 = v128.load(p3 + o);
+          let t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          let t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+          v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+          v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+          r0 = v128.load(p4 + o); r1 = v128.load(p5 + o); r2 = v128.load(p6 + o); r3 = v128.load(p7 + o);
+          t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), 16);
+          v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 48);
+          v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 80);
+          v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 112);
+          d += 128;
+        }
+      }
+    }
+    for (; k < kc; k++) {
+      const s = src + <usize>k * rsb;
+      for (let l = 0; l < 8; l++) store<f32>(d + (<usize>l << 2), l < cols ? load<f32>(s + <usize>l * csb) : 0);
+      d += 32;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- drivers
+
+@inline function align64(x: usize): usize { return (x + 63) & ~<usize>63; }
+@inline function ceil4(x: i32): i32 { return (x + 3) & ~3; }
+@inline function ceil8(x: i32): i32 { return (x + 7) & ~7; }
+
+/** bytes of a run-time packed A block / B block for these sizes (mirrors gemm-blocking.ts) */
+@inline function blockBytesA(M: i32, K: i32): usize { return align64(<usize>min(ceil4(M), GEMM_MC) * <usize>min(K, GEMM_KC) * 4); }
+@inline function blockBytesB(N: i32, K: i32): usize { return align64(<usize>min(ceil8(N), GEMM_NC) * <usize>min(K, GEMM_KC) * 4); }
+
+/** init mode and bias pointer for the K block starting at pc */
+@inline function initFor(pc: i32, biasMode: i32): i32 {
+  if (pc > 0 || biasMode == BIAS_FULL) return INIT_LOAD;
+  return biasMode == BIAS_ROW ? INIT_ROWBIAS : biasMode == BIAS_COL ? INIT_COLBIAS : INIT_ZERO;
+}
+@inline function biasAt(bias: usize, biasMode: i32, ic: i32, jc: i32): usize {
+  return biasMode == BIAS_ROW ? bias + (<usize>ic << 2) : bias + (<usize>jc << 2);
+}
+
+/** before the K loop: full-matrix bias into C; with K == 0, C = bias then act */
+function gemm_prologue(M: i32, N: i32, K: i32, c: usize, ldc: i32, bias: usize, biasMode: i32, act: i32, alpha: f32, beta: f32): void {
+  if (biasMode == BIAS_FULL) {
+    for (let i = 0; i < M; i++) {
+      const d = c + (<usize>(i * ldc) << 2), s = bias + (<usize>(i * N) << 2);
+      for (let j = 0; j < N; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+    }
+  }
+  if (K > 0) return;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let v: f32 = 0;
+      if (biasMode == BIAS_ROW) v = load<f32>(bias + (<usize>i << 2));
+      else if (biasMode == BIAS_COL) v = load<f32>(bias + (<usize>j << 2));
+      else if (biasMode == BIAS_FULL) v = load<f32>(bias + (<usize>(i * N + j) << 2));
+      store<f32>(c + (<usize>(i * ldc + j) << 2), v);
+    }
+  }
+  act_tile_f32(c, ldc, M, N, act, alpha, beta);
+}
+
+/** C = A·B (+ bias, act) for `batch` matrices, both operands packed at run time.
+ *  Element (i,k) of batch t of A is at a + (t*a_bs + i*a_rs + k*a_cs)*4; B likewise with
+ *  (k,n); C row-major with leading dimension ldc. A zero batch stride broadcasts. */
+export function gemm_f32(batch: i32, M: i32, N: i32, K: i32,
+  a: usize, a_bs: i32, a_rs: i32, a_cs: i32,
+  b: usize, b_bs: i32, b_rs: i32, b_cs: i32,
+  c: usize, c_bs: i32, ldc: i32,
+  bias: usize, biasMode: i32, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const ablk = scratch + GEMM_TMP_BYTES;
+  const bblk = ablk + blockBytesA(M, K);
+  for (let t = 0; t < batch; t++) {
+    const at = a + (<usize>(t * a_bs) << 2), bt = b + (<usize>(t * b_bs) << 2), ct = c + (<usize>(t * c_bs) << 2);
+    gemm_prologue(M, N, K, ct, ldc, bias, biasMode, act, alpha, beta);
+    for (let jc = 0; jc < N; jc += GEMM_NC) {
+      const nc = min(GEMM_NC, N - jc);
+      for (let pc = 0; pc < K; pc += GEMM_KC) {
+        const kc = min(GEMM_KC, K - pc);
+        const init = initFor(pc, biasMode);
+        const lastAct = pc + kc >= K ? act : 0;
+        gemm_pack_b_f32(kc, nc, bt + (<usize>(pc * b_rs + jc * b_cs) << 2), b_rs, b_cs, bblk);
+        for (let ic = 0; ic < M; ic += GEMM_MC) {
+          const mc = min(GEMM_MC, M - ic);
+          gemm_pack_a_f32(mc, kc, at + (<usize>(ic * a_rs + pc * a_cs) << 2), a_rs, a_cs, ablk);
+          gemm_macro_f32(mc, nc, kc, ablk, <usize>kc << 4, bblk, <usize>kc << 5,
+            ct + (<usize>(ic * ldc + jc) << 2), ldc, init, biasAt(bias, biasMode, ic, jc), lastAct, alpha, beta, scratch);
+        }
+      }
+    }
+  }
+}
+
+/** C = A·B (+ bias, act) with B packed offline as [ceil(N/8)][K][8] (linear layers: B is the
+ *  weight). Batch t uses the B panels at bp + bp_bs*4 (0 = one B for every batch). */
+export function gemm_f32_pb(batch: i32, M: i32, N: i32, K: i32,
+  a: usize, a_bs: i32, a_rs: i32, a_cs: i32,
+  bp: usize, bp_bs: i32,
+  c: usize, c_bs: i32, ldc: i32,
+  bias: usize, biasMode: i32, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const ablk = scratch + GEMM_TMP_BYTES;
+  for (let t = 0; t < batch; t++) {
+    const at = a + (<usize>(t * a_bs) << 2), bt = bp + (<usize>(t * bp_bs) << 2), ct = c + (<usize>(t * c_bs) << 2);
+    gemm_prologue(M, N, K, ct, ldc, bias, biasMode, act, alpha, beta);
+    for (let pc = 0; pc < K; pc += GEMM_KC) {
+      const kc = min(GEMM_KC, K - pc);
+      const init = initFor(pc, biasMode);
+      const lastAct = pc + kc >= K ? act : 0;
+      for (let ic = 0; ic < M; ic += GEMM_MC) {
+        const mc = min(GEMM_MC, M - ic);
+        gemm_pack_a_f32(mc, kc, at + (<usize>(ic * a_rs + pc * a_cs) << 2), a_rs, a_cs, ablk);
+        gemm_macro_f32(mc, N, kc, ablk, <usize>kc << 4, bt + (<usize>pc << 5), <usize>K << 5,
+          ct + (<usize>(ic * ldc) << 2), ldc, init, biasAt(bias, biasMode, ic, 0), lastAct, alpha, beta, scratch);
+      }
+    }
+  }
+}
+
+/** C = A·B (+ bias, act) with A packed offline as [ceil(M/4)][K][4] (convolutions: A is the
+ *  weight). Batch t uses the A panels at ap + ap_bs*4 (0 = one A for every batch). */
+export function gemm_f32_pa(batch: i32, M: i32, N: i32, K: i32,
+  ap: usize, ap_bs: i32,
+  b: usize, b_bs: i32, b_rs: i32, b_cs: i32,
+  c: usize, c_bs: i32, ldc: i32,
+  bias: usize, biasMode: i32, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const bblk = scratch + GEMM_TMP_BYTES;
+  for (let t = 0; t < batch; t++) {
+    const at = ap + (<usize>(t * ap_bs) << 2), bt = b + (<usize>(t * b_bs) << 2), ct = c + (<usize>(t * c_bs) << 2);
+    gemm_prologue(M, N, K, ct, ldc, bias, biasMode, act, alpha, beta);
+    for (let jc = 0; jc < N; jc += GEMM_NC) {
+      const nc = min(GEMM_NC, N - jc);
+      for (let pc = 0; pc < K; pc += GEMM_KC) {
+        const kc = min(GEMM_KC, K - pc);
+        const init = initFor(pc, biasMode);
+        const lastAct = pc + kc >= K ? act : 0;
+        gemm_pack_b_f32(kc, nc, bt + (<usize>(pc * b_rs + jc * b_cs) << 2), b_rs, b_cs, bblk);
+        for (let ic = 0; ic < M; ic += GEMM_MC) {
+          const mc = min(GEMM_MC, M - ic);
+          gemm_macro_f32(mc, nc, kc, at + (<usize>(ic * K + pc * 4) << 2), <usize>K << 4, bblk, <usize>kc << 5,
+            ct + (<usize>(ic * ldc + jc) << 2), ldc, init, biasAt(bias, biasMode, ic, jc), lastAct, alpha, beta, scratch);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// The cache blocking of assembly/gemm.ts and assembly/conv.ts, mirrored for the lowerings that
+// reserve scratch for them. The kernels export the same numbers as wasm globals (GEMM_KC, ...)
+// and test/kernels/gemm.test.ts checks that both sides agree.
+import { DENSE_MR, DENSE_NR } from '../../pack/dense.js';
+
+export const GEMM_MR = DENSE_MR;
+export const GEMM_NR = DENSE_NR;
+export const GEMM_KC = 256;
+export const GEMM_MC = 128;
+export const GEMM_NC = 512;
+/** staging tile for edge tiles at the start of every GEMM scratch area */
+export const GEMM_TMP_BYTES = 256;
+/** input positions per GEMM + col2im step of conv_transpose2d_f32 */
+export const CONVT_NC = 256;
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+const ceilTo = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/** bytes of one run-time packed A block ([MC rows][KC]) */
+export function packedBlockBytesA(M: number, K: number): number {
+  return align64(Math.min(ceilTo(M, GEMM_MR), GEMM_MC) * Math.min(K, GEMM_KC) * 4);
+}
+
+/** bytes of one run-time packed B block ([KC][NC columns]) */
+export function packedBlockBytesB(N: number, K: number): number {
+  return align64(Math.min(ceilTo(N, GEMM_NR), GEMM_NC) * Math.min(K, GEMM_KC) * 4);
+}
+
+/** scratch for gemm_f32 (both operands packed at run time), gemm_f32_pb (B prepacked) or
+ *  gemm_f32_pa (A prepacked) */
+export function gemmScratchBytes(kind: 'gemm' | 'pb' | 'pa', M: number, N: number, K: number): number {
+  const a = kind === 'pa' ? 0 : packedBlockBytesA(M, K);
+  const b = kind === 'pb' ? 0 : packedBlockBytesB(N, K);
+  return GEMM_TMP_BYTES + a + b;
+}
+
+/** scratch for conv2d_f32: one packed im2col block per group's GEMM (P = Ho*Wo, K = Cin_g*kh*kw) */
+export function convScratchBytes(P: number, K: number): number {
+  return GEMM_TMP_BYTES + packedBlockBytesB(P, K);
+}
+
+/** scratch for conv_transpose2d_f32: the GEMM's block plus Mg x chunk columns
+ *  (P = H*W input positions, Cg = Cin/G, Mg = Cout/G*kh*kw) */
+export function convTransposeScratchBytes(P: number, Cg: number, Mg: number): number {
+  const chunk = Math.min(P, CONVT_NC);
+  return GEMM_TMP_BYTES + packedBlockBytesB(chunk, Cg) + align64(Mg * chunk * 4);
+}

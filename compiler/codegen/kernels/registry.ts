@@ -1,0 +1,79 @@
+// The one kernel registry: every kernel variant the emitted code may call, as plain rows.
+// Lowerings pick a variant with selectKernel(); test/kernels/* run every row against a float64
+// reference on each target its features allow; compiler/bench/kernels.ts benchmarks the rows.
+// A new kernel gets tests and benchmarks by being listed here (and by its `kind` being known to
+// those harnesses).
+//
+// `kind` names a calling convention (the exported function's signature), not an ONNX op: one
+// ONNX op may use several kinds (Conv: conv2d or dwconv2d) and a kind may serve several ops
+// (gemm_pb: MatMul and Gemm with a constant weight).
+// One AssemblyScript function compiles to a SIMD and a scalar body (ASC_FEATURE_SIMD), so most
+// functions appear twice: the simd128 row and the scalar row (used by wasm-mvp builds). The id
+// is what lowerings record with useKernel() and what the manifest shows.
+import type { Target } from '../target.js';
+
+export type KernelFeature = 'simd128' | 'relaxed-simd' | 'threads';
+
+export interface KernelVariant {
+  /** unique id, recorded in the manifest: `<fn>.<format>.<tile>.<simd|scalar>` */
+  id: string;
+  /** calling convention, see the header */
+  kind: string;
+  /** weight storage format the kernel reads */
+  format: 'dense' | string;
+  /** register tile [rows, cols], or null for kernels without one */
+  tile: [number, number] | null;
+  /** target features the variant needs; [] runs everywhere */
+  features: KernelFeature[];
+  /** exported AssemblyScript function (assembly/index.ts) */
+  fn: string;
+  /** higher wins among the variants a target can run */
+  priority: number;
+  note?: string;
+}
+
+function both(kind: string, fn: string, tile: [number, number] | null, note: string): KernelVariant[] {
+  const t = tile ? `${tile[0]}x${tile[1]}` : 'direct';
+  return [
+    { id: `${fn}.dense.${t}.simd`, kind, format: 'dense', tile, features: ['simd128'], fn, priority: 1, note },
+    { id: `${fn}.dense.${t}.scalar`, kind, format: 'dense', tile, features: [], fn, priority: 0, note },
+  ];
+}
+
+export const KERNELS: KernelVariant[] = [
+  ...both('gemm', 'gemm_f32', [4, 8], 'C = A·B, both operands packed at run time (attention Q·Kᵀ, P·V)'),
+  ...both('gemm_pb', 'gemm_f32_pb', [4, 8], 'C = A·B, B packed offline into 8-column panels (MatMul/Gemm weights)'),
+  ...both('gemm_pa', 'gemm_f32_pa', [4, 8], 'C = A·B, A packed offline into 4-row panels (constant left operand)'),
+  ...both('conv2d', 'conv2d_f32', [4, 8], 'NCHW conv as weights·im2col, im2col fused into B packing, groups looped'),
+  ...both('dwconv2d', 'dwconv2d_f32', null, 'depthwise conv, direct, vectorised along the output width'),
+  ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], 'ConvTranspose as Wᵀ·X then col2im'),
+];
+
+const FEATURE_OF: Record<KernelFeature, (t: Target) => boolean> = {
+  simd128: (t) => t.features.simd,
+  'relaxed-simd': (t) => t.features.relaxedSimd,
+  threads: (t) => t.features.threads,
+};
+
+/** can a build for this target run the variant? */
+export function runsOn(v: KernelVariant, target: Target): boolean {
+  return v.features.every((f) => FEATURE_OF[f](target));
+}
+
+/** Is `v` the body a build for this target compiles? True when the target can run it and no
+ *  preferred row of the same function can (a SIMD build compiles the simd128 body of a function,
+ *  never its scalar one). Tests and benchmarks run each row on these targets. */
+export function compiledFor(v: KernelVariant, target: Target): boolean {
+  if (!runsOn(v, target)) return false;
+  return !KERNELS.some((o) => o !== v && o.fn === v.fn && o.priority > v.priority && runsOn(o, target));
+}
+
+/** The best variant of `kind` in `format` for the target, or null when none runs on it. */
+export function selectKernel(kind: string, target: Target, format = 'dense', accept: (v: KernelVariant) => boolean = () => true): KernelVariant | null {
+  let best: KernelVariant | null = null;
+  for (const v of KERNELS) {
+    if (v.kind !== kind || v.format !== format || !runsOn(v, target) || !accept(v)) continue;
+    if (!best || v.priority > best.priority) best = v;
+  }
+  return best;
+}
