@@ -11,6 +11,7 @@
 // functions appear twice: the simd128 row and the scalar row (used by wasm-mvp builds). The id
 // is what lowerings record with useKernel() and what the manifest shows.
 import type { Target } from '../target.js';
+import { OP_KERNELS } from './registry-ops.js';
 
 export type KernelFeature = 'simd128' | 'relaxed-simd' | 'threads';
 
@@ -47,6 +48,7 @@ export const KERNELS: KernelVariant[] = [
   ...both('conv2d', 'conv2d_f32', [4, 8], 'NCHW conv as weights·im2col, im2col fused into B packing, groups looped'),
   ...both('dwconv2d', 'dwconv2d_f32', null, 'depthwise conv, direct, vectorised along the output width'),
   ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], 'ConvTranspose as Wᵀ·X then col2im'),
+  ...OP_KERNELS,
 ];
 
 const FEATURE_OF: Record<KernelFeature, (t: Target) => boolean> = {
