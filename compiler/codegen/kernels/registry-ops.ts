@@ -32,6 +32,10 @@ export const OP_KERNELS: KernelVariant[] = [
     'cast_u8_bool', 'cast_f32_u8', 'cast_i32_u8'], false, 'Not and Cast between run-time dtypes'),
   ...rows('where', ['ew_where_32'], false, 'Where(cond u8, x, y) on 4-byte elements, broadcasting'),
   ...rows('copy', ['copy_bytes'], true, 'byte copy for the identities the planner cannot alias'),
+  ...rows('reduce', ['sum', 'sumsq', 'l1', 'max', 'min', 'prod'].map((o) => `reduce_${o}_f32`), true,
+    'fold [outer, r, inner] along r, times a scale (ReduceMean: 1/r)'),
+  ...rows('reduce', ['reduce_logsumexp_f32', 'argmax_f32', 'argmin_f32'], false, 'log-sum-exp and arg-reductions along r'),
+  ...rows('softmax', ['softmax_f32', 'log_softmax_f32'], true, 'softmax over n of [outer, n, inner]: rows or 4 columns at a time'),
 ];
 
 /** The registry id a lowering records for an exported non-GEMM kernel on a target. */
