@@ -36,6 +36,9 @@ export const OP_KERNELS: KernelVariant[] = [
     'fold [outer, r, inner] along r, times a scale (ReduceMean: 1/r)'),
   ...rows('reduce', ['reduce_logsumexp_f32', 'argmax_f32', 'argmin_f32'], false, 'log-sum-exp and arg-reductions along r'),
   ...rows('softmax', ['softmax_f32', 'log_softmax_f32'], true, 'softmax over n of [outer, n, inner]: rows or 4 columns at a time'),
+  ...rows('layernorm', ['layernorm_f32'], true, 'LayerNormalization over rows, per-element scale and bias, optional mean/invstd outputs'),
+  ...rows('groupnorm', ['groupnorm_f32'], true, 'Group/InstanceNormalization over [N, G*cpg, S], per-channel scale and bias'),
+  ...rows('channel_affine', ['channel_affine_f32', 'batchnorm_f32'], true, 'inference BatchNormalization: per-channel affine (folded or at run time)'),
 ];
 
 /** The registry id a lowering records for an exported non-GEMM kernel on a target. */
