@@ -22,7 +22,8 @@
 // (BulkMemory without BulkMemoryOpt), and the copies here are a few floats anyway.
 // Strides and leading dimensions are in elements (floats); addresses in bytes.
 // Bias modes: 0 none, 1 per row (bias[i], M floats), 2 per column (bias[j], N floats),
-// 3 full matrix (bias[i*N + j], copied into C before the first K block).
+// 3 full matrix (bias[i*N + j]) and 4 scalar (bias[0]): 3 and 4 are written into C before the
+// first K block, which then accumulates.
 // Scratch layout of the drivers (compiler/codegen/kernels/gemm-blocking.ts computes its size):
 //   [256 B staging tile][packed A block, if A is packed at run time][packed B block, if B is].
 import { act_tile_f32 } from './activation';
@@ -43,6 +44,7 @@ export const BIAS_NONE = 0;
 export const BIAS_ROW = 1;
 export const BIAS_COL = 2;
 export const BIAS_FULL = 3;
+export const BIAS_SCALAR = 4;
 
 // ---------------------------------------------------------------- micro-kernel
 
@@ -251,19 +253,25 @@ export function gemm_pack_b_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, ds
 
 /** init mode and bias pointer for the K block starting at pc */
 @inline function initFor(pc: i32, biasMode: i32): i32 {
-  if (pc > 0 || biasMode == BIAS_FULL) return INIT_LOAD;
+  if (pc > 0 || biasMode >= BIAS_FULL) return INIT_LOAD;
   return biasMode == BIAS_ROW ? INIT_ROWBIAS : biasMode == BIAS_COL ? INIT_COLBIAS : INIT_ZERO;
 }
 @inline function biasAt(bias: usize, biasMode: i32, ic: i32, jc: i32): usize {
   return biasMode == BIAS_ROW ? bias + (<usize>ic << 2) : bias + (<usize>jc << 2);
 }
 
-/** before the K loop: full-matrix bias into C; with K == 0, C = bias then act */
+/** before the K loop: full-matrix or scalar bias into C; with K == 0, C = bias then act */
 function gemm_prologue(M: i32, N: i32, K: i32, c: usize, ldc: i32, bias: usize, biasMode: i32, act: i32, alpha: f32, beta: f32): void {
   if (biasMode == BIAS_FULL) {
     for (let i = 0; i < M; i++) {
       const d = c + (<usize>(i * ldc) << 2), s = bias + (<usize>(i * N) << 2);
       for (let j = 0; j < N; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+    }
+  } else if (biasMode == BIAS_SCALAR) {
+    const v = load<f32>(bias);
+    for (let i = 0; i < M; i++) {
+      const d = c + (<usize>(i * ldc) << 2);
+      for (let j = 0; j < N; j++) store<f32>(d + (<usize>j << 2), v);
     }
   }
   if (K > 0) return;
@@ -273,6 +281,7 @@ function gemm_prologue(M: i32, N: i32, K: i32, c: usize, ldc: i32, bias: usize, 
       if (biasMode == BIAS_ROW) v = load<f32>(bias + (<usize>i << 2));
       else if (biasMode == BIAS_COL) v = load<f32>(bias + (<usize>j << 2));
       else if (biasMode == BIAS_FULL) v = load<f32>(bias + (<usize>(i * N + j) << 2));
+      else if (biasMode == BIAS_SCALAR) v = load<f32>(bias);
       store<f32>(c + (<usize>(i * ldc + j) << 2), v);
     }
   }
@@ -364,4 +373,14 @@ export function gemm_f32_pa(batch: i32, M: i32, N: i32, K: i32,
       }
     }
   }
+}
+
+/** y[i] = s * x[i] for n floats: Gemm's alpha or beta on operands computed at run time */
+export function scale_copy_f32(x: usize, y: usize, n: i32, s: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const v = f32x4.splat(s);
+    for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), f32x4.mul(v128.load(x + (<usize>i << 2)), v));
+  }
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * s);
 }

@@ -42,10 +42,11 @@ function runGemm(m: KernelModule, kind: string, fn: string, c: GemmCase, seed: n
   const nA = c.bcastA ? 1 : batch, nB = c.bcastB ? 1 : batch;
   const A = randArray(nA * M * K, seed), Bm = randArray(nB * K * N, seed + 1);
   const bias = randArray(biasMode === 3 ? M * N : biasMode === 1 ? M : biasMode === 2 ? N : 1, seed + 2);
+  // modes: 0 none, 1 row, 2 column, 3 full matrix, 4 scalar
   // element accessors of batch t (A stored [M][K] or [K][M]; B [K][N] or [N][K])
   const aAt = (t: number, i: number, k: number) => A[(c.bcastA ? 0 : t) * M * K + (transA ? k * M + i : i * K + k)];
   const bAt = (t: number, k: number, n: number) => Bm[(c.bcastB ? 0 : t) * K * N + (transB ? n * K + k : k * N + n)];
-  const biasAt = (i: number, n: number) => biasMode === 1 ? bias[i] : biasMode === 2 ? bias[n] : biasMode === 3 ? bias[i * N + n] : 0;
+  const biasAt = (i: number, n: number) => biasMode === 1 ? bias[i] : biasMode === 2 ? bias[n] : biasMode === 3 ? bias[i * N + n] : biasMode === 4 ? bias[0] : 0;
   const pBias = biasMode ? m.put(bias) : 0;
   const cLen = batch * M * ldc;
   const pC = putGuarded(m, cLen);
@@ -96,7 +97,7 @@ for (const targetName of TARGETS) {
       const m = await kernelModule(targetName);
       let seed = 1;
       for (const M of SIZES) for (const N of SIZES) for (const K of SIZES) {
-        const err = runGemm(m, v.kind, v.fn, { batch: 1, M, N, K, biasMode: (M + N + K) % 4 }, seed++);
+        const err = runGemm(m, v.kind, v.fn, { batch: 1, M, N, K, biasMode: (M + N + K) % 5 }, seed++);
         if (err) assert.unreachable(err);
       }
     });
@@ -113,12 +114,40 @@ for (const targetName of TARGETS) {
         { batch: 2, M: 7, N: 13, K: 8, bcastB: true, transB: true },
         { batch: 1, M: 4, N: 8, K: 0, biasMode: 2, act: 5 },          // empty reduction: bias only
         { batch: 1, M: 1, N: 64, K: 96, biasMode: 2 },                // GEMV-like
+        { batch: 2, M: 6, N: 10, K: 300, biasMode: 4, act: 9 },       // scalar bias, two K blocks
       ];
       for (const a of ACT_CASES) cases.push({ batch: 1, M: 6, N: 11, K: 9, biasMode: 2, act: a.act, alpha: a.alpha, beta: a.beta });
       let seed = 100;
       for (const c of cases) {
         const err = runGemm(m, v.kind, v.fn, c, seed++);
         if (err) assert.unreachable(err);
+      }
+    });
+  }
+
+  for (const v of KERNELS.filter((r) => r.kind === 'pack_a' && compiledFor(r, target))) {
+    test(`${v.id} on ${targetName}: packs like compiler/pack/dense.ts`, async () => {
+      const m = await kernelModule(targetName);
+      for (const [M, K, trans] of [[1, 1, 0], [5, 7, 0], [8, 9, 1], [13, 4, 0], [6, 17, 1]] as const) {
+        m.reset();
+        const a = randArray(M * K, M * 100 + K);
+        const rs = trans ? 1 : K, cs = trans ? M : 1;
+        const pA = m.put(a), len = packedLength(M, K, 4), pD = putGuarded(m, len);
+        m.k[v.fn](M, K, pA, rs, cs, pD);
+        assert.ok(guardsIntact(m, pD, len), 'wrote outside the packed matrix');
+        assert.equal(Array.from(m.f32(pD, len)), Array.from(packPanels({ data: a, rowStride: rs, depthStride: cs }, M, K, 4)), `${M}x${K} trans ${trans}`);
+      }
+    });
+  }
+  for (const v of KERNELS.filter((r) => r.kind === 'scale_copy' && compiledFor(r, target))) {
+    test(`${v.id} on ${targetName}`, async () => {
+      const m = await kernelModule(targetName);
+      for (const n of [0, 1, 3, 4, 7, 33]) {
+        m.reset();
+        const x = randArray(n, n + 1), pX = m.put(x), pY = putGuarded(m, n);
+        m.k[v.fn](pX, pY, n, 0.3);
+        assert.ok(guardsIntact(m, pY, n));
+        assert.equal(Array.from(m.f32(pY, n)), Array.from(x, (e) => Math.fround(e * Math.fround(0.3))));
       }
     });
   }

@@ -48,6 +48,8 @@ export const KERNELS: KernelVariant[] = [
   ...both('conv2d', 'conv2d_f32', [4, 8], 'NCHW conv as weights·im2col, im2col fused into B packing, groups looped'),
   ...both('dwconv2d', 'dwconv2d_f32', null, 'depthwise conv, direct, vectorised along the output width'),
   ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], 'ConvTranspose as Wᵀ·X then col2im'),
+  ...both('pack_a', 'gemm_pack_a_f32', null, 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
+  ...both('scale_copy', 'scale_copy_f32', null, 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
   ...OP_KERNELS,
 ];
 
