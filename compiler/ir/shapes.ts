@@ -176,7 +176,10 @@ const rules: Record<string, Rule> = {
     const s = attrInts(n, 'strides', Array(r).fill(1)), d = attrInts(n, 'dilations', Array(r).fill(1));
     const op = attrInts(n, 'output_padding', Array(r).fill(0)), p = attrInts(n, 'pads', Array(2 * r).fill(0));
     const given = attrInts(n, 'output_shape', []);
-    const sp = given.length ? given.slice(-r) : x.slice(2).map((xi, i) => s[i] * (xi - 1) + op[i] + (k[i] - 1) * d[i] + 1 - p[i] - p[i + r]);
+    const same = attrString(n, 'auto_pad', 'NOTSET').startsWith('SAME');
+    const sp = given.length ? given.slice(-r)
+      : same ? x.slice(2).map((xi, i) => xi * s[i])
+      : x.slice(2).map((xi, i) => s[i] * (xi - 1) + op[i] + (k[i] - 1) * d[i] + 1 - p[i] - p[i + r]);
     return [{ shape: [x[0], w[1] * attrInt(n, 'group', 1), ...sp], dtype: 'float32' }];
   },
   MaxPool: (n, g) => {

@@ -24,7 +24,9 @@ const loadPb = (file: string): Tensor => readTensor(onnxProto.onnx.TensorProto.d
 
 function cases(): string[] {
   if (!existsSync(ROOT)) return [];
+  const only = process.env.SPARSEC_ONNX_FILTER ? new RegExp(process.env.SPARSEC_ONNX_FILTER) : null;
   return readdirSync(ROOT).sort().filter((name) => {
+    if (only && !only.test(name)) return false;
     const dir = join(ROOT, name);
     if (!existsSync(join(dir, 'test_data_set_0'))) return false;
     try {
@@ -93,7 +95,7 @@ test('ONNX node tests: every supported case matches the reference outputs', asyn
   process.stderr.write(`  ONNX node tests: ${results.pass.length} pass, ${results.fail.length} fail, ${results.unsupported.length} refused as unsupported (of ${all.length} with lowered ops)\n`);
   if (process.env.SPARSEC_VERBOSE) process.stderr.write(`  unsupported: ${results.unsupported.join(' ')}\n`);
   assert.equal(failures, [], failures.join('\n'));
-  assert.ok(results.pass.length >= MIN_PASSING, `only ${results.pass.length} cases pass; at least ${MIN_PASSING} must`);
+  if (!process.env.SPARSEC_ONNX_FILTER) assert.ok(results.pass.length >= MIN_PASSING, `only ${results.pass.length} cases pass; at least ${MIN_PASSING} must`);
 });
 
 test.run();

@@ -1,7 +1,13 @@
 // Every op lowering, by op type. A lowering module lists the ops it handles.
 import type { OpLowering } from '../lower.js';
+import { convLowering } from './conv.js';
+import { convTransposeLowering } from './convtranspose.js';
+import { elementwiseLowerings } from './elementwise.js';
+import { matmulLowering } from './matmul.js';
+import { normalizeLowerings } from './normalize.js';
+import { reduceLowerings } from './reduce.js';
 
-const all: OpLowering[] = [];
+const all: OpLowering[] = [convLowering, convTransposeLowering, matmulLowering, ...elementwiseLowerings, ...normalizeLowerings, ...reduceLowerings];
 
 export const lowerings = new Map<string, OpLowering>();
 for (const l of all) for (const op of l.ops) lowerings.set(op, l);
