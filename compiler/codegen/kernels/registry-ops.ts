@@ -39,6 +39,12 @@ export const OP_KERNELS: KernelVariant[] = [
   ...rows('layernorm', ['layernorm_f32'], true, 'LayerNormalization over rows, per-element scale and bias, optional mean/invstd outputs'),
   ...rows('groupnorm', ['groupnorm_f32'], true, 'Group/InstanceNormalization over [N, G*cpg, S], per-channel scale and bias'),
   ...rows('channel_affine', ['channel_affine_f32', 'batchnorm_f32'], true, 'inference BatchNormalization: per-channel affine (folded or at run time)'),
+  ...rows('strided_copy', ['strided_copy_32', 'strided_copy_8'], true, 'contiguous y = x through a 6-D signed-stride descriptor (Transpose, Slice, Expand, Tile, DepthToSpace)'),
+  ...rows('transpose2d', ['transpose2d_32'], true, 'batched matrix transpose, 4x4 shuffles in 32x32 tiles'),
+  ...rows('copy2d', ['copy2d'], true, 'rows x bytes block copy between strided layouts (Concat, Split)'),
+  ...rows('gather', ['gather'], true, 'Gather along an axis with int32 indices, any dtype'),
+  ...rows('gather', ['gather_elements_32'], false, 'GatherElements on 4-byte data'),
+  ...rows('pad', ['pad_32'], true, 'Pad constant/reflect/edge/wrap, negative pads crop, 4-byte data'),
 ];
 
 /** The registry id a lowering records for an exported non-GEMM kernel on a target. */

@@ -94,3 +94,19 @@ export function broadcastDescriptor(out: readonly number[], inputs: (readonly nu
 export function normAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
 }
+
+/** The descriptor of a strided gather into a contiguous output (strided_copy_*, see
+ *  assembly/layout.ts), or null beyond 6 merged dims. */
+export function gatherDescriptor(outDims: readonly number[], inStrides: readonly number[]): Int32Array | null {
+  return descriptor(collapse(outDims, [inStrides]));
+}
+
+/** If reading `inStrides` into `outDims` is a batch of matrix transposes, [B, R, C] such that
+ *  y[b, c, r] = x[b, r, c]; otherwise null. */
+export function asBatchedTranspose(outDims: readonly number[], inStrides: readonly number[]): [number, number, number] | null {
+  const c = collapse(outDims, [inStrides]);
+  const [d, s] = [c.dims, c.strides[0]];
+  if (d.length === 2 && s[0] === 1 && s[1] === d[0]) return [1, d[1], d[0]];
+  if (d.length === 3 && s[1] === 1 && s[2] === d[1] && s[0] === d[1] * d[2]) return [d[0], d[2], d[1]];
+  return null;
+}
