@@ -3,7 +3,7 @@
 //   [ARENA: activations, inputs, outputs][SCRATCH: per-node temporaries][WEIGHTS][AS static data]
 // WEIGHTS is last so weights.bin is one contiguous copy at load time.
 import type { Graph, Node, Tensor } from '../ir/graph.js';
-import { numel } from '../ir/graph.js';
+import { consumers, numel } from '../ir/graph.js';
 import { SparsecError } from '../errors.js';
 import type { LowerCtx, OpLowering, TensorRef } from './lower.js';
 import { ALIAS_OPS, planMemory, runtimeDType } from './plan.js';
@@ -28,7 +28,14 @@ const ARENA_START = 1024; // keep address 0 and a little room free
 /** The lowering that handles each node, and every node none can handle, with the reason. */
 export function findUnlowerable(g: Graph, lowerings: Map<string, OpLowering>): { node: Node; reason: string }[] {
   const bad: { node: Node; reason: string }[] = [];
+  const users = consumers(g);
   for (const n of g.nodes) {
+    if (n.op === 'Dropout') {
+      const training = n.inputs[2] ? (g.values.get(n.inputs[2])?.data?.[0] ?? 1) : 0;
+      const maskUsed = !!n.outputs[1] && (users.has(n.outputs[1]) || g.outputs.includes(n.outputs[1]));
+      if (training || maskUsed) bad.push({ node: n, reason: 'Dropout in training mode or with its mask output (sparsec compiles inference only)' });
+      continue;
+    }
     if (ALIAS_OPS.has(n.op)) continue;
     const l = lowerings.get(n.op);
     const reason = !l ? 'operator not supported' : l.unsupported?.(n, g) ?? null;

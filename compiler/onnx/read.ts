@@ -50,6 +50,9 @@ function readGraph(gp: onnxProto.onnx.IGraphProto, file: string, opset: number):
     const tensor = readTensor(t, file, baseDir);
     values.set(t.name!, { name: t.name!, dtype: tensor.dtype, shape: tensor.shape, data: tensor.data });
   }
+  for (const vi of [...(gp.input ?? []), ...(gp.output ?? [])]) {
+    if (vi.type && !vi.type.tensorType) throw new SparsecError('E_UNSUPPORTED', `graph input or output '${vi.name}' is not a tensor (a sequence, map or optional); sparsec compiles tensor graphs only`, { file });
+  }
   for (const vi of [...(gp.input ?? []), ...(gp.valueInfo ?? []), ...(gp.output ?? [])]) {
     if (!values.has(vi.name!)) values.set(vi.name!, readValueInfo(vi));
   }
