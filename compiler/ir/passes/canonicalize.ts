@@ -6,6 +6,7 @@ import { recognizeLayerNorm } from '../patterns/layerNorm.js';
 import { removeDeadCode } from './deadCode.js';
 import { foldBatchNorm } from './foldBatchNorm.js';
 import { fuseActivations } from './fuseActivations.js';
+import { fuseLinearBias } from './fuseLinearBias.js';
 import { propagate } from './propagate.js';
 
 export interface CanonicalizeOptions { fuse?: boolean }
@@ -17,7 +18,10 @@ export function canonicalize(g: Graph, opts: CanonicalizeOptions = {}): { unknow
   foldBatchNorm(g);
   recognizeActivations(g);
   recognizeLayerNorm(g);
-  if (opts.fuse !== false) fuseActivations(g);
+  if (opts.fuse !== false) {
+    fuseLinearBias(g);
+    fuseActivations(g);
+  }
   removeDeadCode(g);
   return { unknownOps };
 }
