@@ -59,9 +59,10 @@ export function convGeometry(node: Node, g: Graph): ConvGeometry | string {
       const explicitShape = node.attrs.output_shape !== undefined;
       if (autoPad === 'VALID') begin.push(0);
       else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER' || explicitShape) {
-        // as onnxruntime does: SAME_UPPER puts the odd pad at the start, otherwise at the end
+        // ONNX spec and onnxruntime: SAME_UPPER puts the odd pad at the end, otherwise at the
+        // start; an output_shape larger than the full result adds zeros at the end
         const total = s[i] * (ins[i] - 1) + outPad + ext - outs[i];
-        begin.push(autoPad === 'SAME_UPPER' ? total - Math.trunc(total / 2) : Math.trunc(total / 2));
+        begin.push(total <= 0 ? 0 : autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2));
       } else begin.push(attrInts(node, 'pads', new Array(2 * sp).fill(0))[i]);
     }
   }
