@@ -1,0 +1,71 @@
+// Resize/Upsample of the last two axes of x[NC, H, W] as a separable filter: every mode
+// (nearest in all its rounding variants, linear, cubic) and every coordinate transformation is
+// decided at compile time and arrives as two tap tables, one per axis, so this one kernel serves
+// them all. Per output coordinate o a table holds k input indices then k weights (f32 bits):
+//   tab[o * 2k + t] = index of tap t,   tab[o * 2k + k + t] = its weight
+// An index of -1 in the first tap marks a coordinate outside the input (tf_crop_and_resize):
+// its outputs are `extrap`.
+// Per output row the k_h source rows are blended into `tmp` (W floats; SIMD), or read in place
+// when the row is a single tap of weight 1 (nearest, or an axis that is not resized); then each
+// output column blends k_w values of that row. Not safe in place.
+export function resize_f32(x: usize, y: usize, NC: i32, H: i32, W: i32, OH: i32, OW: i32,
+  tabH: usize, kh: i32, tabW: usize, kw: i32, tmp: usize, extrap: f32): void {
+  const plane = <usize>H * <usize>W << 2;
+  const rowBytes = <usize>W << 2;
+  for (let c = 0; c < NC; c++) {
+    const xc = x + <usize>c * plane;
+    for (let oh = 0; oh < OH; oh++) {
+      const yr = y + ((<usize>c * <usize>OH + <usize>oh) * <usize>OW << 2);
+      const th = tabH + (<usize>(oh * 2 * kh) << 2);
+      const first = load<i32>(th);
+      if (first < 0) {
+        for (let ow = 0; ow < OW; ow++) store<f32>(yr + (<usize>ow << 2), extrap);
+        continue;
+      }
+      let src: usize;
+      if (kh == 1 && load<f32>(th, 4) == 1) {
+        src = xc + <usize>first * rowBytes;
+      } else {
+        for (let t = 0; t < kh; t++) {
+          const row = xc + <usize>load<i32>(th + (<usize>t << 2)) * rowBytes;
+          const wt = load<f32>(th + (<usize>(kh + t) << 2));
+          let i = 0;
+          if (ASC_FEATURE_SIMD) {
+            const wv = f32x4.splat(wt);
+            for (; i + 4 <= W; i += 4) {
+              const p = <usize>i << 2;
+              const v = f32x4.mul(v128.load(row + p), wv);
+              v128.store(tmp + p, t == 0 ? v : f32x4.add(v128.load(tmp + p), v));
+            }
+          }
+          for (; i < W; i++) {
+            const p = <usize>i << 2;
+            const v = load<f32>(row + p) * wt;
+            store<f32>(tmp + p, t == 0 ? v : load<f32>(tmp + p) + v);
+          }
+        }
+        src = tmp;
+      }
+      if (kw == 1) {
+        for (let ow = 0; ow < OW; ow++) {
+          const tw = tabW + (<usize>ow << 3);
+          const j = load<i32>(tw);
+          store<f32>(yr + (<usize>ow << 2), j < 0 ? extrap : load<f32>(src + (<usize>j << 2)) * load<f32>(tw, 4));
+        }
+      } else {
+        for (let ow = 0; ow < OW; ow++) {
+          const tw = tabW + (<usize>(ow * 2 * kw) << 2);
+          if (load<i32>(tw) < 0) {
+            store<f32>(yr + (<usize>ow << 2), extrap);
+            continue;
+          }
+          let acc: f32 = 0;
+          for (let t = 0; t < kw; t++) {
+            acc += load<f32>(src + (<usize>load<i32>(tw + (<usize>t << 2)) << 2)) * load<f32>(tw + (<usize>(kw + t) << 2));
+          }
+          store<f32>(yr + (<usize>ow << 2), acc);
+        }
+      }
+    }
+  }
+}
