@@ -3,8 +3,11 @@
 // conv2d_f32: a GEMM with the weights on the left, per image and group:
 //   Y[Cout_g][Ho*Wo] = W[Cout_g][Cin_g*kh*kw] · im2col(X)[Cin_g*kh*kw][Ho*Wo]
 //   W is packed offline as A panels [ceil(Cout_g/4)][K][4] per group (compiler/pack/dense.ts),
-//   groups back to back. im2col is fused into the B packing: patches are written straight into
-//   the [nc/8][kc][8] panels of one KC x NC block in scratch, so no im2col buffer exists.
+//   groups back to back. im2col is blocked with the GEMM: per KC x NC block, the patch rows are
+//   written row-major into a block-sized buffer (contiguous runs of input rows, vector copies)
+//   and packed into B panels from there (gemm_pack_b_f32), both in L2. Writing patches straight
+//   into panels was 5-10x slower: one k-row scatters 4-float stores over every panel of the
+//   block, 8 KiB apart, which thrashes the L1 sets and costs as much as the GEMM itself.
 //   The output is NCHW as it comes out of the GEMM (rows = channels), bias per row, activation
 //   in the epilogue. A 1x1, stride 1, unpadded conv packs B straight from the input.
 // dwconv2d_f32: depthwise (group == Cin, Cout = m*Cin), direct: 8 outputs of a row per step,
@@ -15,7 +18,7 @@
 // Pads: only the top and left pads are parameters; bottom and right follow from Ho and Wo
 // (any tap outside the input reads zero). Bias address 0 means no bias.
 import { act_apply_f32 } from './activation';
-import { GEMM_KC, GEMM_MC, GEMM_NC, GEMM_TMP_BYTES, BIAS_NONE, BIAS_ROW, gemm_macro_f32, gemm_f32_pa } from './gemm';
+import { GEMM_KC, GEMM_MC, GEMM_NC, GEMM_TMP_BYTES, BIAS_NONE, BIAS_ROW, gemm_macro_f32, gemm_f32_pa, gemm_pack_b_f32 } from './gemm';
 
 /** columns (input positions) per GEMM + col2im step of conv_transpose2d_f32 */
 export const CONVT_NC: i32 = 256;
@@ -23,78 +26,73 @@ export const CONVT_NC: i32 = 256;
 @inline function ceil4(x: i32): i32 { return (x + 3) & ~3; }
 @inline function ceil8(x: i32): i32 { return (x + 7) & ~7; }
 
-/** packs rows [k0, k0+kc) x output positions [n0, n0+nc) of the im2col matrix of one image and
- *  group (x = its first input channel) into B panels [ceil(nc/8)][kc][8] at dst. Row k is
- *  (channel k / (kh*kw), tap (k % (kh*kw))); column n is output position (n / Wo, n % Wo).
- *  Works in groups of 4 positions: one row of the output, in bounds and stride 1 or 2, is
- *  one vector load (two and a shuffle for stride 2); other groups go lane by lane. */
-export function conv_pack_im2col_f32(x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  pt: i32, pl: i32, dh: i32, dw: i32, Wo: i32, k0: i32, kc: i32, n0: i32, nc: i32, dst: usize): void {
+@inline function zero_f32(d: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), i32x4.splat(0));
+  for (; i < n; i++) store<f32>(d + (<usize>i << 2), 0);
+}
+
+/** writes rows [k0, k0+kc) x output positions [n0, n0+nc) of the im2col matrix of one image
+ *  and group (x = its first input channel) row-major at dst (row stride ldd floats). Row k is
+ *  (channel k / (kh*kw), tap k % (kh*kw)); column n is output position (n / Wo, n % Wo).
+ *  Works output row by output row: the taps that fall inside the input are one contiguous
+ *  (stride 1) or every-other (stride 2) run of an input row, copied with vector loads; the
+ *  padding around it is zero-filled. */
+export function conv_im2col_f32(x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  pt: i32, pl: i32, dh: i32, dw: i32, Wo: i32, k0: i32, kc: i32, n0: i32, nc: i32, dst: usize, ldd: i32): void {
   const ksz = kh * kw;
-  const pstride = <usize>kc << 5;
   const rowb = <usize>W << 2, planeb = <usize>(H * W) << 2;
   const oy0 = n0 / Wo, ox0 = n0 - oy0 * Wo;
-  const ncv = ceil4(nc);
-  const reach = sw << 2; // a group of 4 reads inputs [ix, ix + 4*sw)
   for (let kk = 0; kk < kc; kk++) {
     const kg = k0 + kk;
     const ch = kg / ksz, r = kg - ch * ksz, dy = r / kw, dx = r - dy * kw;
     const xc = x + <usize>ch * planeb;
     const offy = dy * dh - pt, offx = dx * dw - pl;
-    const drow = dst + (<usize>kk << 5);
-    let oy = oy0, ox = ox0;
-    for (let j = 0; j < nc; j += 4) {
-      const d = drow + <usize>(j >> 3) * pstride + (<usize>(j & 4) << 2);
-      if (j + 4 <= nc && ox + 4 <= Wo) {
-        const iy = oy * sh + offy;
-        if (<u32>iy < <u32>H) {
-          const ix = ox * sw + offx;
-          const s = xc + <usize>iy * rowb;
-          if (ix >= 0 && ix + reach <= W) {
-            const p = s + (<usize>ix << 2);
-            if (ASC_FEATURE_SIMD && sw == 1) {
-              v128.store(d, v128.load(p));
-            } else if (ASC_FEATURE_SIMD && sw == 2) {
-              v128.store(d, v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6));
-            } else {
-              const sb = <usize>sw << 2;
-              store<f32>(d, load<f32>(p)); store<f32>(d, load<f32>(p + sb), 4);
-              store<f32>(d, load<f32>(p + 2 * sb), 8); store<f32>(d, load<f32>(p + 3 * sb), 12);
-            }
-          } else {
-            for (let l = 0; l < 4; l++) {
-              const il = ix + l * sw;
-              store<f32>(d + (<usize>l << 2), <u32>il < <u32>W ? load<f32>(s + (<usize>il << 2)) : 0);
-            }
-          }
-        } else {
-          if (ASC_FEATURE_SIMD) v128.store(d, i32x4.splat(0));
-          else { store<f32>(d, 0); store<f32>(d, 0, 4); store<f32>(d, 0, 8); store<f32>(d, 0, 12); }
-        }
-        ox += 4;
-        if (ox >= Wo) { ox = 0; oy++; }
+    // outputs ox in [oxLo, oxHi) read inside the row: 0 <= ox*sw + offx < W
+    const oxLo = min(Wo, offx >= 0 ? 0 : (sw - 1 - offx) / sw);
+    const oxHi = max(oxLo, min(Wo, W - 1 - offx < 0 ? 0 : (W - 1 - offx) / sw + 1));
+    const drow = dst + (<usize>kk * <usize>ldd << 2);
+    let oy = oy0, ox = ox0, j = 0;
+    while (j < nc) {
+      const len = min(Wo - ox, nc - j);
+      const d = drow + (<usize>j << 2);
+      const iy = oy * sh + offy;
+      if (<u32>iy >= <u32>H) {
+        zero_f32(d, len);
       } else {
-        for (let l = 0; l < 4; l++) {
-          let v: f32 = 0;
-          if (j + l < nc) {
-            const iy = oy * sh + offy, ix = ox * sw + offx;
-            if (<u32>iy < <u32>H && <u32>ix < <u32>W) v = load<f32>(xc + <usize>iy * rowb + (<usize>ix << 2));
-            if (++ox == Wo) { ox = 0; oy++; }
+        const a = min(max(oxLo, ox), ox + len), b = min(max(oxHi, a), ox + len);
+        zero_f32(d, a - ox);
+        const n = b - a;
+        const s = xc + <usize>iy * rowb + (<usize>(a * sw + offx) << 2);
+        const o = d + (<usize>(a - ox) << 2);
+        let t = 0;
+        if (sw == 1) {
+          if (ASC_FEATURE_SIMD) for (; t + 4 <= n; t += 4) v128.store(o + (<usize>t << 2), v128.load(s + (<usize>t << 2)));
+          for (; t < n; t++) store<f32>(o + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
+        } else {
+          const sb = <usize>sw << 2;
+          if (ASC_FEATURE_SIMD && sw == 2) {
+            // 4 outputs read 8 inputs; the last read must stay inside the row
+            const nv = min(n, (W - (a * 2 + offx)) >> 1);
+            for (; t + 4 <= nv; t += 4) {
+              const q = s + (<usize>t << 3);
+              v128.store(o + (<usize>t << 2), v128.shuffle<f32>(v128.load(q), v128.load(q, 16), 0, 2, 4, 6));
+            }
           }
-          store<f32>(d + (<usize>l << 2), v);
+          for (; t < n; t++) store<f32>(o + (<usize>t << 2), load<f32>(s + <usize>t * sb));
         }
+        zero_f32(d + (<usize>(b - ox) << 2), ox + len - b);
       }
-    }
-    if ((ncv & 7) != 0) { // zero the upper half of the last panel
-      const d = drow + <usize>(ncv >> 3) * pstride + 16;
-      store<f32>(d, 0); store<f32>(d, 0, 4); store<f32>(d, 0, 8); store<f32>(d, 0, 12);
+      j += len; ox += len;
+      if (ox == Wo) { ox = 0; oy++; }
     }
   }
 }
 
 /** Y[N][Cout][Ho][Wo] = conv(X[N][C][H][W], W) + bias, then act. wp: per group A panels
  *  [ceil(Cout_g/4)][Cin_g*kh*kw][4], groups back to back. bias: Cout floats or 0.
- *  scratch: GEMM_TMP_BYTES + one packed B block (see gemm-blocking.ts convScratchBytes). */
+ *  scratch: GEMM_TMP_BYTES + one packed B block + one block of im2col rows
+ *  (gemm-blocking.ts convScratchBytes). */
 export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   wp: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
@@ -105,6 +103,10 @@ export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   const wgStride = (<usize>ceil4(Mg) * <usize>K) << 2;
   const biasMode = bias != 0 ? BIAS_ROW : BIAS_NONE;
   const bblk = scratch + GEMM_TMP_BYTES;
+  // im2col rows of one block after the packed block; the row stride is padded by 16 floats so
+  // that the rows do not all map to the same L1 sets while the panels are packed
+  const ldr = min(P, GEMM_NC) + 16;
+  const rows = bblk + ((<usize>min(ceil8(P), GEMM_NC) * <usize>min(K, GEMM_KC) * 4 + 63) & ~<usize>63);
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xg = x + (<usize>(n * C + g * Cg) * <usize>(H * W) << 2);
@@ -121,7 +123,8 @@ export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
           const kc = min(GEMM_KC, K - pc);
           const init = pc > 0 ? 1 : bg != 0 ? 2 : 0; // accumulate / row bias / zero
           const lastAct = pc + kc >= K ? act : 0;
-          conv_pack_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, bblk);
+          conv_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, rows, ldr);
+          gemm_pack_b_f32(kc, nc, rows, ldr, 1, bblk);
           for (let ic = 0; ic < Mg; ic += GEMM_MC) {
             const mc = min(GEMM_MC, Mg - ic);
             gemm_macro_f32(mc, nc, kc, wg + (<usize>(ic * K + pc * 4) << 2), <usize>K << 4, bblk, <usize>kc << 5,

@@ -34,9 +34,10 @@ export function gemmScratchBytes(kind: 'gemm' | 'pb' | 'pa', M: number, N: numbe
   return GEMM_TMP_BYTES + a + b;
 }
 
-/** scratch for conv2d_f32: one packed im2col block per group's GEMM (P = Ho*Wo, K = Cin_g*kh*kw) */
+/** scratch for conv2d_f32 (P = Ho*Wo, K = Cin_g*kh*kw): one packed B block and one block of
+ *  im2col rows (row stride padded by 16 floats) */
 export function convScratchBytes(P: number, K: number): number {
-  return GEMM_TMP_BYTES + packedBlockBytesB(P, K);
+  return GEMM_TMP_BYTES + packedBlockBytesB(P, K) + align64(Math.min(K, GEMM_KC) * (Math.min(P, GEMM_NC) + 16) * 4);
 }
 
 /** scratch for conv_transpose2d_f32: the GEMM's block plus Mg x chunk columns
