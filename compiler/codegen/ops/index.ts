@@ -5,9 +5,13 @@ import { convTransposeLowering } from './convtranspose.js';
 import { elementwiseLowerings } from './elementwise.js';
 import { matmulLowering } from './matmul.js';
 import { normalizeLowerings } from './normalize.js';
+import { layoutLowerings } from './layout.js';
+import { poolLowerings } from './pool.js';
 import { reduceLowerings } from './reduce.js';
+import { resizeLowerings } from './resize.js';
 
-const all: OpLowering[] = [convLowering, convTransposeLowering, matmulLowering, ...elementwiseLowerings, ...normalizeLowerings, ...reduceLowerings];
+const all: OpLowering[] = [convLowering, convTransposeLowering, matmulLowering, ...elementwiseLowerings, ...normalizeLowerings, ...reduceLowerings,
+  ...layoutLowerings, ...poolLowerings, ...resizeLowerings];
 
 export const lowerings = new Map<string, OpLowering>();
 for (const l of all) for (const op of l.ops) lowerings.set(op, l);
