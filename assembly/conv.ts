@@ -136,105 +136,162 @@ export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   }
 }
 
+/** the padded plane of dwconv2d_f32: (Ho-1)*sh + (kh-1)*dh + 1 rows of dwPlaneWidth floats */
+@inline function dwPlaneWidth(Wo: i32, kw: i32, sw: i32, dw: i32): i32 {
+  // outputs are computed in vectors of 4 up to ceil4(Wo); a stride-2 vector reads one more input
+  return (ceil4(Wo) - 1) * sw + (kw - 1) * dw + sw;
+}
+
 /** depthwise conv: Y[N][Cout][Ho][Wo], output channel co reads input channel co / (Cout/C).
- *  w: raw weights [Cout][kh][kw]; bias: Cout floats or 0. No scratch. */
+ *  w: raw weights [Cout][kh][kw]; bias: Cout floats or 0.
+ *  Each input channel is first copied into a zero-padded plane in scratch (rows and columns
+ *  for every tap of every output, see dwPlaneWidth), so the compute loops have no bounds checks
+ *  and border outputs run vectorised too: that matters for the small maps (8x8 to 40x40) of
+ *  mobile detectors. 8 outputs of a row per step along the width; 3x3 with stride 1 or 2 keeps
+ *  its 9 weights in registers. scratch: 4 * rows * width bytes (gemm-blocking.ts). */
 export function dwconv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   w: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
-  bias: usize, act: i32, alpha: f32, beta: f32): void {
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
   const mult = Cout / C;
-  const rowb = <usize>W << 2;
-  // ox in [oxLo, oxHi): every tap of the output (and the extra lane a stride-2 vector load
-  // reads) is inside the row, so the vector loop needs no bounds checks
-  const oxLo = min(Wo, (pl + sw - 1) / sw);
-  const num = W - 1 + pl - (kw - 1) * dw - (sw - 1);
-  let oxHi = num < 0 ? 0 : min(Wo, num / sw + 1);
-  if (!ASC_FEATURE_SIMD || sw > 2 || oxHi < oxLo) oxHi = oxLo;
+  const Hp = (Ho - 1) * sh + (kh - 1) * dh + 1, Wp = dwPlaneWidth(Wo, kw, sw, dw);
+  const rowp = <usize>Wp << 2;
+  const plane = scratch;
   for (let n = 0; n < N; n++) {
     for (let co = 0; co < Cout; co++) {
-      const xc = x + (<usize>(n * C + co / mult) * <usize>(H * W) << 2);
+      if (co % mult == 0) {
+        // padded copy of input channel co / mult: plane[r][c] = x[r - pt][c - pl] or 0
+        const xc = x + (<usize>(n * C + co / mult) * <usize>(H * W) << 2);
+        const c0 = min(max(pl, 0), Wp), c1 = min(max(pl + W, c0), Wp);
+        for (let r = 0; r < Hp; r++) {
+          const d = plane + <usize>r * rowp, iy = r - pt;
+          if (<u32>iy >= <u32>H) { zero_f32(d, Wp); continue; }
+          zero_f32(d, c0);
+          const s = xc + (<usize>(iy * W + c0 - pl) << 2), o = d + (<usize>c0 << 2), m = c1 - c0;
+          let t = 0;
+          if (ASC_FEATURE_SIMD) for (; t + 4 <= m; t += 4) v128.store(o + (<usize>t << 2), v128.load(s + (<usize>t << 2)));
+          for (; t < m; t++) store<f32>(o + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
+          zero_f32(d + (<usize>c1 << 2), Wp - c1);
+        }
+      }
       const yc = y + (<usize>(n * Cout + co) * <usize>(Ho * Wo) << 2);
       const wc = w + (<usize>(co * kh * kw) << 2);
       const b: f32 = bias != 0 ? load<f32>(bias + (<usize>co << 2)) : 0;
       for (let oy = 0; oy < Ho; oy++) {
+        const prow = plane + <usize>(oy * sh) * rowp;
         const yrow = yc + (<usize>(oy * Wo) << 2);
-        const iy0 = oy * sh - pt;
-        let ox = 0;
-        for (; ox < oxLo; ox++) store<f32>(yrow + (<usize>ox << 2), dw_point(xc, H, W, wc, kh, kw, dh, dw, iy0, ox * sw - pl, b));
-        if (ASC_FEATURE_SIMD) {
-          if (sw == 1) {
-            for (; ox + 8 <= oxHi; ox += 8) {
-              let s0 = f32x4.splat(b), s1 = s0;
-              for (let dy = 0; dy < kh; dy++) {
-                const iy = iy0 + dy * dh;
-                if (<u32>iy >= <u32>H) continue;
-                let p = xc + <usize>iy * rowb + (<usize>(ox - pl) << 2);
-                let q = wc + (<usize>(dy * kw) << 2);
-                for (let dx = 0; dx < kw; dx++) {
-                  const wv = v128.load32_splat(q);
-                  s0 = f32x4.add(s0, f32x4.mul(wv, v128.load(p)));
-                  s1 = f32x4.add(s1, f32x4.mul(wv, v128.load(p, 16)));
-                  p += <usize>dw << 2; q += 4;
-                }
-              }
-              v128.store(yrow + (<usize>ox << 2), s0); v128.store(yrow + (<usize>ox << 2), s1, 16);
-            }
-          } else if (sw == 2) {
-            for (; ox + 8 <= oxHi; ox += 8) {
-              let s0 = f32x4.splat(b), s1 = s0;
-              for (let dy = 0; dy < kh; dy++) {
-                const iy = iy0 + dy * dh;
-                if (<u32>iy >= <u32>H) continue;
-                let p = xc + <usize>iy * rowb + (<usize>(2 * ox - pl) << 2);
-                let q = wc + (<usize>(dy * kw) << 2);
-                for (let dx = 0; dx < kw; dx++) {
-                  const wv = v128.load32_splat(q);
-                  const e0 = v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
-                  const e1 = v128.shuffle<f32>(v128.load(p, 32), v128.load(p, 48), 0, 2, 4, 6);
-                  s0 = f32x4.add(s0, f32x4.mul(wv, e0));
-                  s1 = f32x4.add(s1, f32x4.mul(wv, e1));
-                  p += <usize>dw << 2; q += 4;
-                }
-              }
-              v128.store(yrow + (<usize>ox << 2), s0); v128.store(yrow + (<usize>ox << 2), s1, 16);
-            }
-          }
-          for (; ox + 4 <= oxHi; ox += 4) {
-            let s0 = f32x4.splat(b);
+        if (ASC_FEATURE_SIMD && sw <= 2) {
+          if (kh == 3 && kw == 3) dw_row3x3(prow, rowp, wc, yrow, Wo, sw, dh, dw, b);
+          else dw_row(prow, rowp, wc, yrow, Wo, kh, kw, sw, dh, dw, b);
+        } else {
+          for (let ox = 0; ox < Wo; ox++) {
+            let acc = b;
             for (let dy = 0; dy < kh; dy++) {
-              const iy = iy0 + dy * dh;
-              if (<u32>iy >= <u32>H) continue;
-              let p = xc + <usize>iy * rowb + (<usize>(ox * sw - pl) << 2);
-              let q = wc + (<usize>(dy * kw) << 2);
-              for (let dx = 0; dx < kw; dx++) {
-                let v = v128.load(p);
-                if (sw == 2) v = v128.shuffle<f32>(v, v128.load(p, 16), 0, 2, 4, 6);
-                s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(q), v));
-                p += <usize>dw << 2; q += 4;
-              }
+              const p = prow + <usize>(dy * dh) * rowp + (<usize>(ox * sw) << 2);
+              for (let dx = 0; dx < kw; dx++) acc += load<f32>(wc + (<usize>(dy * kw + dx) << 2)) * load<f32>(p + (<usize>(dx * dw) << 2));
             }
-            v128.store(yrow + (<usize>ox << 2), s0);
+            store<f32>(yrow + (<usize>ox << 2), acc);
           }
         }
-        for (; ox < Wo; ox++) store<f32>(yrow + (<usize>ox << 2), dw_point(xc, H, W, wc, kh, kw, dh, dw, iy0, ox * sw - pl, b));
         act_apply_f32(yrow, Wo, act, alpha, beta);
       }
     }
   }
 }
 
-/** one depthwise output with bounds checks on every tap */
-function dw_point(xc: usize, H: i32, W: i32, wc: usize, kh: i32, kw: i32, dh: i32, dw: i32, iy0: i32, ix0: i32, b: f32): f32 {
-  let s = b;
-  for (let dy = 0; dy < kh; dy++) {
-    const iy = iy0 + dy * dh;
-    if (<u32>iy >= <u32>H) continue;
-    for (let dx = 0; dx < kw; dx++) {
-      const ix = ix0 + dx * dw;
-      if (<u32>ix < <u32>W) s += load<f32>(wc + (<usize>(dy * kw + dx) << 2)) * load<f32>(xc + (<usize>(iy * W + ix) << 2));
+/** 4 inputs for outputs ox..ox+3 of a padded row at p (stride 1 or 2) */
+@inline function dw_in4(p: usize, sw: i32): v128 {
+  return sw == 1 ? v128.load(p) : v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+}
+
+/** stores the first n (< 4) lanes of v at p */
+@inline function store_lanes(p: usize, v: v128, n: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+/** one output row of a 3x3 depthwise conv from padded rows at prow (row stride rowp bytes).
+ *  Separate loops per stride keep the loads branch-free; 8 outputs per step give two
+ *  independent accumulation chains. */
+function dw_row3x3(prow: usize, rowp: usize, wc: usize, yrow: usize, Wo: i32, sw: i32, dh: i32, dw: i32, b: f32): void {
+  const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+  const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+  const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+  const bv = f32x4.splat(b);
+  const r1 = <usize>dh * rowp, r2 = r1 + r1, c1 = <usize>dw << 2, c2 = c1 + c1;
+  let ox = 0;
+  let p0 = prow, p1 = prow + r1, p2 = p1 + r1;
+  if (sw == 1 && dw == 1) {
+    // dilation 1: the three taps of a row are constant offsets from one pointer
+    for (; ox < Wo; ox += 4) {
+      let s = f32x4.add(bv, f32x4.mul(w0, v128.load(p0)));
+      let t = f32x4.mul(w3, v128.load(p1));
+      let u = f32x4.mul(w6, v128.load(p2));
+      s = f32x4.add(s, f32x4.mul(w1, v128.load(p0, 4))); t = f32x4.add(t, f32x4.mul(w4, v128.load(p1, 4))); u = f32x4.add(u, f32x4.mul(w7, v128.load(p2, 4)));
+      s = f32x4.add(s, f32x4.mul(w2, v128.load(p0, 8))); t = f32x4.add(t, f32x4.mul(w5, v128.load(p1, 8))); u = f32x4.add(u, f32x4.mul(w8, v128.load(p2, 8)));
+      s = f32x4.add(s, f32x4.add(t, u));
+      const q = yrow + (<usize>ox << 2);
+      if (ox + 4 <= Wo) v128.store(q, s); else store_lanes(q, s, Wo - ox);
+      p0 += 16; p1 += 16; p2 += 16;
+    }
+  } else if (sw == 2 && dw == 1) {
+    for (; ox < Wo; ox += 4) {
+      const a0 = v128.load(p0), a1 = v128.load(p0, 16), b0 = v128.load(p1), b1 = v128.load(p1, 16), e0 = v128.load(p2), e1 = v128.load(p2, 16);
+      // taps 0 and 2 are the even lanes at offsets 0 and 8 bytes, tap 1 the odd lanes
+      let s = f32x4.add(bv, f32x4.mul(w0, v128.shuffle<f32>(a0, a1, 0, 2, 4, 6)));
+      let t = f32x4.mul(w3, v128.shuffle<f32>(b0, b1, 0, 2, 4, 6));
+      let u = f32x4.mul(w6, v128.shuffle<f32>(e0, e1, 0, 2, 4, 6));
+      s = f32x4.add(s, f32x4.mul(w1, v128.shuffle<f32>(a0, a1, 1, 3, 5, 7)));
+      t = f32x4.add(t, f32x4.mul(w4, v128.shuffle<f32>(b0, b1, 1, 3, 5, 7)));
+      u = f32x4.add(u, f32x4.mul(w7, v128.shuffle<f32>(e0, e1, 1, 3, 5, 7)));
+      s = f32x4.add(s, f32x4.mul(w2, even4(p0 + 8))); t = f32x4.add(t, f32x4.mul(w5, even4(p1 + 8))); u = f32x4.add(u, f32x4.mul(w8, even4(p2 + 8)));
+      s = f32x4.add(s, f32x4.add(t, u));
+      const q = yrow + (<usize>ox << 2);
+      if (ox + 4 <= Wo) v128.store(q, s); else store_lanes(q, s, Wo - ox);
+      p0 += 32; p1 += 32; p2 += 32;
+    }
+  } else {
+    const step = <usize>sw << 4;
+    for (; ox < Wo; ox += 4) {
+      let s = f32x4.add(bv, f32x4.mul(w0, dw_in4(p0, sw)));
+      let t = f32x4.mul(w3, dw_in4(p1, sw));
+      let u = f32x4.mul(w6, dw_in4(p2, sw));
+      s = f32x4.add(s, f32x4.mul(w1, dw_in4(p0 + c1, sw))); t = f32x4.add(t, f32x4.mul(w4, dw_in4(p1 + c1, sw))); u = f32x4.add(u, f32x4.mul(w7, dw_in4(p2 + c1, sw)));
+      s = f32x4.add(s, f32x4.mul(w2, dw_in4(p0 + c2, sw))); t = f32x4.add(t, f32x4.mul(w5, dw_in4(p1 + c2, sw))); u = f32x4.add(u, f32x4.mul(w8, dw_in4(p2 + c2, sw)));
+      s = f32x4.add(s, f32x4.add(t, u));
+      const q = yrow + (<usize>ox << 2);
+      if (ox + 4 <= Wo) v128.store(q, s); else store_lanes(q, s, Wo - ox);
+      p0 += step; p1 += step; p2 += step;
     }
   }
-  return s;
+}
+
+/** inputs 0, 2, 4, 6 from p: 4 outputs of a stride-2 row */
+@inline function even4(p: usize): v128 {
+  return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+}
+
+/** one output row of a kh x kw depthwise conv from padded rows (stride 1 or 2) */
+function dw_row(prow: usize, rowp: usize, wc: usize, yrow: usize, Wo: i32, kh: i32, kw: i32, sw: i32, dh: i32, dw: i32, b: f32): void {
+  const bv = f32x4.splat(b);
+  const rstep = <usize>dh * rowp, cstep = <usize>dw << 2, step = <usize>sw << 4;
+  let p0 = prow;
+  for (let ox = 0; ox < Wo; ox += 4) {
+    let s = bv;
+    let pr = p0, q = wc;
+    for (let dy = 0; dy < kh; dy++) {
+      let pc = pr;
+      for (let dx = 0; dx < kw; dx++) {
+        s = f32x4.add(s, f32x4.mul(v128.load32_splat(q), dw_in4(pc, sw)));
+        pc += cstep; q += 4;
+      }
+      pr += rstep;
+    }
+    const o = yrow + (<usize>ox << 2);
+    if (ox + 4 <= Wo) v128.store(o, s); else store_lanes(o, s, Wo - ox);
+    p0 += step;
+  }
 }
 
 /** Y[N][Cout][Ho][Wo] = conv_transpose(X[N][C][H][W], W) + bias, then act.

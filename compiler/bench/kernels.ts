@@ -17,7 +17,7 @@ import { dirname } from 'node:path';
 import { compileAssemblyScript } from '../codegen/build.js';
 import { loadTarget } from '../codegen/target.js';
 import { compiledFor, KERNELS } from '../codegen/kernels/registry.js';
-import { convScratchBytes, convTransposeScratchBytes, gemmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
+import { convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
 import { packConvTransposeWeight, packConvWeight, packLeftWeight, packMatMulWeight } from '../pack/dense.js';
 
 interface Case {
@@ -107,7 +107,7 @@ function convCases(kind: string, shapes: ConvShape[]): Case[] {
           };
         } else {
           const w = rand(c.Cout * (c.C / G) * c.k * c.k, 4);
-          if (kind === 'dwconv2d') args = [pX, 1, c.C, c.H, c.W, al.put(w), pY, c.Cout, Ho, Wo, ...geo, pB, 0, f32(0), f32(0)];
+          if (kind === 'dwconv2d') args = [pX, 1, c.C, c.H, c.W, al.put(w), pY, c.Cout, Ho, Wo, ...geo, pB, 0, f32(0), f32(0), al.reserve(dwconvScratchBytes(Ho, Wo, c.k, c.k, c.s, c.s, 1, 1))];
           else {
             const scratch = al.reserve(convScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
             args = [pX, 1, c.C, c.H, c.W, al.put(packConvWeight(w, c.Cout, c.C / G, c.k, c.k, G)), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
@@ -231,6 +231,7 @@ const DW_SHAPES: ConvShape[] = [
   { name: 'dw 3x3 128ch 56x56', C: 128, Cout: 128, H: 56, W: 56, k: 3, s: 1, p: 1, G: 128 },
   { name: 'dw 3x3 s2 128ch 56x56', C: 128, Cout: 128, H: 56, W: 56, k: 3, s: 2, p: 1, G: 128 },
   { name: 'dw 5x5 96ch 28x28', C: 96, Cout: 96, H: 28, W: 28, k: 5, s: 1, p: 2, G: 96 },
+  { name: 'dw 3x3 96ch 8x8 (BlazeFace)', C: 96, Cout: 96, H: 8, W: 8, k: 3, s: 1, p: 1, G: 96 },
 ];
 const CONVT_SHAPES: ConvShape[] = [{ name: 'convT 2x2 s2 24→24 80x80', C: 24, Cout: 24, H: 80, W: 80, k: 2, s: 2, p: 0 }];
 

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { kernelModule, type KernelModule } from '../helpers/kernels.js';
 import { ACT_CASES, checkClose, conv2dRef, convOutShape, convTransposeRef, randArray, type ConvParams } from '../helpers/dense.js';
 import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
-import { convScratchBytes, convTransposeScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
+import { convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
 import { packConvTransposeWeight, packConvWeight } from '../../compiler/pack/dense.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 
@@ -66,7 +66,9 @@ function runConv(m: KernelModule, kind: string, fn: string, c: Case, seed: numbe
     pY = putGuarded(m, outLen);
     if (kind === 'dwconv2d') {
       const pW = m.put(w);
-      m.k[fn](pX, p.N, p.C, p.H, p.W, pW, pY, p.Cout, Ho, Wo, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw, pBias, act, alpha, beta);
+      sBytes = dwconvScratchBytes(Ho, Wo, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw);
+      pS = putGuarded(m, sBytes / 4);
+      m.k[fn](pX, p.N, p.C, p.H, p.W, pW, pY, p.Cout, Ho, Wo, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw, pBias, act, alpha, beta, pS);
     } else {
       sBytes = convScratchBytes(Ho * Wo, (p.C / p.G) * p.kh * p.kw);
       pS = putGuarded(m, sBytes / 4);
@@ -113,6 +115,10 @@ const DW: Case[] = [
   { C: 2, Cout: 2, H: 8, W: 8, k: 3, pt: 1, G: 2, act: 6 },
   { C: 2, Cout: 2, H: 8, W: 26, k: 3, sh: 3, pt: 1, G: 2 },            // stride 3: scalar
   { C: 2, Cout: 2, H: 8, W: 40, k: [1, 7], pl: 3, G: 2, act: 5 },
+  { C: 3, Cout: 3, H: 8, W: 8, k: 3, sh: 2, pt: 0, pb: 1, pl: 0, pr: 1, G: 3 },  // BlazeFace stride-2 blocks
+  { C: 2, Cout: 2, H: 9, W: 9, k: 3, sh: 2, pt: 0, G: 2 },                       // mlsd: explicit Pad, then VALID
+  { C: 2, Cout: 2, H: 7, W: 10, k: 5, pt: 2, dh: 2, sh: 2, G: 2, act: 8 },       // dilation with stride 2
+  { C: 1, Cout: 1, H: 1, W: 1, k: 3, pt: 1, G: 1 },                              // 1x1 map
 ];
 
 const CONVT: Case[] = [

@@ -46,3 +46,10 @@ export function convTransposeScratchBytes(P: number, Cg: number, Mg: number): nu
   const chunk = Math.min(P, CONVT_NC);
   return GEMM_TMP_BYTES + packedBlockBytesB(chunk, Cg) + align64(Mg * chunk * 4);
 }
+
+/** scratch for dwconv2d_f32: one zero-padded input plane (mirrors dwPlaneWidth in assembly/conv.ts) */
+export function dwconvScratchBytes(Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number {
+  const rows = (Ho - 1) * sh + (kh - 1) * dh + 1;
+  const width = (Math.ceil(Wo / 4) * 4 - 1) * sw + (kw - 1) * dw + sw;
+  return align64(rows * width * 4);
+}

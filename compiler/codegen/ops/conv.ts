@@ -16,7 +16,7 @@ import { attrInt, attrInts, attrString, valueOf } from '../../ir/graph.js';
 import type { OpLowering } from '../lower.js';
 import { runtimeDType } from '../plan.js';
 import { selectKernel } from '../kernels/registry.js';
-import { convScratchBytes } from '../kernels/gemm-blocking.js';
+import { convScratchBytes, dwconvScratchBytes } from '../kernels/gemm-blocking.js';
 import { packConvWeight, packedLength } from '../../pack/dense.js';
 import { SparsecError } from '../../errors.js';
 import { actArgs, addr } from './matmul.js';
@@ -107,7 +107,8 @@ export const convLowering: OpLowering = {
       const v = selectKernel('dwconv2d', ctx.target)!;
       ctx.useKernel(v.id);
       const wp = w ? ctx.weight(w, `${node.name}:W`) : ctx.input(1)!.ptr;
-      return `k.${v.fn}(${x.ptr}, ${c.N}, ${c.C}, ${c.H}, ${c.W}, ${wp}, ${y.ptr}, ${c.Cout}, ${c.Ho}, ${c.Wo}, ${geo}, ${bias}, ${act});`;
+      const scratch = ctx.scratch(dwconvScratchBytes(c.Ho, c.Wo, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw), `${node.name}:padded plane`);
+      return `k.${v.fn}(${x.ptr}, ${c.N}, ${c.C}, ${c.H}, ${c.W}, ${wp}, ${y.ptr}, ${c.Cout}, ${c.Ho}, ${c.Wo}, ${geo}, ${bias}, ${act}, ${scratch});`;
     }
     const v = selectKernel('conv2d', ctx.target)!;
     ctx.useKernel(v.id);
