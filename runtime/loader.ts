@@ -27,7 +27,12 @@ export interface ModelMeta {
 type Source = ArrayBuffer | ArrayBufferView | URL | string;
 export type Feed = Float32Array | Int32Array | BigInt64Array | Uint8Array;
 
-export interface LoadOptions { weights?: Source; wasm?: Source }
+export interface LoadOptions {
+  weights?: Source;
+  wasm?: Source;
+  /** called after each layer of a build made with --profile (layer index, as in manifest.layers) */
+  onLayer?: (layer: number) => void;
+}
 
 export interface Model {
   inputs: { name: string; dtype: string; shape: number[] }[];
@@ -116,7 +121,7 @@ export async function loadModel(meta: ModelMeta, base: string, options: LoadOpti
   const hash = meta.weightsBytes > 0 ? await sha256Hex(weights) : null;
   if (hash && hash !== meta.weightsSha256) throw new Error('sparsec: weights.bin does not match this build (sha256 differs)');
   const { instance } = await WebAssembly.instantiate(wasmBytes, {
-    env: { abort: () => { throw new Error('sparsec: the model aborted'); } },
+    env: { abort: () => { throw new Error('sparsec: the model aborted'); }, tick: options.onLayer ?? (() => undefined) },
   });
   const exports = instance.exports as { memory: WebAssembly.Memory; run: () => void };
   const memory = exports.memory;

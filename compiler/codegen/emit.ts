@@ -44,7 +44,9 @@ export function findUnlowerable(g: Graph, lowerings: Map<string, OpLowering>): {
   return bad;
 }
 
-export function emitModule(g: Graph, target: Target, lowerings: Map<string, OpLowering>, header: string): EmitResult {
+/** With `profile`, the module imports env.tick(layer) and calls it after each layer, so a
+ *  host can time layers (runtime LoadOptions.onLayer). */
+export function emitModule(g: Graph, target: Target, lowerings: Map<string, OpLowering>, header: string, profile = false): EmitResult {
   const plan = planMemory(g);
   const chunks: Uint8Array[] = [];
   let weightsBytes = 0;
@@ -109,6 +111,7 @@ export function emitModule(g: Graph, target: Target, lowerings: Map<string, OpLo
       throw e;
     }
     body.push(`  // ${node.name} (${node.op})`, ...code.split('\n').filter((l) => l.trim()).map((l) => `  ${l.trim()}`));
+    if (profile) body.push(`  tick(${layers.length});`);
     layers.push({ node: node.name, op: node.op, kernels, weightBytes: weightsBytes - before, outputShape: g.values.get(node.outputs[0])?.shape ?? [] });
   }
   // graph outputs that are constants or inputs still need a place the runtime can read
@@ -123,6 +126,7 @@ export function emitModule(g: Graph, target: Target, lowerings: Map<string, OpLo
   const source = [
     header,
     `import * as k from './index';`,
+    ...(profile ? ['', '@external("env", "tick") declare function tick(layer: i32): void;'] : []),
     '',
     `const ARENA: usize = ${arena};`,
     `const SCRATCH: usize = ${scratch};`,
