@@ -1,5 +1,5 @@
-// An activation that is the only reader of a Conv/ConvTranspose/Gemm/MatMul output runs in
-// that kernel's epilogue: the producer gets attrs act/act_alpha/act_beta (codes in
+// An activation that is the only reader of a Conv/ConvTranspose/Gemm/MatMul output (directly
+// or through a Reshape) runs in that kernel's epilogue: the producer gets attrs act/act_alpha/act_beta (codes in
 // codegen/lower.ts, Act) and the activation node goes away.
 import type { Graph, Node } from '../graph.js';
 import { attrFloat, consumers, constNumbers, isConst, producers } from '../graph.js';
@@ -33,11 +33,14 @@ export function fuseActivations(g: Graph): number {
     if (!code) continue;
     const pi = prod.get(act.inputs[0]);
     if (pi === undefined) continue;
-    const p = g.nodes[pi];
-    if (!PRODUCERS.has(p.op) || p.attrs.act !== undefined || drop.has(p)) continue;
-    if (users.get(act.inputs[0])!.length !== 1 || g.outputs.includes(act.inputs[0])) continue;
+    // an elementwise activation commutes with a Reshape between it and the producer
+    const reshape = g.nodes[pi].op === 'Reshape' ? g.nodes[pi] : null;
+    const p = reshape ? g.nodes[prod.get(reshape.inputs[0]) ?? -1] : g.nodes[pi];
+    if (!p || !PRODUCERS.has(p.op) || p.attrs.act !== undefined || drop.has(p)) continue;
+    const single = (v: string) => users.get(v)!.length === 1 && !g.outputs.includes(v);
+    if (!single(act.inputs[0]) || (reshape && !single(reshape.inputs[0]))) continue;
     [p.attrs.act, p.attrs.act_alpha, p.attrs.act_beta] = code;
-    p.outputs = [act.outputs[0]];
+    (reshape ?? p).outputs = [act.outputs[0]];
     drop.add(act);
   }
   g.nodes = g.nodes.filter((n) => !drop.has(n));
