@@ -294,6 +294,58 @@ function dw_row(prow: usize, rowp: usize, wc: usize, yrow: usize, Wo: i32, kh: i
   }
 }
 
+/** col2im of one row m = (co, dy, dx) of the GEMM result for input positions [j0, j0+nc):
+ *  Y[co][iy*sh - pt + dy*dh][ix*sw - pl + dx*dw] += cols[m][j] */
+function convt_col2im_row(src: usize, nc: i32, yg: usize, m: i32, kh: i32, kw: i32, Q: i32, W: i32, Ho: i32, Wo: i32,
+  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, j0: i32): void {
+  const ksz = kh * kw, co = m / ksz, t = m - co * ksz, dy = t / kw, dx = t - dy * kw;
+  const yc = yg + (<usize>co * <usize>Q << 2);
+  const offy = dy * dh - pt, offx = dx * dw - pl;
+  let iy = j0 / W, ix = j0 - iy * W;
+  for (let jj = 0; jj < nc; jj++) {
+    const oy = iy * sh + offy, ox = ix * sw + offx;
+    if (<u32>oy < <u32>Ho && <u32>ox < <u32>Wo) {
+      const q = yc + (<usize>(oy * Wo + ox) << 2);
+      store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>jj << 2)));
+    }
+    if (++ix == W) { ix = 0; iy++; }
+  }
+}
+
+/** col2im of the rows (co, dy, 0) and (co, dy, 1) at src and src + nc floats when kw == sw == 2
+ *  and dw == 1 (PP-OCR's upsampling heads): the two taps of an input position are adjacent
+ *  outputs, so 4 positions interleave into 8 contiguous outputs. */
+function convt_col2im_pair2(src: usize, nc: i32, yg: usize, co: i32, dy: i32, Q: i32, W: i32, Ho: i32, Wo: i32,
+  sh: i32, pt: i32, pl: i32, dh: i32, j0: i32): void {
+  const yc = yg + (<usize>co * <usize>Q << 2);
+  const src1 = src + (<usize>nc << 2);
+  let jj = 0, iy = j0 / W, ix = j0 - iy * W;
+  while (jj < nc) {
+    const len = min(W - ix, nc - jj); // positions left in this input row
+    const oy = iy * sh - pt + dy * dh;
+    if (<u32>oy < <u32>Ho) {
+      const row = yc + (<usize>(oy * Wo) << 2);
+      let t = 0;
+      // vector part: outputs 2*ix - pl .. 2*(ix+3) - pl + 1 all inside the row
+      for (; t + 4 <= len; t += 4) {
+        const ox = 2 * (ix + t) - pl;
+        if (ox < 0 || ox + 8 > Wo) break;
+        const a = v128.load(src + (<usize>(jj + t) << 2)), b = v128.load(src1 + (<usize>(jj + t) << 2));
+        const q = row + (<usize>ox << 2);
+        v128.store(q, f32x4.add(v128.load(q), v128.shuffle<f32>(a, b, 0, 4, 1, 5)));
+        v128.store(q, f32x4.add(v128.load(q, 16), v128.shuffle<f32>(a, b, 2, 6, 3, 7)), 16);
+      }
+      for (; t < len; t++) {
+        const ox = 2 * (ix + t) - pl;
+        if (<u32>ox < <u32>Wo) store<f32>(row + (<usize>ox << 2), load<f32>(row + (<usize>ox << 2)) + load<f32>(src + (<usize>(jj + t) << 2)));
+        if (<u32>(ox + 1) < <u32>Wo) store<f32>(row + (<usize>(ox + 1) << 2), load<f32>(row + (<usize>(ox + 1) << 2)) + load<f32>(src1 + (<usize>(jj + t) << 2)));
+      }
+    }
+    jj += len; ix += len;
+    if (ix == W) { ix = 0; iy++; }
+  }
+}
+
 /** Y[N][Cout][Ho][Wo] = conv_transpose(X[N][C][H][W], W) + bias, then act.
  *  wp: per group A panels [ceil(Mg/4)][Cin_g][4] of the transposed weights, Mg = Cout_g*kh*kw,
  *  row m = (co, dy, dx) of group g = W[g*Cin_g + ci][co][dy][dx] at column ci; groups back to back.
@@ -321,21 +373,10 @@ export function conv_transpose2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
       for (let j0 = 0; j0 < P; j0 += CONVT_NC) {
         const nc = min(CONVT_NC, P - j0);
         gemm_f32_pa(1, Mg, nc, Cg, wg, 0, xg + (<usize>j0 << 2), 0, P, 1, cols, 0, nc, 0, BIAS_NONE, 0, 0, 0, scratch);
-        const iy0 = j0 / W, ix0 = j0 - iy0 * W;
-        for (let m = 0; m < Mg; m++) {
-          const co = m / ksz, t = m - co * ksz, dy = t / kw, dx = t - dy * kw;
-          const yc = yg + (<usize>co * <usize>Q << 2);
-          const offy = dy * dh - pt, offx = dx * dw - pl;
-          const src = cols + (<usize>(m * nc) << 2);
-          let iy = iy0, ix = ix0;
-          for (let jj = 0; jj < nc; jj++) {
-            const oy = iy * sh + offy, ox = ix * sw + offx;
-            if (<u32>oy < <u32>Ho && <u32>ox < <u32>Wo) {
-              const q = yc + (<usize>(oy * Wo + ox) << 2);
-              store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>jj << 2)));
-            }
-            if (++ix == W) { ix = 0; iy++; }
-          }
+        if (ASC_FEATURE_SIMD && kw == 2 && sw == 2 && dw == 1) {
+          for (let m = 0; m < Mg; m += 2) convt_col2im_pair2(cols + (<usize>(m * nc) << 2), nc, yg, m / ksz, (m % ksz) >> 1, Q, W, Ho, Wo, sh, pt, pl, dh, j0);
+        } else {
+          for (let m = 0; m < Mg; m++) convt_col2im_row(cols + (<usize>(m * nc) << 2), nc, yg, m, kh, kw, Q, W, Ho, Wo, sh, sw, pt, pl, dh, dw, j0);
         }
       }
     }

@@ -128,6 +128,8 @@ const CONVT: Case[] = [
   { C: 4, Cout: 6, H: 3, W: 3, k: 3, sh: 1, G: 2, act: 5 },
   { C: 2, Cout: 2, H: 4, W: 4, k: 3, sh: 2, dh: 2, N: 2, bias: false },
   { C: 5, Cout: 4, H: 20, W: 17, k: 2, sh: 2, act: 1 },                 // more than one column chunk
+  { C: 3, Cout: 2, H: 4, W: 9, k: 2, sh: 2, pt: 1, outPad: 1 },         // 2x2 pair path with pads
+  { C: 2, Cout: 2, H: 3, W: 5, k: [3, 2], sh: 1, sw: 2, G: 2 },          // pair path, kh != kw
 ];
 
 for (const targetName of TARGETS) {
