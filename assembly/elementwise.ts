@@ -23,7 +23,7 @@ import { copyBytes } from './memcopy';
 const enum U {
   Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Erf, GeluErf, GeluTanh, Exp, Log, Sqrt,
   Reciprocal, Neg, Abs, Floor, Ceil, Round, Sign, Clip, Softplus, Elu, Selu, Square, Cube, PowC,
-  Swish, Softsign, ThresholdedRelu, Affine,
+  Swish, Softsign, ThresholdedRelu, Affine, Celu, Shrink,
 }
 
 const SQRT1_2: f32 = 0.7071067811865476;
@@ -62,6 +62,8 @@ const SQRT_2_PI: f32 = 0.7978845608028654;
     case U.Softsign: return x / (1 + abs<f32>(x));
     case U.ThresholdedRelu: return x > a ? x : 0;
     case U.Affine: return x * a + b;
+    case U.Celu: return max<f32>(x, 0) + min<f32>(0, a * (exp_s(x / a) - 1));
+    case U.Shrink: return x < -a ? x + b : x > a ? x - b : 0;
   }
   return x;
 }
@@ -115,6 +117,12 @@ const SQRT_2_PI: f32 = 0.7978845608028654;
     case U.Softsign: return f32x4.div(x, f32x4.add(one, f32x4.abs(x)));
     case U.ThresholdedRelu: return v128.and(x, f32x4.gt(x, a));
     case U.Affine: return f32x4.add(f32x4.mul(x, a), b);
+    case U.Celu:
+      return f32x4.add(f32x4.max(x, zero), f32x4.min(zero, f32x4.mul(a, f32x4.sub(exp_v(f32x4.div(x, a)), one))));
+    case U.Shrink: {
+      const lo = f32x4.lt(x, f32x4.neg(a)), hi = f32x4.gt(x, a);
+      return v128.or(v128.and(f32x4.add(x, b), lo), v128.and(f32x4.sub(x, b), hi));
+    }
   }
   return x;
 }
@@ -165,6 +173,8 @@ export function ew_powc_f32(x: usize, y: usize, n: i32, e: f32): void { unaryMap
 export function ew_swish_f32(x: usize, y: usize, n: i32, alpha: f32): void { unaryMap(U.Swish, x, y, n, alpha, 0); }
 export function ew_softsign_f32(x: usize, y: usize, n: i32): void { unaryMap(U.Softsign, x, y, n, 0, 0); }
 export function ew_thresholded_relu_f32(x: usize, y: usize, n: i32, alpha: f32): void { unaryMap(U.ThresholdedRelu, x, y, n, alpha, 0); }
+export function ew_celu_f32(x: usize, y: usize, n: i32, alpha: f32): void { unaryMap(U.Celu, x, y, n, alpha, 0); }
+export function ew_shrink_f32(x: usize, y: usize, n: i32, lambd: f32, bias: f32): void { unaryMap(U.Shrink, x, y, n, lambd, bias); }
 /** y = x * a + b */
 export function ew_affine_f32(x: usize, y: usize, n: i32, a: f32, b: f32): void { unaryMap(U.Affine, x, y, n, a, b); }
 
@@ -296,7 +306,7 @@ export function ew_prelu_f32(a: usize, b: usize, y: usize, n: i32, desc: usize):
 // ---------------------------------------------------------------------------------------------
 // scalar-only broadcasting ops on other dtypes: int32 arithmetic, comparisons and logic with
 // uint8 results. These run on masks and indices, small next to the float work.
-const enum G { Add, Sub, Mul, Div, Max, Min, Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor }
+const enum G { Add, Sub, Mul, Div, Max, Min, Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor, Mod, FMod }
 
 // @ts-ignore: decorator
 @inline function generic_s<T, R>(op: G, a: T, b: T): R {
@@ -315,6 +325,14 @@ const enum G { Add, Sub, Mul, Div, Max, Min, Equal, Less, Greater, LessOrEqual, 
     case G.And: return <R>((a != 0) & (b != 0));
     case G.Or: return <R>((a != 0) | (b != 0));
     case G.Xor: return <R>((a != 0) ^ (b != 0));
+    case G.FMod: // C fmod / %: the sign of the dividend
+      if (isInteger<T>()) return <R>(b == 0 ? <T>0 : a % b);
+      return <R>(<f32>a - <f32>b * trunc<f32>(<f32>a / <f32>b));
+    case G.Mod: { // Python %: the sign of the divisor (integers)
+      if (b == 0) return <R>0;
+      const r = a % b;
+      return <R>(r != 0 && ((r < 0) != (b < 0)) ? r + b : r);
+    }
   }
   return <R>0;
 }
@@ -360,6 +378,9 @@ export function ew_mul_i32(a: usize, b: usize, y: usize, n: i32, desc: usize): v
 export function ew_div_i32(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<i32, i32>(G.Div, a, b, y, n, desc); }
 export function ew_max_i32(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<i32, i32>(G.Max, a, b, y, n, desc); }
 export function ew_min_i32(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<i32, i32>(G.Min, a, b, y, n, desc); }
+export function ew_mod_i32(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<i32, i32>(G.Mod, a, b, y, n, desc); }
+export function ew_fmod_i32(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<i32, i32>(G.FMod, a, b, y, n, desc); }
+export function ew_fmod_f32(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<f32, f32>(G.FMod, a, b, y, n, desc); }
 export function ew_equal_f32(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<f32, u8>(G.Equal, a, b, y, n, desc); }
 export function ew_less_f32(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<f32, u8>(G.Less, a, b, y, n, desc); }
 export function ew_greater_f32(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<f32, u8>(G.Greater, a, b, y, n, desc); }
@@ -374,6 +395,19 @@ export function ew_equal_u8(a: usize, b: usize, y: usize, n: i32, desc: usize): 
 export function ew_and_u8(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<u8, u8>(G.And, a, b, y, n, desc); }
 export function ew_or_u8(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<u8, u8>(G.Or, a, b, y, n, desc); }
 export function ew_xor_u8(a: usize, b: usize, y: usize, n: i32, desc: usize): void { genericMap<u8, u8>(G.Xor, a, b, y, n, desc); }
+
+export function ew_isnan_f32(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    store<u8>(y + <usize>i, v != v ? 1 : 0);
+  }
+}
+export function ew_isinf_f32(x: usize, y: usize, n: i32, detectPositive: i32, detectNegative: i32): void {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    store<u8>(y + <usize>i, (v == Infinity && detectPositive != 0) || (v == -Infinity && detectNegative != 0) ? 1 : 0);
+  }
+}
 
 export function ew_not_u8(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u8>(y + <usize>i, load<u8>(x + <usize>i) == 0 ? 1 : 0);

@@ -188,3 +188,17 @@ export function pad_32(x: usize, y: usize, desc: usize, mode: i32, value: u32): 
     }
   }
 }
+
+/** Trilu over B matrices of R x C 4-byte elements: keep x[r, c] where c - r >= k (upper) or
+ *  c - r <= k (lower), else 0. In place safe. */
+export function trilu_32(x: usize, y: usize, B: i32, R: i32, C: i32, k: i32, upper: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let r = 0; r < R; r++) {
+      const off = (<usize>(b * R + r) * <usize>C) << 2;
+      for (let c = 0; c < C; c++) {
+        const keep = upper ? c - r >= k : c - r <= k;
+        store<u32>(y + off + (<usize>c << 2), keep ? load<u32>(x + off + (<usize>c << 2)) : 0);
+      }
+    }
+  }
+}

@@ -282,3 +282,43 @@ export function argmin_f32(x: usize, y: usize, outer: i32, r: i32, inner: i32, s
 
 export function softmax_f32(x: usize, y: usize, outer: i32, n: i32, inner: i32): void { softmax(false, x, y, outer, n, inner); }
 export function log_softmax_f32(x: usize, y: usize, outer: i32, n: i32, inner: i32): void { softmax(true, x, y, outer, n, inner); }
+
+/** Hardmax over n of [outer, n, inner]: 1 at the first maximum, 0 elsewhere */
+export function hardmax_f32(x: usize, y: usize, outer: i32, n: i32, inner: i32): void {
+  const step = <usize>inner << 2;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const xb = x + ((<usize>o * <usize>n * <usize>inner + <usize>i) << 2);
+      const yb = y + ((<usize>o * <usize>n * <usize>inner + <usize>i) << 2);
+      let best = load<f32>(xb), at = 0;
+      for (let j = 1; j < n; j++) {
+        const v = load<f32>(xb + <usize>j * step);
+        if (v > best) { best = v; at = j; }
+      }
+      for (let j = 0; j < n; j++) store<f32>(yb + <usize>j * step, j == at ? 1 : 0);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function cumsum<T>(x: usize, y: usize, outer: i32, n: i32, inner: i32, exclusive: i32, reverse: i32): void {
+  const step = <isize>inner * <isize>sizeof<T>();
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let off = <isize>((<usize>o * <usize>n * <usize>inner + <usize>i) * sizeof<T>());
+      let s = <isize>step;
+      if (reverse) { off += <isize>(n - 1) * step; s = -step; }
+      let acc: T = <T>0;
+      for (let j = 0; j < n; j++) {
+        const v = load<T>(x + <usize>off);
+        if (exclusive) { store<T>(y + <usize>off, acc); acc += v; }
+        else { acc += v; store<T>(y + <usize>off, acc); }
+        off += s;
+      }
+    }
+  }
+}
+
+/** CumSum along n of [outer, n, inner]; in place safe */
+export function cumsum_f32(x: usize, y: usize, outer: i32, n: i32, inner: i32, exclusive: i32, reverse: i32): void { cumsum<f32>(x, y, outer, n, inner, exclusive, reverse); }
+export function cumsum_i32(x: usize, y: usize, outer: i32, n: i32, inner: i32, exclusive: i32, reverse: i32): void { cumsum<i32>(x, y, outer, n, inner, exclusive, reverse); }

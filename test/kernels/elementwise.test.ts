@@ -84,6 +84,8 @@ const unary: UnaryCase[] = [
   { kernel: 'ew_softsign_f32', ref: (x) => x / (1 + Math.abs(x)) },
   { kernel: 'ew_thresholded_relu_f32', args: [0.5], ref: (x) => (x > 0.5 ? x : 0) },
   { kernel: 'ew_affine_f32', args: [2, -1], ref: (x) => 2 * x - 1 },
+  { kernel: 'ew_celu_f32', args: [0.8], ref: (x) => Math.max(0, x) + Math.min(0, 0.8 * (Math.exp(x / 0.8) - 1)), atol: 1e-6 },
+  { kernel: 'ew_shrink_f32', args: [0.5, 0.25], ref: (x) => (x < -0.5 ? x + 0.25 : x > 0.5 ? x - 0.25 : 0) },
 ];
 
 for (const target of TARGETS) {
@@ -209,6 +211,17 @@ for (const target of TARGETS) {
     assert.equal(Array.from(m.i32(pyi, 24)), refBroadcast(a, as, b, bs, out, (x, y) => x + y), 'add i32');
     m.k.ew_div_i32(pai, pbi, pyi, 24, pd);
     assert.equal(Array.from(m.i32(pyi, 24)), refBroadcast(a, as, b, bs, out, (x, y) => (y === 0 ? 0 : Math.trunc(x / y))), 'div i32');
+    // Mod: Python sign (of the divisor) for ints, C fmod for both
+    const ma = Int32Array.from([7, -7, 7, -7, 5, 0]), mb = Int32Array.from([3, 3, -3, -3, 0, 2]);
+    const pma = m.put(ma), pmb = m.put(mb), pmy = m.alloc(24);
+    m.k.ew_mod_i32(pma, pmb, pmy, 6, 0); assert.equal(Array.from(m.i32(pmy, 6)), [1, 2, -2, -1, 0, 0], 'mod');
+    m.k.ew_fmod_i32(pma, pmb, pmy, 6, 0); assert.equal(Array.from(m.i32(pmy, 6)), [1, -1, 1, -1, 0, 0], 'fmod i32');
+    m.k.ew_fmod_f32(m.put(Float32Array.from([7.5, -7.5, 7.5])), m.put(Float32Array.from([2, 2, -2])), pmy, 3, 0);
+    assert.equal(Array.from(m.f32(pmy, 3)), [1.5, -1.5, 1.5], 'fmod f32');
+    const special = m.put(Float32Array.from([1, NaN, Infinity, -Infinity, 0]));
+    m.k.ew_isnan_f32(special, pmy, 5); assert.equal(u8(pmy, 5), [0, 1, 0, 0, 0], 'isnan');
+    m.k.ew_isinf_f32(special, pmy, 5, 1, 1); assert.equal(u8(pmy, 5), [0, 0, 1, 1, 0], 'isinf');
+    m.k.ew_isinf_f32(special, pmy, 5, 0, 1); assert.equal(u8(pmy, 5), [0, 0, 0, 1, 0], 'isinf negative');
     // logic on uint8
     const p = Uint8Array.from([0, 1, 0, 1, 1]), q = Uint8Array.from([0, 0, 1, 1, 1]);
     const pp = m.put(p), pq = m.put(q), pr = m.alloc(8);

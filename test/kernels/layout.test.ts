@@ -131,4 +131,15 @@ for (const target of TARGETS) {
   });
 }
 
+for (const target of TARGETS) {
+  test(`${target} trilu_32`, async () => {
+    const m = await kernelModule(target);
+    m.reset();
+    const x = m.put(Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])), y = m.alloc(48);
+    m.k.trilu_32(x, y, 1, 3, 4, 0, 1); assert.equal(Array.from(m.i32(y, 12)), [1, 2, 3, 4, 0, 6, 7, 8, 0, 0, 11, 12]);
+    m.k.trilu_32(x, y, 1, 3, 4, -1, 0); assert.equal(Array.from(m.i32(y, 12)), [0, 0, 0, 0, 5, 0, 0, 0, 9, 10, 0, 0]);
+    m.k.trilu_32(x, y, 2, 2, 3, 1, 1); assert.equal(Array.from(m.i32(y, 12)), [0, 2, 3, 0, 0, 6, 0, 8, 9, 0, 0, 12]);
+  });
+}
+
 test.run();

@@ -113,4 +113,22 @@ for (const target of TARGETS) {
   });
 }
 
+for (const target of TARGETS) {
+  test(`${target} hardmax and cumsum`, async () => {
+    const m = await kernelModule(target);
+    m.reset();
+    // [outer 1, n 3, inner 2]: columns [1, 5, 5] and [4, 2, 0]
+    const x = m.put(Float32Array.from([1, 4, 5, 2, 5, 0])), y = m.alloc(24);
+    m.k.hardmax_f32(x, y, 1, 3, 2);
+    assert.equal(Array.from(m.f32(y, 6)), [0, 1, 1, 0, 0, 0]);
+    m.k.cumsum_f32(x, y, 1, 3, 2, 0, 0); assert.equal(Array.from(m.f32(y, 6)), [1, 4, 6, 6, 11, 6]);
+    m.k.cumsum_f32(x, y, 1, 3, 2, 1, 0); assert.equal(Array.from(m.f32(y, 6)), [0, 0, 1, 4, 6, 6]);
+    m.k.cumsum_f32(x, y, 1, 3, 2, 0, 1); assert.equal(Array.from(m.f32(y, 6)), [11, 6, 10, 2, 5, 0]);
+    m.k.cumsum_f32(x, y, 1, 3, 2, 1, 1); assert.equal(Array.from(m.f32(y, 6)), [10, 2, 5, 0, 0, 0]);
+    const xi = m.put(Int32Array.from([1, 1, 0, 1])), yi = m.alloc(16);
+    m.k.cumsum_i32(xi, yi, 1, 4, 1, 0, 0); assert.equal(Array.from(m.i32(yi, 4)), [1, 2, 2, 3]);
+    m.k.cumsum_i32(xi, xi, 1, 4, 1, 0, 0); assert.equal(Array.from(m.i32(xi, 4)), [1, 2, 2, 3], 'in place');
+  });
+}
+
 test.run();

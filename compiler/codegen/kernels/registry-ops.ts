@@ -16,7 +16,7 @@ function rows(kind: string, fns: string[], simd: boolean, note: string): KernelV
 const unaryF32 = [
   'relu', 'leaky_relu', 'sigmoid', 'hard_sigmoid', 'hard_swish', 'tanh', 'erf', 'gelu', 'gelu_tanh', 'exp', 'log', 'sqrt',
   'reciprocal', 'neg', 'abs', 'floor', 'ceil', 'round', 'sign', 'clip', 'softplus', 'elu', 'selu', 'square', 'cube', 'powc',
-  'swish', 'softsign', 'thresholded_relu', 'affine',
+  'swish', 'softsign', 'thresholded_relu', 'affine', 'celu', 'shrink',
 ].map((o) => `ew_${o}_f32`);
 
 export const OP_KERNELS: KernelVariant[] = [
@@ -24,17 +24,20 @@ export const OP_KERNELS: KernelVariant[] = [
   ...rows('binary', ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'prelu'].map((o) => `ew_${o}_f32`), true,
     'y = a op b, numpy broadcasting through a 6-D descriptor (0: same shape)'),
   ...rows('binary', [
-    ...['add', 'sub', 'mul', 'div', 'max', 'min', 'equal', 'less', 'greater', 'less_equal', 'greater_equal'].map((o) => `ew_${o}_i32`),
+    ...['add', 'sub', 'mul', 'div', 'max', 'min', 'mod', 'fmod', 'equal', 'less', 'greater', 'less_equal', 'greater_equal'].map((o) => `ew_${o}_i32`),
+    'ew_fmod_f32',
     ...['equal', 'less', 'greater', 'less_equal', 'greater_equal'].map((o) => `ew_${o}_f32`),
     ...['equal', 'and', 'or', 'xor'].map((o) => `ew_${o}_u8`),
   ], false, 'int32 arithmetic, comparisons and logic (uint8 results), broadcasting, scalar'),
-  ...rows('unary_any', ['ew_not_u8', 'cast_f32_i32', 'cast_i32_f32', 'cast_u8_f32', 'cast_u8_i32', 'cast_f32_bool', 'cast_i32_bool',
+  ...rows('unary_any', ['ew_isnan_f32', 'ew_isinf_f32', 'ew_not_u8', 'cast_f32_i32', 'cast_i32_f32', 'cast_u8_f32', 'cast_u8_i32', 'cast_f32_bool', 'cast_i32_bool',
     'cast_u8_bool', 'cast_f32_u8', 'cast_i32_u8'], false, 'Not and Cast between run-time dtypes'),
   ...rows('where', ['ew_where_32'], false, 'Where(cond u8, x, y) on 4-byte elements, broadcasting'),
   ...rows('copy', ['copy_bytes'], true, 'byte copy for the identities the planner cannot alias'),
   ...rows('reduce', ['sum', 'sumsq', 'l1', 'max', 'min', 'prod'].map((o) => `reduce_${o}_f32`), true,
     'fold [outer, r, inner] along r, times a scale (ReduceMean: 1/r)'),
   ...rows('reduce', ['reduce_logsumexp_f32', 'argmax_f32', 'argmin_f32'], false, 'log-sum-exp and arg-reductions along r'),
+  ...rows('softmax', ['hardmax_f32'], false, 'Hardmax over n of [outer, n, inner]'),
+  ...rows('cumsum', ['cumsum_f32', 'cumsum_i32'], false, 'CumSum along n of [outer, n, inner], exclusive and reverse'),
   ...rows('softmax', ['softmax_f32', 'log_softmax_f32'], true, 'softmax over n of [outer, n, inner]: rows or 4 columns at a time'),
   ...rows('layernorm', ['layernorm_f32'], true, 'LayerNormalization over rows, per-element scale and bias, optional mean/invstd outputs'),
   ...rows('groupnorm', ['groupnorm_f32'], true, 'Group/InstanceNormalization over [N, G*cpg, S], per-channel scale and bias'),
@@ -44,6 +47,7 @@ export const OP_KERNELS: KernelVariant[] = [
   ...rows('copy2d', ['copy2d'], true, 'rows x bytes block copy between strided layouts (Concat, Split)'),
   ...rows('gather', ['gather'], true, 'Gather along an axis with int32 indices, any dtype'),
   ...rows('gather', ['gather_elements_32'], false, 'GatherElements on 4-byte data'),
+  ...rows('trilu', ['trilu_32'], false, 'Trilu upper/lower with diagonal offset k over batched matrices'),
   ...rows('pad', ['pad_32'], true, 'Pad constant/reflect/edge/wrap, negative pads crop, 4-byte data'),
   ...rows('pool2d', ['maxpool2d_f32', 'avgpool2d_f32'], true, 'NCHW 2-D pooling: SIMD over 4 interior output columns (stride 1 or 2), scalar borders'),
   ...rows('resize', ['resize_f32'], true, 'separable Resize of the last two axes from compile-time tap tables (nearest, linear, cubic)'),

@@ -37,6 +37,8 @@ const UNARY: Record<string, UnarySpec> = {
   Selu: { kernel: 'ew_selu_f32', params: (n) => [attrFloat(n, 'alpha', 1.67326319217681884765625), attrFloat(n, 'gamma', 1.05070102214813232421875)] },
   ThresholdedRelu: { kernel: 'ew_thresholded_relu_f32', params: (n) => [attrFloat(n, 'alpha', 1)] },
   Swish: { kernel: 'ew_swish_f32', params: (n) => [attrFloat(n, 'alpha', 1)] },
+  Celu: { kernel: 'ew_celu_f32', params: (n) => [attrFloat(n, 'alpha', 1)] },
+  Shrink: { kernel: 'ew_shrink_f32', params: (n) => [attrFloat(n, 'lambd', 0.5), attrFloat(n, 'bias', 0)] },
 };
 
 const unaryLowering: OpLowering = {
@@ -103,8 +105,13 @@ const COMPARE: Record<string, Partial<Record<'float32' | 'int32' | 'uint8', stri
   And: { uint8: 'ew_and_u8' }, Or: { uint8: 'ew_or_u8' }, Xor: { uint8: 'ew_xor_u8' },
 };
 
-function binaryKernel(op: string, dtype: string): string | undefined {
+function binaryKernel(op: string, dtype: string, node?: Node): string | undefined {
   if (op in COMPARE) return COMPARE[op][dtype as 'float32'];
+  if (op === 'Mod') {
+    // fmod = 0 (integers only): the sign of the divisor; fmod = 1: the sign of the dividend
+    const fmod = node ? attrInt(node, 'fmod', 0) : 0;
+    return dtype === 'int32' ? (fmod ? 'ew_fmod_i32' : 'ew_mod_i32') : dtype === 'float32' && fmod ? 'ew_fmod_f32' : undefined;
+  }
   return dtype === 'float32' ? FLOAT_BINARY[op] : dtype === 'int32' ? INT_BINARY[op] : undefined;
 }
 
@@ -129,10 +136,10 @@ function powFastPath(ctx: LowerCtx, e: number, x: TensorRef, y: TensorRef): stri
 }
 
 const binaryLowering: OpLowering = {
-  ops: [...new Set([...Object.keys(FLOAT_BINARY), ...Object.keys(COMPARE)])],
+  ops: [...new Set([...Object.keys(FLOAT_BINARY), ...Object.keys(COMPARE), 'Mod'])],
   unsupported(node, g) {
     const dtype = rt(g, node.inputs[0]);
-    if (!binaryKernel(node.op, dtype)) return `${valueOf(g, node.inputs[0]).dtype} inputs`;
+    if (!binaryKernel(node.op, dtype, node)) return `${valueOf(g, node.inputs[0]).dtype} inputs${node.op === 'Mod' ? ` with fmod=${attrInt(node, 'fmod', 0)}` : ''}`;
     if (node.inputs.length < 1 || node.inputs.some((i) => i === '')) return 'omitted input';
     const out = valueOf(g, node.outputs[0]).shape!;
     for (const x of node.inputs) {
@@ -143,7 +150,7 @@ const binaryLowering: OpLowering = {
   lower(ctx) {
     const node = ctx.node, y = ctx.output(0);
     const inputs = node.inputs.map((_, i) => ctx.input(i)!);
-    const kernel = binaryKernel(node.op, inputs[0].dtype)!;
+    const kernel = binaryKernel(node.op, inputs[0].dtype, node)!;
     if (node.op === 'Pow') {
       const e = constInput(ctx, 1);
       if (e && e.length === 1 && elems(inputs[0].shape) === elems(y.shape)) return powFastPath(ctx, e[0], inputs[0], y);
@@ -173,6 +180,16 @@ const notLowering: OpLowering = {
   },
 };
 
+const isLowering: OpLowering = {
+  ops: ['IsNaN', 'IsInf'],
+  unsupported: (node, g) => (rt(g, node.inputs[0]) === 'float32' ? null : 'non-float input'),
+  lower(ctx) {
+    const x = ctx.input(0)!, y = ctx.output(0), n = elems(y.shape);
+    if (ctx.node.op === 'IsNaN') return call(ctx, 'ew_isnan_f32', [x.ptr, y.ptr, n]);
+    return call(ctx, 'ew_isinf_f32', [x.ptr, y.ptr, n, attrInt(ctx.node, 'detect_positive', 1), attrInt(ctx.node, 'detect_negative', 1)]);
+  },
+};
+
 const whereLowering: OpLowering = {
   ops: ['Where'],
   unsupported(node, g) {
@@ -190,8 +207,9 @@ const whereLowering: OpLowering = {
   },
 };
 
+/** Cast, and CastLike (the target dtype is the output's, fixed by shape inference) */
 const castLowering: OpLowering = {
-  ops: ['Cast'],
+  ops: ['Cast', 'CastLike'],
   unsupported(node, g) {
     const to = valueOf(g, node.outputs[0]).dtype;
     if (!['float32', 'float64', 'float16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'].includes(to)) return `cast to ${to} (code ${attrInt(node, 'to', 0)})`;
@@ -211,4 +229,4 @@ const castLowering: OpLowering = {
   },
 };
 
-export const elementwiseLowerings: OpLowering[] = [unaryLowering, clipLowering, binaryLowering, notLowering, whereLowering, castLowering];
+export const elementwiseLowerings: OpLowering[] = [unaryLowering, clipLowering, binaryLowering, notLowering, isLowering, whereLowering, castLowering];

@@ -295,7 +295,23 @@ const padLowering: OpLowering = {
   },
 };
 
+// ---- Trilu ----
+const triluLowering: OpLowering = {
+  ops: ['Trilu'],
+  unsupported(node, g) {
+    if (runtimeDType(valueOf(g, node.inputs[0]).dtype) === 'uint8') return 'bool/uint8 data';
+    if ((node.inputs[1] ?? '') !== '' && !isConst(g, node.inputs[1])) return 'k computed at run time';
+    return null;
+  },
+  lower(ctx) {
+    const x = ctx.input(0)!, y = ctx.output(0), r = x.shape.length;
+    const k = constInput(ctx, 1)?.[0] ?? 0;
+    return call(ctx, 'trilu_32', [x.ptr, y.ptr, elems(x.shape.slice(0, r - 2)), x.shape[r - 2], x.shape[r - 1], k, attrInt(ctx.node, 'upper', 1)]);
+  },
+};
+
 export const layoutLowerings: OpLowering[] = [
+  triluLowering,
   transposeLowering, depthSpaceLowering, sliceLowering, expandLowering, tileLowering,
   concatLowering, splitLowering, gatherLowering, gatherElementsLowering, padLowering,
 ];

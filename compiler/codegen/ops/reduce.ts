@@ -1,9 +1,10 @@
-// Lowerings of the Reduce* family, ArgMax/ArgMin and Softmax/LogSoftmax onto assembly/reduce.ts.
+// Lowerings of the Reduce* family, ArgMax/ArgMin, Softmax/LogSoftmax/Hardmax and CumSum onto
+// assembly/reduce.ts.
 //
 // A reduction over an arbitrary axes set becomes a chain of [outer, r, inner] reductions: the
 // input's dims are merged into alternating runs of kept and reduced axes, and each reduced run is
 // folded in one call (largest first, so later calls see less data), through scratch buffers.
-// Softmax and LogSoftmax are safe in place; reductions and arg-reductions are not.
+// Softmax, LogSoftmax, Hardmax and CumSum are safe in place; reductions and arg-reductions are not.
 import type { Graph, Node } from '../../ir/graph.js';
 import { attrInt, attrInts, isConst, valueOf } from '../../ir/graph.js';
 import type { LowerCtx, OpLowering } from '../lower.js';
@@ -137,7 +138,7 @@ const argLowering: OpLowering = {
 };
 
 const softmaxLowering: OpLowering = {
-  ops: ['Softmax', 'LogSoftmax'],
+  ops: ['Softmax', 'LogSoftmax', 'Hardmax'],
   unsupported(node, g) {
     if (runtimeDType(valueOf(g, node.inputs[0]).dtype) !== 'float32') return `${valueOf(g, node.inputs[0]).dtype} input (float only)`;
     return null;
@@ -153,8 +154,23 @@ const softmaxLowering: OpLowering = {
     } else {
       [outer, n, inner] = around(x.shape, normAxis(attrInt(node, 'axis', -1), rank));
     }
-    return call(ctx, node.op === 'Softmax' ? 'softmax_f32' : 'log_softmax_f32', [x.ptr, y.ptr, outer, n, inner]);
+    const kernel = { Softmax: 'softmax_f32', LogSoftmax: 'log_softmax_f32', Hardmax: 'hardmax_f32' }[node.op]!;
+    return call(ctx, kernel, [x.ptr, y.ptr, outer, n, inner]);
   },
 };
 
-export const reduceLowerings: OpLowering[] = [reduceLowering, argLowering, softmaxLowering];
+const cumsumLowering: OpLowering = {
+  ops: ['CumSum'],
+  unsupported(node, g) {
+    const dt = runtimeDType(valueOf(g, node.inputs[0]).dtype);
+    if (dt === 'uint8') return `${valueOf(g, node.inputs[0]).dtype} input`;
+    return isConst(g, node.inputs[1]) ? null : 'axis computed at run time';
+  },
+  lower(ctx) {
+    const x = ctx.input(0)!, y = ctx.output(0), node = ctx.node;
+    const [outer, n, inner] = around(x.shape, normAxis(constInput(ctx, 1)![0], x.shape.length));
+    return call(ctx, x.dtype === 'float32' ? 'cumsum_f32' : 'cumsum_i32', [x.ptr, y.ptr, outer, n, inner, attrInt(node, 'exclusive', 0), attrInt(node, 'reverse', 0)]);
+  },
+};
+
+export const reduceLowerings: OpLowering[] = [reduceLowering, argLowering, softmaxLowering, cumsumLowering];
