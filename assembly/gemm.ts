@@ -343,8 +343,11 @@ export function gemm_f32_pb(batch: i32, M: i32, N: i32, K: i32,
       for (let ic = 0; ic < M; ic += GEMM_MC) {
         const mc = min(GEMM_MC, M - ic);
         gemm_pack_a_f32(mc, kc, at + (<usize>(ic * a_rs + pc * a_cs) << 2), a_rs, a_cs, ablk);
-        gemm_macro_f32(mc, N, kc, ablk, <usize>kc << 4, bt + (<usize>pc << 5), <usize>K << 5,
-          ct + (<usize>(ic * ldc) << 2), ldc, init, biasAt(bias, biasMode, ic, 0), lastAct, alpha, beta, scratch);
+        // NC columns at a time, so that the B panels a row of tiles sweeps stay in L2
+        for (let jc = 0; jc < N; jc += GEMM_NC) {
+          gemm_macro_f32(mc, min(GEMM_NC, N - jc), kc, ablk, <usize>kc << 4, bt + <usize>(jc >> 3) * (<usize>K << 5) + (<usize>pc << 5), <usize>K << 5,
+            ct + (<usize>(ic * ldc + jc) << 2), ldc, init, biasAt(bias, biasMode, ic, jc), lastAct, alpha, beta, scratch);
+        }
       }
     }
   }
