@@ -214,6 +214,25 @@ function probe_gemm_4x8(M: i32, N: i32, K: i32, Ap: usize, B: usize, Bp: usize, 
   }
 }`;
 
+// The wasm SIMD mul+add throughput of the machine right now (perf.md's peak test: 12 independent
+// chains, no loads): 46-52 GFLOP/s when idle. Reading the kernels against it separates kernel
+// quality from how busy the shared machine is.
+const PEAK_SRC = `function peak_muladd(n: i32, m: f32, c: f32): f32 {
+  const vm = f32x4.splat(m), vc = f32x4.splat(c);
+  let a0 = f32x4.splat(1), a1 = f32x4.splat(1.1), a2 = f32x4.splat(1.2), a3 = f32x4.splat(1.3), a4 = f32x4.splat(1.4), a5 = f32x4.splat(1.5);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0.1), b2 = f32x4.splat(0.2), b3 = f32x4.splat(0.3), b4 = f32x4.splat(0.4), b5 = f32x4.splat(0.5);
+  for (let i = 0; i < n; i++) {
+    a0 = f32x4.mul(a0, vm); a1 = f32x4.mul(a1, vm); a2 = f32x4.mul(a2, vm); a3 = f32x4.mul(a3, vm); a4 = f32x4.mul(a4, vm); a5 = f32x4.mul(a5, vm);
+    b0 = f32x4.add(b0, vc); b1 = f32x4.add(b1, vc); b2 = f32x4.add(b2, vc); b3 = f32x4.add(b3, vc); b4 = f32x4.add(b4, vc); b5 = f32x4.add(b5, vc);
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(f32x4.add(b0, b1), f32x4.add(f32x4.add(b2, b3), f32x4.add(b4, b5)))));
+  return f32x4.extract_lane(s, 0);
+}
+// n, m and c come from memory (address 0 of the benchmark region, set at run time) so that
+// binaryen cannot fold the chains away
+export function peak(): f32 { return peak_muladd(load<i32>(PEAK_AT), load<f32>(PEAK_AT, 4), load<f32>(PEAK_AT, 8)); }`;
+const PEAK_FLOPS = 48 * 2000000;
+
 const GEMM_SHAPES: [string, number, number, number, number?][] = [
   ['256³', 256, 256, 256], ['512³', 512, 512, 512], ['1024³', 1024, 1024, 1024],
   ['conv-as-GEMM 64x576x3136', 64, 3136, 576],
@@ -317,13 +336,19 @@ async function benchTarget(targetName: string, rounds: number, filter: string): 
   for (const v of variants) for (const c of casesFor(v.kind, !target.features.simd)) add(v.id, v.kind, `k.${v.fn}`, c);
   if (target.features.simd) for (const c of probeCases()) add('probe gemm_dense_4x8 (perf.md reference)', 'reference', 'probe_gemm_4x8', c);
   if (!plan.length) return [];
-  const src = [`import * as k from './index';`, ...(target.features.simd ? [PROBE_SRC] : []), ...body].join('\n');
+  if (target.features.simd) {
+    plan.push({ label: 'wasm SIMD mul+add peak (perf.md: 46-52 idle)', kind: 'reference', c: { name: '12 independent chains', kind: 'reference', flops: PEAK_FLOPS, setup: () => ({ args: [], check: () => 0 }) }, fn: 'peak', check: () => 0 });
+  }
+  const peakAt = al.reserve(64);
+  const src = [`import * as k from './index';`, ...(target.features.simd ? [`const PEAK_AT: usize = ${peakAt};`, PROBE_SRC, PEAK_SRC] : []), ...body].join('\n');
   const { wasm } = await compileAssemblyScript(src, { target, memoryBase: BASE - 1024 });
   const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
   const memory = instance.exports.memory as WebAssembly.Memory;
   const need = Math.ceil(top / 65536) - memory.buffer.byteLength / 65536;
   if (need > 0) memory.grow(need);
   for (const [p, a] of blobs) new Float32Array(memory.buffer, p, a.length).set(a);
+  new Int32Array(memory.buffer, peakAt, 1)[0] = 2000000;
+  new Float32Array(memory.buffer, peakAt + 4, 2).set([0.9999999, 1e-7]);
   const results = plan.map(() => [] as number[]);
   const secs = plan.map(() => [] as number[]);
   const best = plan.map(() => Infinity);
