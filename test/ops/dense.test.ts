@@ -13,6 +13,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel } from '../../compiler/compile.js';
+import { compileAssemblyScript } from '../../compiler/codegen/build.js';
+import { emitModule } from '../../compiler/codegen/emit.js';
+import { lowerings } from '../../compiler/codegen/ops/index.js';
+import { loadTarget } from '../../compiler/codegen/target.js';
+import { canonicalize } from '../../compiler/ir/passes/canonicalize.js';
+import { readOnnxFile } from '../../compiler/onnx/read.js';
 import { batchCalls } from '../../compiler/codegen/ops/matmul.js';
 import { autoPadBegin } from '../../compiler/codegen/ops/conv.js';
 import { randArray } from '../helpers/dense.js';
@@ -66,7 +72,8 @@ let mvpBudget = 0;
 async function check(file: string, inputs: (In | null)[], what: string): Promise<void> {
   const feeds = inputs.filter((x): x is In => !!x && x.name.startsWith('in_'));
   const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, logSeverityLevel: 3 });
-  const ref = (await session.run(Object.fromEntries(feeds.map((f) => [f.name, new ort.Tensor('float32', f.data!, f.shape)])))).y;
+  const y = (await session.run(Object.fromEntries(feeds.map((f) => [f.name, new ort.Tensor('float32', f.data!, f.shape)])))).y;
+  const ref = { dims: [...y.dims], data: y.data as Float32Array };
   await session.release();
   for (const target of mvpBudget-- > 0 ? ['wasm-simd128', 'wasm-mvp'] : ['wasm-simd128']) {
     const built = await compileModel(file, { target });
@@ -78,7 +85,7 @@ async function check(file: string, inputs: (In | null)[], what: string): Promise
     (instance.exports.run as () => void)();
     const out = meta.outputs[0];
     assert.equal(out.shape, [...ref.dims], `${what} (${target}): output shape`);
-    const got = new Float32Array(memory.buffer, out.address, ref.data.length), want = ref.data as Float32Array;
+    const got = new Float32Array(memory.buffer, out.address, ref.data.length), want = ref.data;
     let scale = 0;
     for (const v of want) scale = Math.max(scale, Math.abs(v));
     for (let i = 0; i < want.length; i++) {
@@ -125,6 +132,49 @@ test('MatMul: weight on either side, batch broadcasting, 1-D operands, fused act
   for (const [what, ins, act] of cases) {
     const opset = act?.op === 'Gelu' ? 20 : 17;
     await check(model('MatMul', ins, {}, act, opset), ins, `MatMul ${what}`);
+  }
+  // internal transA/transB attributes: a model with explicit Transposes runs in onnxruntime;
+  // sparsec compiles the same graph after folding the Transposes into the MatMul by hand
+  for (const [what, aT, bT, bConst] of [['transB, computed', false, true, false], ['transB, constant weight', false, true, true], ['transA and transB', true, true, true]] as const) {
+    const a = input('a', aT ? [7, 5] : [2, 5, 7], 17), b = (bConst ? constant : input)('b', [9, 7], 18);
+    const file = join(dir, `t${fileNo++}.onnx`);
+    const T = onnx.AttributeProto.AttributeType;
+    const tr = (x: string, y: string): onnxProto.onnx.INodeProto => ({ opType: 'Transpose', name: `t_${x}`, input: [x], output: [y], attribute: [{ name: 'perm', type: T.INTS, ints: [1, 0] }] });
+    const vi = (name: string, shape?: number[]) => ({ name, type: { tensorType: { elemType: 1, ...(shape ? { shape: { dim: shape.map((d) => ({ dimValue: d })) } } : {}) } } });
+    const m = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: {
+      name: 'g',
+      node: [...(aT ? [tr(a.name, 'aT')] : []), tr(b.name, 'bT'), { opType: 'MatMul', name: 'mm', input: [aT ? 'aT' : a.name, 'bT'], output: ['y'] }],
+      initializer: bConst ? [{ name: b.name, dims: b.shape, dataType: 1, rawData: new Uint8Array(b.data!.buffer.slice(0)) }] : [],
+      input: [a, ...(bConst ? [] : [b])].map((x) => vi(x.name, x.shape)), output: [vi('y')] } });
+    writeFileSync(file, onnx.ModelProto.encode(m).finish());
+    const feeds = [a, ...(bConst ? [] : [b])];
+    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+    const want = (await session.run(Object.fromEntries(feeds.map((f) => [f.name, new ort.Tensor('float32', f.data!, f.shape)])))).y;
+    await session.release();
+    const g = readOnnxFile(file);
+    canonicalize(g);
+    const mm = g.nodes.find((n) => n.op === 'MatMul')!;
+    for (const [i, attr] of [[0, 'transA'], [1, 'transB']] as const) {
+      const t = g.nodes.find((n) => n.op === 'Transpose' && n.outputs[0] === mm.inputs[i]);
+      if (!t) continue;
+      mm.inputs[i] = t.inputs[0];
+      mm.attrs[attr] = 1;
+      g.nodes = g.nodes.filter((n) => n !== t);
+    }
+    assert.ok(!g.nodes.some((n) => n.op === 'Transpose'), 'Transposes folded');
+    const target = loadTarget('wasm-simd128');
+    const em = emitModule(g, target, lowerings, '// test');
+    const { wasm } = await compileAssemblyScript(em.source, { target, memoryBase: em.layout.end });
+    const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    if (em.layout.end + 65536 > memory.buffer.byteLength) memory.grow(Math.ceil((em.layout.end + 65536 - memory.buffer.byteLength) / 65536));
+    new Uint8Array(memory.buffer, em.layout.weights, em.weights.length).set(em.weights);
+    for (const f of feeds) new Float32Array(memory.buffer, em.io.get(f.name)!, f.data!.length).set(f.data!);
+    (instance.exports.run as () => void)();
+    const got = new Float32Array(memory.buffer, em.io.get('y')!, want.data.length);
+    for (let i = 0; i < got.length; i++) {
+      if (!(Math.abs(got[i] - (want.data as Float32Array)[i]) <= 1e-5)) assert.unreachable(`MatMul ${what}: element ${i}: got ${got[i]}, want ${want.data[i]}`);
+    }
   }
 });
 

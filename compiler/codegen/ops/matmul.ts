@@ -7,6 +7,7 @@
 //   - A constant, B computed: A is packed offline into 4-row panels, gemm_f32_pa.
 //   - both computed (attention Q·Kᵀ, P·V): gemm_f32 packs both per block at run time; a
 //     transposed operand is read through strides, so a Transpose before it could be folded.
+// MatMul also takes internal attrs transA/transB (last two dims swapped; see gemmShape).
 // Batched MatMul follows numpy broadcasting of the leading dims: batches whose offsets are
 // affine in one index become one call (batch count and strides, 0 = broadcast); other batch
 // patterns become one call per outer index.
@@ -110,13 +111,17 @@ function gemmShape(node: Node, g: Graph): GemmShape | string {
     return { M, N, K, transA, transB, aBatch: [], bBatch: [], outBatch: [] };
   }
   if (a.length === 0 || b.length === 0) return 'MatMul of a scalar';
-  const M = a.length === 1 ? 1 : a[a.length - 2], K = a[a.length - 1];
-  const K2 = b.length === 1 ? b[0] : b[b.length - 2], N = b.length === 1 ? 1 : b[b.length - 1];
+  // internal attributes (not ONNX): transA/transB swap the last two dims of a 2-D+ operand, for
+  // a pass that folds a Transpose into the MatMul; the kernels read the operand through strides
+  const transA = a.length >= 2 && attrInt(node, 'transA', 0) !== 0, transB = b.length >= 2 && attrInt(node, 'transB', 0) !== 0;
+  const last2 = (s: number[], t: boolean): [number, number] => (t ? [s[s.length - 1], s[s.length - 2]] : [s[s.length - 2], s[s.length - 1]]);
+  const [M, K] = a.length === 1 ? [1, a[0]] : last2(a, transA);
+  const [K2, N] = b.length === 1 ? [b[0], 1] : last2(b, transB);
   if (K !== K2) return `inner dimensions differ (${K} vs ${K2})`;
   const aBatch = a.slice(0, -2), bBatch = b.slice(0, -2);
   const outBatch = broadcastBatch(aBatch, bBatch);
   if (!outBatch) return `batch dimensions [${aBatch}] and [${bBatch}] do not broadcast`;
-  return { M, N, K, transA: false, transB: false, aBatch, bBatch, outBatch };
+  return { M, N, K, transA, transB, aBatch, bBatch, outBatch };
 }
 
 /** bias mode of Gemm's C (after unidirectional broadcast to [M, N]) and whether it must be expanded */
@@ -210,7 +215,7 @@ export const matmulLowering: OpLowering = {
       for (let t = 0; t < nB; t++) packed.set(packMatMulWeight(w, K, N, transB, alpha, t * K * N), t * per);
       const wp = ctx.weight(packed, `${node.name}:B`);
       const x = ctx.input(0)!;
-      if (nB === 1) {
+      if (nB === 1 && !transA) {
         // leading dims of A fold into M: rows of A and of Y are contiguous
         const rows = numel(s.outBatch) * M;
         const scratch = ctx.scratch(gemmScratchBytes('pb', rows, N, K), `${node.name}:gemm`);
