@@ -73,12 +73,12 @@ const SQRT_2_PI: f32 = 0.7978845608028654;
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   switch (op) {
-    case U.Relu: return f32x4.max(x, zero);
+    case U.Relu: return f32x4.pmax(x, zero); // pmax/pmin: one instruction each, NaN x stays NaN
     case U.LeakyRelu: return v128.bitselect(f32x4.mul(x, a), x, f32x4.lt(x, zero));
     case U.Sigmoid: return sigmoid_v(x);
-    case U.HardSigmoid: return f32x4.min(f32x4.max(f32x4.add(f32x4.mul(x, a), b), zero), one);
+    case U.HardSigmoid: return f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(x, a), b), zero), one);
     case U.HardSwish:
-      return f32x4.mul(x, f32x4.min(f32x4.max(f32x4.add(f32x4.mul(x, f32x4.splat(<f32>1 / 6)), f32x4.splat(0.5)), zero), one));
+      return f32x4.mul(x, f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(x, f32x4.splat(<f32>1 / 6)), f32x4.splat(0.5)), zero), one));
     case U.Tanh: return tanh_v(x);
     case U.Erf: return erf_v(x);
     case U.GeluErf:
@@ -98,9 +98,9 @@ const SQRT_2_PI: f32 = 0.7978845608028654;
     case U.Ceil: return f32x4.ceil(x);
     case U.Round: return f32x4.nearest(x);
     case U.Sign: return f32x4.sub(v128.and(one, f32x4.gt(x, zero)), v128.and(one, f32x4.lt(x, zero)));
-    case U.Clip: return f32x4.min(f32x4.max(x, a), b);
+    case U.Clip: return f32x4.pmin(f32x4.pmax(x, a), b);
     case U.Softplus:
-      return f32x4.add(f32x4.max(x, zero), log_v(f32x4.add(one, exp_v(f32x4.neg(f32x4.abs(x))))));
+      return f32x4.add(f32x4.pmax(x, zero), log_v(f32x4.add(one, exp_v(f32x4.neg(f32x4.abs(x))))));
     case U.Elu: return v128.bitselect(f32x4.mul(a, f32x4.sub(exp_v(x), one)), x, f32x4.lt(x, zero));
     case U.Selu:
       return f32x4.mul(b, v128.bitselect(x, f32x4.sub(f32x4.mul(a, exp_v(x)), a), f32x4.gt(x, zero)));
@@ -118,7 +118,7 @@ const SQRT_2_PI: f32 = 0.7978845608028654;
     case U.ThresholdedRelu: return v128.and(x, f32x4.gt(x, a));
     case U.Affine: return f32x4.add(f32x4.mul(x, a), b);
     case U.Celu:
-      return f32x4.add(f32x4.max(x, zero), f32x4.min(zero, f32x4.mul(a, f32x4.sub(exp_v(f32x4.div(x, a)), one))));
+      return f32x4.add(f32x4.pmax(x, zero), f32x4.pmin(zero, f32x4.mul(a, f32x4.sub(exp_v(f32x4.div(x, a)), one))));
     case U.Shrink: {
       const lo = f32x4.lt(x, f32x4.neg(a)), hi = f32x4.gt(x, a);
       return v128.or(v128.and(f32x4.add(x, b), lo), v128.and(f32x4.sub(x, b), hi));

@@ -55,7 +55,7 @@
                 const row = xc + (<usize>((hs + i * dh) * W + ws) << 2);
                 for (let j = 0; j < kw; j++) {
                   const v = load4(row + (<usize>j << 2), sw);
-                  acc = isMax ? f32x4.max(acc, v) : f32x4.add(acc, v);
+                  acc = isMax ? f32x4.pmax(acc, v) : f32x4.add(acc, v); // pmax: one instruction (NaN order as std::max)
                 }
               }
               v128.store(yr + (<usize>ow << 2), isMax ? acc : f32x4.mul(acc, div));

@@ -11,12 +11,15 @@
 // before it is written).
 import { exp_s, exp_v, log_s } from './vmath';
 
-const enum R { Sum, SumSq, L1, Max, Min, Prod }
+// PMax: max with pmax, one instruction in V8 where NaN-propagating max is several; for softmax,
+// where a NaN input gives NaN outputs anyway through exp(x - max)
+const enum R { Sum, SumSq, L1, Max, Min, Prod, PMax }
 
 // @ts-ignore: decorator
 @inline function init(op: R): f32 {
   switch (op) {
     case R.Max: return -Infinity;
+    case R.PMax: return -Infinity;
     case R.Min: return Infinity;
     case R.Prod: return 1;
   }
@@ -31,6 +34,7 @@ const enum R { Sum, SumSq, L1, Max, Min, Prod }
     case R.SumSq: return a + x * x;
     case R.L1: return a + abs<f32>(x);
     case R.Max: return max<f32>(a, x);
+    case R.PMax: return max<f32>(a, x);
     case R.Min: return min<f32>(a, x);
     case R.Prod: return a * x;
   }
@@ -44,6 +48,7 @@ const enum R { Sum, SumSq, L1, Max, Min, Prod }
     case R.SumSq: return f32x4.add(a, f32x4.mul(x, x));
     case R.L1: return f32x4.add(a, f32x4.abs(x));
     case R.Max: return f32x4.max(a, x);
+    case R.PMax: return f32x4.pmax(a, x);
     case R.Min: return f32x4.min(a, x);
     case R.Prod: return f32x4.mul(a, x);
   }
@@ -55,6 +60,7 @@ const enum R { Sum, SumSq, L1, Max, Min, Prod }
 @inline function comb_s(op: R, a: f32, b: f32): f32 {
   switch (op) {
     case R.Max: return max<f32>(a, b);
+    case R.PMax: return max<f32>(a, b);
     case R.Min: return min<f32>(a, b);
     case R.Prod: return a * b;
   }
@@ -65,6 +71,7 @@ const enum R { Sum, SumSq, L1, Max, Min, Prod }
 @inline function comb_v(op: R, a: v128, b: v128): v128 {
   switch (op) {
     case R.Max: return f32x4.max(a, b);
+    case R.PMax: return f32x4.pmax(a, b);
     case R.Min: return f32x4.min(a, b);
     case R.Prod: return f32x4.mul(a, b);
   }
@@ -183,7 +190,7 @@ export function argmin_f32(x: usize, y: usize, outer: i32, r: i32, inner: i32, s
 
 // @ts-ignore: decorator
 @inline function softmaxRow(isLog: bool, x: usize, y: usize, n: i32): void {
-  let m: f32 = reduceRow(R.Max, x, n);
+  let m: f32 = reduceRow(R.PMax, x, n);
   let s: f32 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -223,7 +230,7 @@ export function argmin_f32(x: usize, y: usize, outer: i32, r: i32, inner: i32, s
 // @ts-ignore: decorator
 @inline function softmaxCols4(isLog: bool, x: usize, y: usize, n: i32, step: usize): void {
   let m = f32x4.splat(-Infinity);
-  for (let j = 0; j < n; j++) m = f32x4.max(m, v128.load(x + <usize>j * step));
+  for (let j = 0; j < n; j++) m = f32x4.pmax(m, v128.load(x + <usize>j * step));
   let s = f32x4.splat(0);
   for (let j = 0; j < n; j++) {
     const e = exp_v(f32x4.sub(v128.load(x + <usize>j * step), m));

@@ -34,20 +34,23 @@ const EP5: f32 = 5.0000001201e-1;
 
 // @ts-ignore: decorator
 @inline export function exp_v(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(EP0);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP5));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const xc = f32x4.pmin(f32x4.pmax(x, vk(V.EXP_LO)), vk(V.EXP_HI));
+  // t = x*log2(e) rounded to an integer by adding 1.5 * 2^23: n = t - magic, and the low bits
+  // of t are n itself, so 2^n = (bits(t) + 127) << 23 (the magic's bits shift out)
+  const t = f32x4.add(f32x4.mul(xc, vk(V.LOG2E)), vk(V.ROUND_MAGIC));
+  const n = f32x4.sub(t, vk(V.ROUND_MAGIC));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, vk(V.LN2_HI))), f32x4.mul(n, vk(V.LN2_LO)));
+  let p = vk(V.EP0);
+  p = f32x4.add(f32x4.mul(p, r), vk(V.EP1));
+  p = f32x4.add(f32x4.mul(p, r), vk(V.EP2));
+  p = f32x4.add(f32x4.mul(p, r), vk(V.EP3));
+  p = f32x4.add(f32x4.mul(p, r), vk(V.EP4));
+  p = f32x4.add(f32x4.mul(p, r), vk(V.EP5));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), vk(V.ONE));
+  const pow2n = i32x4.shl(i32x4.add(t, vki(VI.I127)), 23);
   let y = f32x4.mul(p, pow2n);
-  y = v128.bitselect(f32x4.splat(Infinity), y, f32x4.gt(x, f32x4.splat(EXP_HI)));
-  return v128.andnot(y, f32x4.lt(x, f32x4.splat(EXP_LO)));
+  y = v128.bitselect(vk(V.INF), y, f32x4.gt(x, vk(V.EXP_HI)));
+  return v128.andnot(y, f32x4.lt(x, vk(V.EXP_LO)));
 }
 
 // ---- log ----
@@ -83,37 +86,37 @@ const LP8: f32 = 3.3333331174e-1;
 
 // @ts-ignore: decorator
 @inline export function log_v(x: v128): v128 {
-  const one = f32x4.splat(1);
-  const xn = f32x4.max(x, f32x4.splat(1.17549435e-38));
-  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(xn, 23), i32x4.splat(126)));
-  let m = v128.or(v128.and(xn, i32x4.splat(0x807fffff)), i32x4.splat(0x3f000000));
-  const small = f32x4.lt(m, f32x4.splat(SQRTHF));
+  const one = vk(V.ONE);
+  const xn = f32x4.max(x, vk(V.MIN_NORMAL));
+  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(xn, 23), vki(VI.I126)));
+  let m = v128.or(v128.and(xn, vki(VI.SIGN_MANT)), vki(VI.HALF_EXP));
+  const small = f32x4.lt(m, vk(V.SQRTHF));
   e = f32x4.sub(e, v128.and(one, small));
   m = f32x4.add(f32x4.sub(m, one), v128.and(m, small));
   const z = f32x4.mul(m, m);
-  let y = f32x4.splat(LP0);
-  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(LP1));
-  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(LP2));
-  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(LP3));
-  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(LP4));
-  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(LP5));
-  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(LP6));
-  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(LP7));
-  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(LP8));
+  let y = vk(V.LP0);
+  y = f32x4.add(f32x4.mul(y, m), vk(V.LP1));
+  y = f32x4.add(f32x4.mul(y, m), vk(V.LP2));
+  y = f32x4.add(f32x4.mul(y, m), vk(V.LP3));
+  y = f32x4.add(f32x4.mul(y, m), vk(V.LP4));
+  y = f32x4.add(f32x4.mul(y, m), vk(V.LP5));
+  y = f32x4.add(f32x4.mul(y, m), vk(V.LP6));
+  y = f32x4.add(f32x4.mul(y, m), vk(V.LP7));
+  y = f32x4.add(f32x4.mul(y, m), vk(V.LP8));
   y = f32x4.mul(f32x4.mul(y, m), z);
-  y = f32x4.add(y, f32x4.mul(e, f32x4.splat(LN2_LO)));
-  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
-  let r = f32x4.add(f32x4.add(m, y), f32x4.mul(e, f32x4.splat(LN2_HI)));
+  y = f32x4.add(y, f32x4.mul(e, vk(V.LN2_LO)));
+  y = f32x4.sub(y, f32x4.mul(z, vk(V.HALF)));
+  let r = f32x4.add(f32x4.add(m, y), f32x4.mul(e, vk(V.LN2_HI)));
   // special cases: log(0) = -inf, log(<0) = NaN, log(inf) = inf, log(NaN) = NaN
-  r = v128.bitselect(x, r, f32x4.eq(x, f32x4.splat(Infinity)));
-  r = v128.bitselect(f32x4.splat(-Infinity), r, f32x4.eq(x, f32x4.splat(0)));
-  return v128.bitselect(f32x4.splat(NaN), r, v128.not(f32x4.ge(x, f32x4.splat(0))));
+  r = v128.bitselect(x, r, f32x4.eq(x, vk(V.INF)));
+  r = v128.bitselect(vk(V.NEG_INF), r, f32x4.eq(x, f32x4.splat(0)));
+  return v128.bitselect(vk(V.NAN), r, v128.not(f32x4.ge(x, f32x4.splat(0))));
 }
 
 /** +1 or -1 with the sign of each lane of x */
 // @ts-ignore: decorator
 @inline function sign1(x: v128): v128 {
-  return v128.or(f32x4.splat(1), v128.and(x, i32x4.splat(0x80000000)));
+  return v128.or(vk(V.ONE), v128.and(x, vki(VI.SIGN)));
 }
 
 // ---- tanh ----
@@ -147,21 +150,21 @@ const TB6: f32 = 1.19825839466702e-06;
 
 // @ts-ignore: decorator
 @inline export function tanh_v(x0: v128): v128 {
-  const x = f32x4.min(f32x4.max(x0, f32x4.splat(-TANH_CLAMP)), f32x4.splat(TANH_CLAMP));
+  const x = f32x4.pmin(f32x4.pmax(x0, vk(V.NEG_TANH_CLAMP)), vk(V.TANH_CLAMP));
   const x2 = f32x4.mul(x, x);
-  let p = f32x4.splat(TA13);
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(TA11));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(TA9));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(TA7));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(TA5));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(TA3));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(TA1));
+  let p = vk(V.TA13);
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA11));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA9));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA7));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA5));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA3));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA1));
   p = f32x4.mul(p, x);
-  let q = f32x4.splat(TB6);
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(TB4));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(TB2));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(TB0));
-  return v128.bitselect(sign1(x0), f32x4.div(p, q), f32x4.gt(f32x4.abs(x0), f32x4.splat(TANH_ONE)));
+  let q = vk(V.TB6);
+  q = f32x4.add(f32x4.mul(q, x2), vk(V.TB4));
+  q = f32x4.add(f32x4.mul(q, x2), vk(V.TB2));
+  q = f32x4.add(f32x4.mul(q, x2), vk(V.TB0));
+  return v128.bitselect(sign1(x0), f32x4.div(p, q), f32x4.gt(f32x4.abs(x0), vk(V.TANH_ONE)));
 }
 
 // ---- erf ----
@@ -193,23 +196,99 @@ const EB8: f32 = -1.45660718464996e-05;
 
 // @ts-ignore: decorator
 @inline export function erf_v(x0: v128): v128 {
-  const x = f32x4.min(f32x4.max(x0, f32x4.splat(-4)), f32x4.splat(4));
+  const x = f32x4.pmin(f32x4.pmax(x0, vk(V.NEG_FOUR)), vk(V.FOUR));
   const x2 = f32x4.mul(x, x);
-  let p = f32x4.splat(EA13);
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(EA11));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(EA9));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(EA7));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(EA5));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(EA3));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(EA1));
+  let p = vk(V.EA13);
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA11));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA9));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA7));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA5));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA3));
+  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA1));
   p = f32x4.mul(p, x);
-  let q = f32x4.splat(EB8);
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(EB6));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(EB4));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(EB2));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(EB0));
-  return v128.bitselect(sign1(x0), f32x4.div(p, q), f32x4.gt(f32x4.abs(x0), f32x4.splat(ERF_ONE)));
+  let q = vk(V.EB8);
+  q = f32x4.add(f32x4.mul(q, x2), vk(V.EB6));
+  q = f32x4.add(f32x4.mul(q, x2), vk(V.EB4));
+  q = f32x4.add(f32x4.mul(q, x2), vk(V.EB2));
+  q = f32x4.add(f32x4.mul(q, x2), vk(V.EB0));
+  return v128.bitselect(sign1(x0), f32x4.div(p, q), f32x4.gt(f32x4.abs(x0), vk(V.ERF_ONE)));
 }
+
+// constants of the vector functions, one lane each (load32_splat), named by V and VI
+const enum V { ROUND_MAGIC, EXP_LO, EXP_HI, LOG2E, LN2_HI, LN2_LO, EP0, EP1, EP2, EP3, EP4, EP5, ONE, INF, MIN_NORMAL, SQRTHF, LP0, LP1, LP2, LP3, LP4, LP5, LP6, LP7, LP8, HALF, NEG_INF, NAN, NEG_TANH_CLAMP, TANH_CLAMP, TA13, TA11, TA9, TA7, TA5, TA3, TA1, TB6, TB4, TB2, TB0, TANH_ONE, NEG_FOUR, FOUR, EA13, EA11, EA9, EA7, EA5, EA3, EA1, EB8, EB6, EB4, EB2, EB0, ERF_ONE }
+const enum VI { I127, I126, SIGN_MANT, HALF_EXP, SIGN }
+// @ts-ignore: decorator
+@lazy const VK = memory.data<f32>([
+  12582912,
+  EXP_LO,
+  EXP_HI,
+  LOG2E,
+  LN2_HI,
+  LN2_LO,
+  EP0,
+  EP1,
+  EP2,
+  EP3,
+  EP4,
+  EP5,
+  1,
+  Infinity,
+  1.17549435e-38,
+  SQRTHF,
+  LP0,
+  LP1,
+  LP2,
+  LP3,
+  LP4,
+  LP5,
+  LP6,
+  LP7,
+  LP8,
+  0.5,
+  -Infinity,
+  NaN,
+  -TANH_CLAMP,
+  TANH_CLAMP,
+  TA13,
+  TA11,
+  TA9,
+  TA7,
+  TA5,
+  TA3,
+  TA1,
+  TB6,
+  TB4,
+  TB2,
+  TB0,
+  TANH_ONE,
+  -4,
+  4,
+  EA13,
+  EA11,
+  EA9,
+  EA7,
+  EA5,
+  EA3,
+  EA1,
+  EB8,
+  EB6,
+  EB4,
+  EB2,
+  EB0,
+  ERF_ONE,
+]);
+// @ts-ignore: decorator
+@lazy const VKI = memory.data<i32>([
+  127,
+  126,
+  0x807fffff,
+  0x3f000000,
+  0x80000000,
+]);
+// @ts-ignore: decorator
+@inline function vk(i: i32): v128 { return v128.load32_splat(VK + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function vki(i: i32): v128 { return v128.load32_splat(VKI + (<usize>i << 2)); }
 
 // ---- sigmoid: 1 / (1 + exp(-x)); exp overflow to inf gives exactly 0 ----
 // @ts-ignore: decorator
@@ -219,6 +298,6 @@ const EB8: f32 = -1.45660718464996e-05;
 
 // @ts-ignore: decorator
 @inline export function sigmoid_v(x: v128): v128 {
-  const one = f32x4.splat(1);
+  const one = vk(V.ONE);
   return f32x4.div(one, f32x4.add(one, exp_v(f32x4.neg(x))));
 }
