@@ -1,0 +1,42 @@
+// One pruning pass of the CRePE family: score every prunable linear layer, build its mask.
+// Pure: weights and statistics in, masks and a per-layer report out; apply.ts writes them.
+import type { Graph } from '../ir/graph.js';
+import type { ChannelStats } from '../calibrate/stats.js';
+import { SparsecError } from '../errors.js';
+import { toOutIn, type LinearLayer } from './linear.js';
+import { computeMask, prunedCount, type Pattern } from './masks.js';
+import { CREPE_DEFAULTS, scoreMatrix, type CrepeOptions, type ScoreMethod } from './scores.js';
+
+export interface PruneOptions {
+  method: ScoreMethod;
+  pattern: Pattern;
+  crepe?: CrepeOptions;
+}
+
+export interface LayerReport { name: string; dOut: number; dIn: number; pruned: number; skip: string }
+
+export const needsActivations = (m: ScoreMethod): boolean => m !== 'magnitude';
+
+/** Masks for every layer without a skip reason. `stats` maps a layer's input name to its
+ *  statistics (not needed for magnitude). */
+export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: ReadonlyMap<string, ChannelStats> | null, o: PruneOptions): { masks: Map<string, Uint8Array>; report: LayerReport[] } {
+  const active = layers.filter((l) => !l.skip);
+  if (o.pattern.kind === 'nm') {
+    const bad = active.filter((l) => l.dIn % (o.pattern as { m: number }).m !== 0);
+    if (bad.length) {
+      throw new SparsecError('E_OPTION', `${o.pattern.n}:${o.pattern.m} needs input dimensions divisible by ${o.pattern.m}; leave these layers dense with --ignore: ${bad.map((l) => `${l.name} (d_in ${l.dIn})`).join(', ')}`, { file: g.source });
+    }
+  }
+  const masks = new Map<string, Uint8Array>();
+  const report: LayerReport[] = [];
+  for (const l of layers) {
+    if (l.skip) { report.push({ name: l.name, dOut: l.dOut, dIn: l.dIn, pruned: 0, skip: l.skip }); continue; }
+    const s = stats?.get(l.input);
+    if (needsActivations(o.method) && !s) throw new Error(`internal: no calibration statistics for '${l.input}'`);
+    const m = { w: toOutIn(g, l), rows: l.dOut, cols: l.dIn };
+    const scores = scoreMatrix(o.method, m, s?.rms(), o.crepe ?? CREPE_DEFAULTS);
+    masks.set(l.name, computeMask(scores, l.dOut, l.dIn, o.pattern));
+    report.push({ name: l.name, dOut: l.dOut, dIn: l.dIn, pruned: prunedCount(l.dOut, l.dIn, o.pattern), skip: '' });
+  }
+  return { masks, report };
+}
