@@ -7,6 +7,8 @@ import { inspectModel } from './inspect.js';
 import { parseInputShapes } from './ir/passes/inputShapes.js';
 import { targetNames } from './codegen/target.js';
 import { version } from './version.js';
+import { register as registerPrune } from './cli/prune.js';
+import { register as registerEval } from './cli/eval.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const log = (quiet: boolean | undefined, msg: string) => { if (!quiet) process.stderr.write(msg + '\n'); };
@@ -61,6 +63,9 @@ program.command('inspect')
     for (const u of r.unsupported) out.push(`  ${u.op} in node '${u.node}': ${u.reason}`);
     process.stdout.write(out.join('\n') + '\n');
   });
+
+registerPrune(program);
+registerEval(program);
 
 export async function main(argv = process.argv): Promise<void> {
   try {

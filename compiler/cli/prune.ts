@@ -1,0 +1,117 @@
+// `sparsec prune`: a masked ONNX model (pruned weights set to 0) that onnxruntime runs, written
+// to a temporary file and renamed into place; the input model is never modified.
+import { Command, Option } from 'commander';
+import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { SparsecError } from '../errors.js';
+import { readBytes, sampleWindows } from '../calibrate/data.js';
+import { tokenFeeds } from '../calibrate/calibrate.js';
+import { parsePattern, patternName } from '../prune/masks.js';
+import { CREPE_DEFAULTS, type ScoreMethod } from '../prune/scores.js';
+import { pruneModel } from '../prune/pipeline.js';
+import { progress } from './progress.js';
+
+interface PruneCliOptions {
+  out: string; method: ScoreMethod; sparsity: string; perRow?: boolean;
+  calib?: string; calibWindows: string; seq: string; seed: string;
+  include?: string; ignore?: string; pruneHead?: boolean;
+  crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
+  json?: boolean; quiet?: boolean;
+}
+
+const int = (name: string, v: string, min: number): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new SparsecError('E_OPTION', `${name} must be an integer >= ${min}, got '${v}'`);
+  return n;
+};
+const float = (name: string, v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new SparsecError('E_OPTION', `${name} must be a number >= 0, got '${v}'`);
+  return n;
+};
+const regex = (name: string, v: string | undefined): RegExp | undefined => {
+  if (v === undefined) return undefined;
+  try { return new RegExp(v); } catch (e) { throw new SparsecError('E_OPTION', `${name} is not a valid regular expression: ${(e as Error).message}`); }
+};
+
+/** Feeds for calibration from a .txt file (see calibrate/data.ts for the format). */
+async function textCalibration(model: Uint8Array, file: string, T: number, count: number, seed: number) {
+  const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+  const input = s.inputMetadata[0];
+  await s.release();
+  if (s.inputNames.length !== 1 || !input.isTensor || (input.type !== 'int64' && input.type !== 'int32')) {
+    throw new SparsecError('E_OPTION', '--calib with a text file needs a model with one int64 or int32 token input [1, T]');
+  }
+  const windows = sampleWindows(readBytes(file), T, count, seed);
+  if (windows.length === 0) throw new SparsecError('E_OPTION', `--calib ${file} holds fewer than ${T} bytes (one window of --seq)`);
+  return tokenFeeds(windows, input.name, input.type);
+}
+
+export function register(program: Command): void {
+  program.command('prune')
+    .description('prune the linear layers (MatMul/Gemm) of an ONNX model and write a masked .onnx that onnxruntime runs')
+    .argument('<model>', 'the .onnx file')
+    .requiredOption('-o, --out <file>', 'the pruned .onnx file')
+    .addOption(new Option('--method <name>', 'importance score').choices(['crepe', 'ria', 'wanda', 'magnitude']).default('crepe'))
+    .option('--sparsity <s>', 'unstructured fraction (0.5, 50%) or N:M kept of M along the input dimension (2:4, 4:8)', '0.5')
+    .option('--per-row', 'unstructured: the same fraction in every output row (default: one threshold per matrix)')
+    .option('--calib <file>', 'calibration text (raw bytes = token ids), needed by all methods but magnitude')
+    .option('--calib-windows <n>', 'calibration windows of --seq bytes, picked with --seed', '128')
+    .option('--seq <T>', 'window length in tokens', '128')
+    .option('--seed <n>', 'seed of the window sampling', '0')
+    .option('--include <regex>', 'prune only layers whose node name matches')
+    .option('--ignore <regex>', 'leave layers whose node name matches dense')
+    .option('--prune-head', 'also prune the output head (left dense by default, as are embeddings)')
+    .option('--crepe-k <k>', 'CRePE neighbourhood window size (odd)', String(CREPE_DEFAULTS.k))
+    .option('--crepe-alpha <v>', 'CRePE weight of the column term', String(CREPE_DEFAULTS.alpha))
+    .option('--crepe-beta <v>', 'CRePE weight of the row term', String(CREPE_DEFAULTS.beta))
+    .option('--crepe-gamma <v>', 'CRePE weight of the neighbourhood term', String(CREPE_DEFAULTS.gamma))
+    .option('--crepe-a <v>', 'CRePE activation exponent (‖X_j‖^a)', String(CREPE_DEFAULTS.a))
+    .addOption(new Option('--crepe-variant <v>', 'A: |W| relative to its window mean; B: RI smoothed by the window').choices(['A', 'B']).default(CREPE_DEFAULTS.variant))
+    .option('--no-crepe-normalize', 'do not divide each CRePE term by its matrix mean')
+    .option('--json', 'print a report (layers, sparsity) as JSON on stdout')
+    .option('-q, --quiet', 'no log or progress on stderr')
+    .action(async (model: string, o: PruneCliOptions) => {
+      const t0 = performance.now();
+      const pattern = parsePattern(o.sparsity, o.perRow ? 'row' : 'matrix');
+      if (!pattern) throw new SparsecError('E_OPTION', `--sparsity must be a fraction in [0, 1), a percentage or N:M such as 2:4, got '${o.sparsity}'`);
+      if (resolve(model) === resolve(o.out)) throw new SparsecError('E_OPTION', '-o must differ from the input model (the input is never modified)');
+      const k = int('--crepe-k', o.crepeK, 1);
+      if (k % 2 !== 1) throw new SparsecError('E_OPTION', `--crepe-k must be odd, got ${k}`);
+      const crepe = {
+        k, alpha: float('--crepe-alpha', o.crepeAlpha), beta: float('--crepe-beta', o.crepeBeta), gamma: float('--crepe-gamma', o.crepeGamma),
+        a: float('--crepe-a', o.crepeA), variant: o.crepeVariant, normalize: o.crepeNormalize,
+      };
+      let bytes: Uint8Array;
+      try { bytes = readFileSync(model); } catch (e) { throw new SparsecError('E_FILE', `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: model }); }
+      const T = int('--seq', o.seq, 1);
+      if (o.method !== 'magnitude' && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method} needs --calib <data.txt>`);
+      const feeds = o.method !== 'magnitude' && o.calib ? await textCalibration(bytes, o.calib, T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0)) : undefined;
+      const bar = progress('calibrating', o.quiet);
+      const r = await pruneModel(bytes, model, {
+        method: o.method, pattern, crepe, feeds,
+        include: regex('--include', o.include), ignore: regex('--ignore', o.ignore), pruneHead: o.pruneHead,
+        onProgress: (d, t) => bar.update(d, t),
+      }).finally(() => bar.stop());
+      const tmp = `${o.out}.${process.pid}.tmp`;
+      try {
+        writeFileSync(tmp, r.onnx);
+        renameSync(tmp, o.out);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw new SparsecError('E_FILE', `cannot write the pruned model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: o.out });
+      }
+      const pruned = r.report.filter((l) => !l.skip);
+      if (o.json) {
+        process.stdout.write(JSON.stringify({
+          model, out: o.out, method: o.method, pattern: patternName(pattern), crepe: o.method === 'crepe' ? crepe : undefined,
+          calibWindows: feeds?.length ?? 0, sparsity: r.sparsity, layers: r.report,
+        }, null, 2) + '\n');
+      }
+      if (!o.quiet) {
+        process.stderr.write(`pruned ${pruned.length} of ${r.report.length} linear layers with ${o.method} at ${patternName(pattern)} (${(r.sparsity * 100).toFixed(1)}% of their weights) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${o.out}\n`);
+        for (const l of r.report.filter((x) => x.skip)) process.stderr.write(`  dense: ${l.name} (${l.skip})\n`);
+      }
+    });
+}

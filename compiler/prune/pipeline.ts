@@ -1,0 +1,47 @@
+// `sparsec prune` as a function: read → find layers → calibrate (once, on the dense model) →
+// score and mask → masked copy of the IR → ONNX bytes. The CLI and the benchmark call this;
+// the benchmark reuses `stats` across methods.
+import { readOnnx } from '../onnx/read.js';
+import { writeOnnx } from '../onnx/write.js';
+import type { Graph } from '../ir/graph.js';
+import { calibrate, type Feeds } from '../calibrate/calibrate.js';
+import type { ChannelStats } from '../calibrate/stats.js';
+import { SparsecError } from '../errors.js';
+import { applyMasks } from './apply.js';
+import { findLinearLayers, type LinearLayer, type LinearOptions } from './linear.js';
+import { needsActivations, pruneMasks, type LayerReport, type PruneOptions } from './prune.js';
+
+export interface PruneModelOptions extends PruneOptions, LinearOptions {
+  /** calibration inputs; required unless the method is magnitude */
+  feeds?: readonly Feeds[];
+  /** statistics from an earlier calibration of the same model (skips calibration) */
+  stats?: ReadonlyMap<string, ChannelStats>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PruneResult {
+  graph: Graph;
+  onnx: Uint8Array;
+  layers: LinearLayer[];
+  stats: ReadonlyMap<string, ChannelStats> | null;
+  report: LayerReport[];
+  /** pruned / total weights over the pruned layers */
+  sparsity: number;
+}
+
+export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelOptions): Promise<PruneResult> {
+  const g = readOnnx(bytes, file);
+  const layers = findLinearLayers(g, o);
+  const active = layers.filter((l) => !l.skip);
+  if (active.length === 0) throw new SparsecError('E_MODEL', 'no prunable linear layer (MatMul/Gemm with a constant 2-D float32 weight) is left after --include/--ignore', { file });
+  let stats = o.stats ?? null;
+  if (!stats && needsActivations(o.method)) {
+    if (!o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method} needs calibration data (--calib)`);
+    stats = await calibrate(bytes, active, o.feeds, { onProgress: o.onProgress });
+  }
+  const { masks, report } = pruneMasks(g, layers, stats, o);
+  const graph = applyMasks(g, layers, masks);
+  const total = active.reduce((s, l) => s + l.dIn * l.dOut, 0);
+  const pruned = report.reduce((s, r) => s + r.pruned, 0);
+  return { graph, onnx: writeOnnx(graph), layers, stats, report, sparsity: pruned / total };
+}
