@@ -8,6 +8,8 @@
 // Per output row the k_h source rows are blended into `tmp` (W floats; SIMD), or read in place
 // when the row is a single tap of weight 1 (nearest, or an axis that is not resized); then each
 // output column blends k_w values of that row. Not safe in place.
+import { copyBytes } from './memcopy';
+
 export function resize_f32(x: usize, y: usize, NC: i32, H: i32, W: i32, OH: i32, OW: i32,
   tabH: usize, kh: i32, tabW: usize, kw: i32, tmp: usize, extrap: f32): void {
   const plane = <usize>H * <usize>W << 2;
@@ -65,6 +67,49 @@ export function resize_f32(x: usize, y: usize, NC: i32, H: i32, W: i32, OH: i32,
           }
           store<f32>(yr + (<usize>ow << 2), acc);
         }
+      }
+    }
+  }
+}
+
+/** Nearest upsampling by integer factors, y[c, oh, ow] = x[c, oh / sh, ow / sw] (the common
+ *  2x/4x FPN case: asymmetric, half_pixel and align-free modes all reduce to it there). A row
+ *  that repeats the previous output row is copied; sw = 2 duplicates lanes with shuffles. */
+export function resize_nearest_int_f32(x: usize, y: usize, NC: i32, H: i32, W: i32, sh: i32, sw: i32): void {
+  const OW = W * sw;
+  const outRow = <usize>OW << 2;
+  let yo = y;
+  for (let c = 0; c < NC; c++) {
+    for (let h = 0; h < H; h++) {
+      const src = x + ((<usize>c * <usize>H + <usize>h) * <usize>W << 2);
+      const first = yo;
+      let w = 0;
+      if (ASC_FEATURE_SIMD) {
+        if (sw == 2) {
+          for (; w + 4 <= W; w += 4) {
+            const v = v128.load(src + (<usize>w << 2));
+            v128.store(yo + (<usize>w << 3), i32x4.shuffle(v, v, 0, 0, 1, 1));
+            v128.store(yo + (<usize>w << 3), i32x4.shuffle(v, v, 2, 2, 3, 3), 16);
+          }
+        } else if (sw >= 4) {
+          for (; w < W; w++) {
+            const v = v128.load32_splat(src + (<usize>w << 2));
+            const dst = yo + (<usize>(w * sw) << 2);
+            let j = 0;
+            for (; j + 4 <= sw; j += 4) v128.store(dst + (<usize>j << 2), v);
+            for (; j < sw; j++) store<f32>(dst + (<usize>j << 2), f32x4.extract_lane(v, 0));
+          }
+        }
+      }
+      for (; w < W; w++) {
+        const v = load<f32>(src + (<usize>w << 2));
+        const dst = yo + (<usize>(w * sw) << 2);
+        for (let j = 0; j < sw; j++) store<f32>(dst + (<usize>j << 2), v);
+      }
+      yo += outRow;
+      for (let r = 1; r < sh; r++) {
+        copyBytes(yo, first, outRow);
+        yo += outRow;
       }
     }
   }

@@ -61,4 +61,20 @@ for (const target of TARGETS) {
   });
 }
 
+for (const target of TARGETS) {
+  test(`${target} resize_nearest_int_f32`, async () => {
+    const m = await kernelModule(target);
+    for (const [NC, H, W, sh, sw] of [[2, 3, 9, 2, 2], [1, 2, 5, 1, 4], [1, 4, 3, 3, 1], [2, 2, 7, 2, 5]]) {
+      m.reset();
+      const x = Float32Array.from({ length: NC * H * W }, (_, i) => i + 1);
+      const OH = H * sh, OW = W * sw;
+      const py = m.alloc(NC * OH * OW * 4);
+      m.k.resize_nearest_int_f32(m.put(x), py, NC, H, W, sh, sw);
+      const want: number[] = [];
+      for (let c = 0; c < NC; c++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) want.push(x[(c * H + Math.floor(oh / sh)) * W + Math.floor(ow / sw)]);
+      assert.equal(Array.from(m.f32(py, want.length)), want, `[${NC},${H},${W}] x${sh},${sw}`);
+    }
+  });
+}
+
 test.run();

@@ -51,6 +51,7 @@ export const OP_KERNELS: KernelVariant[] = [
   ...rows('pad', ['pad_32'], true, 'Pad constant/reflect/edge/wrap, negative pads crop, 4-byte data'),
   ...rows('pool2d', ['maxpool2d_f32', 'avgpool2d_f32'], true, 'NCHW 2-D pooling: SIMD over 4 interior output columns (stride 1 or 2), scalar borders'),
   ...rows('resize', ['resize_f32'], true, 'separable Resize of the last two axes from compile-time tap tables (nearest, linear, cubic)'),
+  ...rows('resize_nearest_int', ['resize_nearest_int_f32'], true, 'nearest upsampling by integer factors: lane duplication and row copies'),
 ];
 
 /** The registry id a lowering records for an exported non-GEMM kernel on a target. */

@@ -177,6 +177,13 @@ function table(t: { k: number; idx: number[][]; w: number[][] }): Int32Array {
 /** is the axis mapped onto itself (same length, one tap of weight 1 at the same index)? */
 const isIdentity = (t: { idx: number[][]; w: number[][] }) => t.idx.every((ix, o) => ix.length === 1 && ix[0] === o && t.w[o][0] === 1);
 
+/** the integer factor s when the taps are exactly idx[o] = floor(o / s) with weight 1, else 0 */
+function integerNearest(t: { k: number; idx: number[][]; w: number[][] }, inLen: number): number {
+  const s = t.idx.length / inLen;
+  if (t.k !== 1 || !Number.isInteger(s) || s < 1) return 0;
+  return t.idx.every((ix, o) => ix[0] === Math.floor(o / s) && t.w[o][0] === 1) ? s : 0;
+}
+
 const resizeLowering: OpLowering = {
   ops: ['Resize', 'Upsample'],
   unsupported(node, g) {
@@ -196,6 +203,8 @@ const resizeLowering: OpLowering = {
     }
     const H = hAxis?.inLen ?? 1, W = wAxis.inLen, OH = hAxis?.outLen ?? 1, OW = wAxis.outLen;
     const NC = elems(x.shape.slice(0, Math.max(0, rank - 2)));
+    const sh = integerNearest(th, H), sw = integerNearest(tw, W);
+    if (sh && sw) return call(ctx, 'resize_nearest_int_f32', [x.ptr, y.ptr, NC, H, W, sh, sw]);
     const tabH = ctx.weight(table(th), `${node.name}:taps-h`), tabW = ctx.weight(table(tw), `${node.name}:taps-w`);
     const tmp = th.k === 1 && th.w.every((w) => w[0] === 1) ? '0' : ctx.scratch(W * 4, `${node.name}:row`);
     return call(ctx, 'resize_f32', [x.ptr, y.ptr, NC, H, W, OH, OW, tabH, th.k, tabW, tw.k, tmp, f32Lit(p.extrap)]);
