@@ -180,29 +180,47 @@ export function act_v128(x: v128, act: i32, alpha: f32, beta: f32): v128 {
 
 // ---------------------------------------------------------------- buffers
 
-/** applies `act` in place to n contiguous floats at p. Relu and Clip get their own loops
- *  because they follow every conv in CNNs; the others dispatch per vector. */
+/** applies `act` in place to n contiguous floats at p. One dispatch per call: the piecewise
+ *  linear activations (every CNN epilogue) get their own inlined loops; the transcendental ones
+ *  call their v128 function per vector. */
 export function act_apply_f32(p: usize, n: i32, act: i32, alpha: f32, beta: f32): void {
   if (act == ACT_NONE || n <= 0) return;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    if (act == ACT_RELU) {
-      const z = f32x4.splat(0);
-      for (; i + 8 <= n; i += 8) {
-        const q = p + (<usize>i << 2);
-        v128.store(q, f32x4.max(v128.load(q), z));
-        v128.store(q, f32x4.max(v128.load(q, 16), z), 16);
+    const z = f32x4.splat(0), one = f32x4.splat(1);
+    switch (act) {
+      case ACT_RELU: {
+        for (; i + 4 <= n; i += 4) { const q = p + (<usize>i << 2); v128.store(q, f32x4.max(v128.load(q), z)); }
+        break;
       }
-    } else if (act == ACT_CLIP) {
-      const lo = f32x4.splat(alpha), hi = f32x4.splat(beta);
-      for (; i + 4 <= n; i += 4) {
-        const q = p + (<usize>i << 2);
-        v128.store(q, f32x4.min(f32x4.max(v128.load(q), lo), hi));
+      case ACT_CLIP: {
+        const lo = f32x4.splat(alpha), hi = f32x4.splat(beta);
+        for (; i + 4 <= n; i += 4) { const q = p + (<usize>i << 2); v128.store(q, f32x4.min(f32x4.max(v128.load(q), lo), hi)); }
+        break;
       }
-    } else {
-      for (; i + 4 <= n; i += 4) {
-        const q = p + (<usize>i << 2);
-        v128.store(q, act_v128(v128.load(q), act, alpha, beta));
+      case ACT_HARDSIGMOID: {
+        const a = f32x4.splat(alpha), b = f32x4.splat(beta);
+        for (; i + 4 <= n; i += 4) { const q = p + (<usize>i << 2); v128.store(q, f32x4.min(f32x4.max(madd(v128.load(q), a, b), z), one)); }
+        break;
+      }
+      case ACT_HARDSWISH: {
+        const a = f32x4.splat(<f32>(1.0 / 6.0)), b = f32x4.splat(0.5);
+        for (; i + 4 <= n; i += 4) {
+          const q = p + (<usize>i << 2), x = v128.load(q);
+          v128.store(q, f32x4.mul(x, f32x4.min(f32x4.max(madd(x, a, b), z), one)));
+        }
+        break;
+      }
+      case ACT_LEAKYRELU: {
+        const a = f32x4.splat(alpha);
+        for (; i + 4 <= n; i += 4) {
+          const q = p + (<usize>i << 2), x = v128.load(q);
+          v128.store(q, f32x4.add(f32x4.max(x, z), f32x4.mul(f32x4.min(x, z), a)));
+        }
+        break;
+      }
+      default: {
+        for (; i + 4 <= n; i += 4) { const q = p + (<usize>i << 2); v128.store(q, act_v128(v128.load(q), act, alpha, beta)); }
       }
     }
   }

@@ -272,24 +272,63 @@ function dw_row3x3(prow: usize, rowp: usize, wc: usize, yrow: usize, Wo: i32, sw
   return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
 }
 
-/** one output row of a kh x kw depthwise conv from padded rows (stride 1 or 2) */
+/** one output row of a kh x kw depthwise conv from padded rows (stride 1 or 2): a body per
+ *  stride, so the input loads are branch-free */
 function dw_row(prow: usize, rowp: usize, wc: usize, yrow: usize, Wo: i32, kh: i32, kw: i32, sw: i32, dh: i32, dw: i32, b: f32): void {
-  const bv = f32x4.splat(b);
+  if (sw == 1) dw_row_body(prow, rowp, wc, yrow, Wo, kh, kw, 1, dh, dw, b);
+  else dw_row_body(prow, rowp, wc, yrow, Wo, kh, kw, 2, dh, dw, b);
+}
+
+/** 8 outputs per step with four accumulation chains (two output vectors x even/odd taps): a
+ *  single chain of kh*kw dependent adds (25 for 5x5) ran at a third of the speed */
+@inline function dw_row_body(prow: usize, rowp: usize, wc: usize, yrow: usize, Wo: i32, kh: i32, kw: i32, sw: i32, dh: i32, dw: i32, b: f32): void {
+  const bv = f32x4.splat(b), zero = f32x4.splat(0);
   const rstep = <usize>dh * rowp, cstep = <usize>dw << 2, step = <usize>sw << 4;
-  let p0 = prow;
-  for (let ox = 0; ox < Wo; ox += 4) {
-    let s = bv;
+  const Wv = ceil4(Wo);
+  let ox = 0, p0 = prow;
+  for (; ox + 8 <= Wv; ox += 8) {
+    let s0 = bv, s1 = bv, t0 = zero, t1 = zero;
     let pr = p0, q = wc;
     for (let dy = 0; dy < kh; dy++) {
-      let pc = pr;
-      for (let dx = 0; dx < kw; dx++) {
-        s = f32x4.add(s, f32x4.mul(v128.load32_splat(q), dw_in4(pc, sw)));
-        pc += cstep; q += 4;
+      let pc = pr, dx = 0;
+      for (; dx + 2 <= kw; dx += 2) {
+        const w0 = v128.load32_splat(q), w1 = v128.load32_splat(q, 4);
+        s0 = f32x4.add(s0, f32x4.mul(w0, dw_in4(pc, sw)));
+        s1 = f32x4.add(s1, f32x4.mul(w0, dw_in4(pc + step, sw)));
+        t0 = f32x4.add(t0, f32x4.mul(w1, dw_in4(pc + cstep, sw)));
+        t1 = f32x4.add(t1, f32x4.mul(w1, dw_in4(pc + cstep + step, sw)));
+        pc += cstep << 1; q += 8;
+      }
+      if (dx < kw) {
+        const w0 = v128.load32_splat(q);
+        s0 = f32x4.add(s0, f32x4.mul(w0, dw_in4(pc, sw)));
+        s1 = f32x4.add(s1, f32x4.mul(w0, dw_in4(pc + step, sw)));
+        q += 4;
       }
       pr += rstep;
     }
+    s0 = f32x4.add(s0, t0); s1 = f32x4.add(s1, t1);
     const o = yrow + (<usize>ox << 2);
-    if (ox + 4 <= Wo) v128.store(o, s); else store_lanes(o, s, Wo - ox);
+    if (ox + 8 <= Wo) { v128.store(o, s0); v128.store(o, s1, 16); }
+    else { v128.store(o, s0); store_lanes(o + 16, s1, Wo - ox - 4); } // Wv - ox == 8: Wo - ox in 5..7
+    p0 += step << 1;
+  }
+  for (; ox < Wo; ox += 4) {
+    let s0 = bv, t0 = zero;
+    let pr = p0, q = wc;
+    for (let dy = 0; dy < kh; dy++) {
+      let pc = pr, dx = 0;
+      for (; dx + 2 <= kw; dx += 2) {
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(q), dw_in4(pc, sw)));
+        t0 = f32x4.add(t0, f32x4.mul(v128.load32_splat(q, 4), dw_in4(pc + cstep, sw)));
+        pc += cstep << 1; q += 8;
+      }
+      if (dx < kw) { s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(q), dw_in4(pc, sw))); q += 4; }
+      pr += rstep;
+    }
+    s0 = f32x4.add(s0, t0);
+    const o = yrow + (<usize>ox << 2);
+    if (ox + 4 <= Wo) v128.store(o, s0); else store_lanes(o, s0, Wo - ox);
     p0 += step;
   }
 }

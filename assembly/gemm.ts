@@ -124,7 +124,7 @@ function mk_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, init: i32, bi
 /** C block [mc][nc] (row stride ldc elements) from a packed A block (4-row micro-panels aps bytes
  *  apart) and a packed B block (8-column panels bps bytes apart), both kc deep.
  *  init: 0 zero, 1 accumulate into C, 2 row bias (bias = bias of row 0 of the block),
- *  3 column bias (bias = bias of column 0). act (0 = none) is applied after this block:
+ *  3 column bias (bias = bias of column 0). act (0 = none) is applied to the block's C:
  *  pass it only with the last K block. tmp: 128 bytes of staging space for edge tiles. */
 export function gemm_macro_f32(mc: i32, nc: i32, kc: i32, a: usize, aps: usize, b: usize, bps: usize,
   c: usize, ldc: i32, init: i32, bias: usize, act: i32, alpha: f32, beta: f32, tmp: usize): void {
@@ -139,7 +139,6 @@ export function gemm_macro_f32(mc: i32, nc: i32, kc: i32, a: usize, aps: usize, 
       if (mr == 4 && nr == 8) {
         const bb = init == INIT_ROWBIAS ? bias + (<usize>ir << 2) : bias + (<usize>jr << 2);
         mk_4x8(kc, ap, bp, cp, ldcb, init, bb);
-        if (act != 0) act_tile_f32(cp, ldc, 4, 8, act, alpha, beta);
       } else {
         // stage the partial tile through tmp (4 x 8, row stride 32 bytes)
         for (let r = 0; r < mr; r++) {
@@ -152,12 +151,14 @@ export function gemm_macro_f32(mc: i32, nc: i32, kc: i32, a: usize, aps: usize, 
           }
         }
         mk_4x8(kc, ap, bp, tmp, 32, init == INIT_ZERO ? INIT_ZERO : INIT_LOAD, 0);
-        if (act != 0) act_tile_f32(tmp, 8, mr, nr, act, alpha, beta);
         for (let r = 0; r < mr; r++) {
           for (let j = 0; j < nr; j++) store<f32>(cp + <usize>r * ldcb + (<usize>j << 2), load<f32>(tmp + (<usize>(r * 8 + j) << 2)));
         }
       }
     }
+    // the activation runs over the row of tiles just finished (4 rows of C, still in L1): one
+    // dispatch per row instead of per tile, which mattered for small K (1x1 convs + HardSwish)
+    if (act != 0) act_tile_f32(c + <usize>ir * ldcb, ldc, mr, nc, act, alpha, beta);
   }
 }
 
