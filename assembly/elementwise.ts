@@ -416,12 +416,35 @@ export function ew_not_u8(x: usize, y: usize, n: i32): void {
 // ---------------------------------------------------------------------------------------------
 // Where(cond, x, y): cond uint8, x and y any 4-byte type (float32 or int32: the bits are copied).
 // desc: dims[6], cond strides[6], x strides[6], y strides[6]; desc == 0: all n elements, same shape.
+// Inner rows with a contiguous cond and contiguous or broadcast x, y run 4 lanes at a time
+// (cond bytes widened to lane masks); others run scalar.
+
+/** one output row of n elements; inner strides cs, xs, ys (elements) */
+// @ts-ignore: decorator
+@inline function whereRow(c: usize, x: usize, y: usize, out: usize, n: i32, cs: i32, xs: i32, ys: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (cs == 1 && (xs | ys) <= 1) {
+      const xv0 = v128.load32_splat(x), yv0 = v128.load32_splat(y);
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 2;
+        const bytes = v128.load32_zero(c + <usize>i);
+        const mask = i32x4.ne(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(bytes)), i32x4.splat(0));
+        const xv = xs ? v128.load(x + o) : xv0;
+        const yv = ys ? v128.load(y + o) : yv0;
+        v128.store(out + o, v128.bitselect(xv, yv, mask));
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const cv = load<u8>(c + <usize>(i * cs));
+    store<u32>(out + (<usize>i << 2), cv != 0 ? load<u32>(x + (<usize>(i * xs) << 2)) : load<u32>(y + (<usize>(i * ys) << 2)));
+  }
+}
+
 export function ew_where_32(c: usize, x: usize, y: usize, out: usize, n: i32, desc: usize): void {
   if (desc == 0) {
-    for (let i = 0; i < n; i++) {
-      const o = <usize>i << 2;
-      store<u32>(out + o, load<u8>(c + <usize>i) != 0 ? load<u32>(x + o) : load<u32>(y + o));
-    }
+    whereRow(c, x, y, out, n, 1, 1, 1);
     return;
   }
   let oo: usize = out;
@@ -434,11 +457,8 @@ export function ew_where_32(c: usize, x: usize, y: usize, out: usize, n: i32, de
             const co = i0 * load<i32>(desc, 24) + i1 * load<i32>(desc, 28) + i2 * load<i32>(desc, 32) + i3 * load<i32>(desc, 36) + i4 * load<i32>(desc, 40);
             const xo = i0 * load<i32>(desc, 48) + i1 * load<i32>(desc, 52) + i2 * load<i32>(desc, 56) + i3 * load<i32>(desc, 60) + i4 * load<i32>(desc, 64);
             const yo = i0 * load<i32>(desc, 72) + i1 * load<i32>(desc, 76) + i2 * load<i32>(desc, 80) + i3 * load<i32>(desc, 84) + i4 * load<i32>(desc, 88);
-            for (let i5 = 0; i5 < d5; i5++) {
-              const cv = load<u8>(c + <usize>(co + i5 * c5));
-              store<u32>(oo, cv != 0 ? load<u32>(x + (<usize>(xo + i5 * x5) << 2)) : load<u32>(y + (<usize>(yo + i5 * y5) << 2)));
-              oo += 4;
-            }
+            whereRow(c + <usize>co, x + (<usize>xo << 2), y + (<usize>yo << 2), oo, d5, c5, x5, y5);
+            oo += <usize>d5 << 2;
           }
         }
       }

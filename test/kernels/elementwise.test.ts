@@ -238,6 +238,15 @@ for (const target of TARGETS) {
     m.k.ew_where_32(m.put(mask), m.put(scores), m.put(minf), pw, 18, m.put(wd));
     const want = Array.from(scores, (v, i) => (mask[i % 9] ? v : -Infinity));
     assert.equal(Array.from(m.f32(pw, 18)), want, 'where');
+    // scalar x, contiguous y and cond, same shape (desc 0 path is per element; this uses desc)
+    const c2 = Uint8Array.from({ length: 22 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+    const y2 = randn(22, 5);
+    const wd2 = broadcastDescriptor([2, 11], [[2, 11], [1], [2, 11]]) as Int32Array;
+    const pw2 = m.alloc(22 * 4);
+    m.k.ew_where_32(m.put(c2), m.put(Float32Array.of(7)), m.put(y2), pw2, 22, m.put(wd2));
+    assert.equal(Array.from(m.f32(pw2, 22)), Array.from(y2, (v, i) => (c2[i] ? 7 : v)), 'where scalar x');
+    m.k.ew_where_32(m.put(c2), m.put(y2), m.put(Float32Array.from(y2, (v) => -v)), pw2, 22, 0);
+    assert.equal(Array.from(m.f32(pw2, 22)), Array.from(y2, (v, i) => (c2[i] ? v : -v)), 'where same shape');
     // casts
     const cf = Float32Array.from([-2.7, -0.5, 0, 0.5, 2.7, 300]);
     const pcf = m.put(cf), pci = m.alloc(24), pcu = m.alloc(8), pcb = m.alloc(24);

@@ -31,7 +31,7 @@ export const OP_KERNELS: KernelVariant[] = [
   ], false, 'int32 arithmetic, comparisons and logic (uint8 results), broadcasting, scalar'),
   ...rows('unary_any', ['ew_isnan_f32', 'ew_isinf_f32', 'ew_not_u8', 'cast_f32_i32', 'cast_i32_f32', 'cast_u8_f32', 'cast_u8_i32', 'cast_f32_bool', 'cast_i32_bool',
     'cast_u8_bool', 'cast_f32_u8', 'cast_i32_u8'], false, 'Not and Cast between run-time dtypes'),
-  ...rows('where', ['ew_where_32'], false, 'Where(cond u8, x, y) on 4-byte elements, broadcasting'),
+  ...rows('where', ['ew_where_32'], true, 'Where(cond u8, x, y) on 4-byte elements, broadcasting; SIMD rows when cond is contiguous'),
   ...rows('copy', ['copy_bytes'], true, 'byte copy for the identities the planner cannot alias'),
   ...rows('reduce', ['sum', 'sumsq', 'l1', 'max', 'min', 'prod'].map((o) => `reduce_${o}_f32`), true,
     'fold [outer, r, inner] along r, times a scale (ReduceMean: 1/r)'),
