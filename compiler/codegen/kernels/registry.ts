@@ -20,6 +20,8 @@ export interface KernelVariant {
   id: string;
   /** calling convention, see the header */
   kind: string;
+  /** the ONNX ops whose lowerings call it (informational) */
+  ops?: string[];
   /** weight storage format the kernel reads */
   format: 'dense' | string;
   /** register tile [rows, cols], or null for kernels without one */
@@ -33,23 +35,23 @@ export interface KernelVariant {
   note?: string;
 }
 
-function both(kind: string, fn: string, tile: [number, number] | null, note: string): KernelVariant[] {
+function both(kind: string, fn: string, tile: [number, number] | null, ops: string[], note: string): KernelVariant[] {
   const t = tile ? `${tile[0]}x${tile[1]}` : 'direct';
   return [
-    { id: `${fn}.dense.${t}.simd`, kind, format: 'dense', tile, features: ['simd128'], fn, priority: 1, note },
-    { id: `${fn}.dense.${t}.scalar`, kind, format: 'dense', tile, features: [], fn, priority: 0, note },
+    { id: `${fn}.dense.${t}.simd`, kind, ops, format: 'dense', tile, features: ['simd128'], fn, priority: 1, note },
+    { id: `${fn}.dense.${t}.scalar`, kind, ops, format: 'dense', tile, features: [], fn, priority: 0, note },
   ];
 }
 
 export const KERNELS: KernelVariant[] = [
-  ...both('gemm', 'gemm_f32', [4, 8], 'C = A·B, both operands packed at run time (attention Q·Kᵀ, P·V)'),
-  ...both('gemm_pb', 'gemm_f32_pb', [4, 8], 'C = A·B, B packed offline into 8-column panels (MatMul/Gemm weights)'),
-  ...both('gemm_pa', 'gemm_f32_pa', [4, 8], 'C = A·B, A packed offline into 4-row panels (constant left operand)'),
-  ...both('conv2d', 'conv2d_f32', [4, 8], 'NCHW conv as weights·im2col, im2col fused into B packing, groups looped'),
-  ...both('dwconv2d', 'dwconv2d_f32', null, 'depthwise conv, direct, vectorised along the output width'),
-  ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], 'ConvTranspose as Wᵀ·X then col2im'),
-  ...both('pack_a', 'gemm_pack_a_f32', null, 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
-  ...both('scale_copy', 'scale_copy_f32', null, 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
+  ...both('gemm', 'gemm_f32', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, both operands packed at run time (attention Q·Kᵀ, P·V)'),
+  ...both('gemm_pb', 'gemm_f32_pb', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, B packed offline into 8-column panels (MatMul/Gemm weights)'),
+  ...both('gemm_pa', 'gemm_f32_pa', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, A packed offline into 4-row panels (constant left operand)'),
+  ...both('conv2d', 'conv2d_f32', [4, 8], ['Conv'], 'NCHW conv as weights·im2col, im2col fused into B packing, groups looped'),
+  ...both('dwconv2d', 'dwconv2d_f32', null, ['Conv'], 'depthwise conv, direct, vectorised along the output width'),
+  ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], ['ConvTranspose'], 'ConvTranspose as Wᵀ·X then col2im'),
+  ...both('pack_a', 'gemm_pack_a_f32', null, ['Conv', 'ConvTranspose'], 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
+  ...both('scale_copy', 'scale_copy_f32', null, ['Gemm'], 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
   ...OP_KERNELS,
 ];
 
