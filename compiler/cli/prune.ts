@@ -14,7 +14,7 @@ import { progress } from './progress.js';
 
 interface PruneCliOptions {
   out: string; method: ScoreMethod; sparsity: string; perRow?: boolean;
-  calib?: string; calibWindows: string; seq: string; seed: string;
+  calib?: string; calibWindows: string; seq: string; seed: string; sequential?: boolean;
   include?: string; ignore?: string; pruneHead?: boolean;
   crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
   json?: boolean; quiet?: boolean;
@@ -60,6 +60,7 @@ export function register(program: Command): void {
     .option('--calib-windows <n>', 'calibration windows of --seq bytes, picked with --seed', '128')
     .option('--seq <T>', 'window length in tokens', '128')
     .option('--seed <n>', 'seed of the window sampling', '0')
+    .option('--sequential', 'calibrate stage by stage on the already pruned earlier layers (one pass per stage)')
     .option('--include <regex>', 'prune only layers whose node name matches')
     .option('--ignore <regex>', 'leave layers whose node name matches dense')
     .option('--prune-head', 'also prune the output head (left dense by default, as are embeddings)')
@@ -88,9 +89,9 @@ export function register(program: Command): void {
       const T = int('--seq', o.seq, 1);
       if (o.method !== 'magnitude' && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method} needs --calib <data.txt>`);
       const feeds = o.method !== 'magnitude' && o.calib ? await textCalibration(bytes, o.calib, T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0)) : undefined;
-      const bar = progress('calibrating', o.quiet);
+      const bar = progress(o.sequential ? 'stages' : 'calibrating', o.quiet);
       const r = await pruneModel(bytes, model, {
-        method: o.method, pattern, crepe, feeds,
+        method: o.method, pattern, crepe, feeds, sequential: o.sequential,
         include: regex('--include', o.include), ignore: regex('--ignore', o.ignore), pruneHead: o.pruneHead,
         onProgress: (d, t) => bar.update(d, t),
       }).finally(() => bar.stop());
@@ -106,7 +107,7 @@ export function register(program: Command): void {
       if (o.json) {
         process.stdout.write(JSON.stringify({
           model, out: o.out, method: o.method, pattern: patternName(pattern), crepe: o.method === 'crepe' ? crepe : undefined,
-          calibWindows: feeds?.length ?? 0, sparsity: r.sparsity, layers: r.report,
+          calibWindows: feeds?.length ?? 0, sequential: !!o.sequential, sparsity: r.sparsity, layers: r.report,
         }, null, 2) + '\n');
       }
       if (!o.quiet) {

@@ -9,6 +9,7 @@ import type { ChannelStats } from '../calibrate/stats.js';
 import { SparsecError } from '../errors.js';
 import { applyMasks } from './apply.js';
 import { findLinearLayers, type LinearLayer, type LinearOptions } from './linear.js';
+import { pruneSequentially } from './sequential.js';
 import { needsActivations, pruneMasks, type LayerReport, type PruneOptions } from './prune.js';
 
 export interface PruneModelOptions extends PruneOptions, LinearOptions {
@@ -16,6 +17,8 @@ export interface PruneModelOptions extends PruneOptions, LinearOptions {
   feeds?: readonly Feeds[];
   /** statistics from an earlier calibration of the same model (skips calibration) */
   stats?: ReadonlyMap<string, ChannelStats>;
+  /** calibrate stage by stage on the partly pruned model (see sequential.ts) */
+  sequential?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -35,12 +38,16 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
   const active = layers.filter((l) => !l.skip);
   if (active.length === 0) throw new SparsecError('E_MODEL', 'no prunable linear layer (MatMul/Gemm with a constant 2-D float32 weight) is left after --include/--ignore', { file });
   let stats = o.stats ?? null;
-  if (!stats && needsActivations(o.method)) {
-    if (!o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method} needs calibration data (--calib)`);
-    stats = await calibrate(bytes, active, o.feeds, { onProgress: o.onProgress });
+  if (!stats && needsActivations(o.method) && !o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method} needs calibration data (--calib)`);
+  let graph: Graph, report: LayerReport[];
+  if (o.sequential && needsActivations(o.method)) {
+    ({ graph, report, stats } = await pruneSequentially(g, layers, o.feeds!, o, o.onProgress));
+  } else {
+    if (!stats && needsActivations(o.method)) stats = await calibrate(bytes, active, o.feeds!, { onProgress: o.onProgress });
+    const r = pruneMasks(g, layers, stats, o);
+    graph = applyMasks(g, layers, r.masks);
+    report = r.report;
   }
-  const { masks, report } = pruneMasks(g, layers, stats, o);
-  const graph = applyMasks(g, layers, masks);
   const total = active.reduce((s, l) => s + l.dIn * l.dOut, 0);
   const pruned = report.reduce((s, r) => s + r.pruned, 0);
   return { graph, onnx: writeOnnx(graph), layers, stats, report, sparsity: pruned / total };
