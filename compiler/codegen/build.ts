@@ -66,7 +66,8 @@ export function validateWasm(wasm: Uint8Array, target: Target): void {
     let features = binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt;
     if (target.features.simd) features |= binaryen.Features.SIMD128;
     if (target.features.relaxedSimd) features |= binaryen.Features.RelaxedSIMD;
-    if (target.features.bulkMemory) features |= binaryen.Features.BulkMemory;
+    // memory.copy/fill count as the 'bulk memory opt' feature in binaryen 120+
+    if (target.features.bulkMemory) features |= binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt;
     if (target.features.threads) features |= binaryen.Features.Atomics;
     mod.setFeatures(features);
     if (!mod.validate()) throw new SparsecError('E_BUILD', `binaryen rejected the module for target ${target.name}`);
