@@ -9,6 +9,7 @@ import { targetNames } from './codegen/target.js';
 import { version } from './version.js';
 import { register as registerPrune } from './cli/prune.js';
 import { register as registerEval } from './cli/eval.js';
+import { register as registerBench } from './cli/bench.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const log = (quiet: boolean | undefined, msg: string) => { if (!quiet) process.stderr.write(msg + '\n'); };
@@ -66,6 +67,7 @@ program.command('inspect')
 
 registerPrune(program);
 registerEval(program);
+registerBench(program);
 
 export async function main(argv = process.argv): Promise<void> {
   try {
