@@ -53,3 +53,20 @@ export function dwconvScratchBytes(Ho: number, Wo: number, kh: number, kw: numbe
   const width = (Math.ceil(Wo / 4) * 4 - 1) * sw + (kw - 1) * dw + sw;
   return align64(rows * width * 4);
 }
+
+// The blocking of the 2:4 kernels (assembly/gemm_nm.ts): 2x16 tiles, B packed in 16-column panels.
+export const NM_MR = 2;
+export const NM_NR = 16;
+export const NM_KC = 256;
+export const NM_MC = 128;
+export const NM_NC = 512;
+
+/** scratch for gemm_nm24_f32: staging tile and one packed B block ([KC][NC columns], 16-wide panels) */
+export function nmScratchBytes(N: number, K: number): number {
+  return GEMM_TMP_BYTES + align64(Math.min(ceilTo(N, NM_NR), NM_NC) * Math.min(K, NM_KC) * 4);
+}
+
+/** scratch for conv2d_nm24_f32 (P = Ho*Wo, K = Cin_g*kh*kw): the GEMM's plus a block of im2col rows */
+export function convNMScratchBytes(P: number, K: number): number {
+  return nmScratchBytes(P, K) + align64(Math.min(K, NM_KC) * (Math.min(P, NM_NC) + 16) * 4);
+}

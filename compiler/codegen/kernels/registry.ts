@@ -43,6 +43,13 @@ function both(kind: string, fn: string, tile: [number, number] | null, ops: stri
   ];
 }
 
+function nm(kind: string, fn: string, ops: string[], note: string): KernelVariant[] {
+  return [
+    { id: `${fn}.2:4.2x16.simd`, kind, ops, format: '2:4', tile: [2, 16], features: ['simd128'], fn, priority: 1, note },
+    { id: `${fn}.2:4.2x16.scalar`, kind, ops, format: '2:4', tile: [2, 16], features: [], fn, priority: 0, note },
+  ];
+}
+
 export const KERNELS: KernelVariant[] = [
   ...both('gemm', 'gemm_f32', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, both operands packed at run time (attention Q·Kᵀ, P·V)'),
   ...both('gemm_pb', 'gemm_f32_pb', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, B packed offline into 8-column panels (MatMul/Gemm weights)'),
@@ -50,6 +57,9 @@ export const KERNELS: KernelVariant[] = [
   ...both('conv2d', 'conv2d_f32', [4, 8], ['Conv'], 'NCHW conv as weights·im2col, im2col blocked with the GEMM (KC x NC block: patch rows, then panels), groups and batch looped'),
   ...both('dwconv2d', 'dwconv2d_f32', null, ['Conv'], 'depthwise conv, direct on a zero-padded plane, vectorised along the output width'),
   ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], ['ConvTranspose'], 'ConvTranspose as Wᵀ·X then col2im'),
+  // 2:4 sparse weights (compiler/pack/nm.ts, layout nm-rows with R = 2, NR = 16)
+  ...nm('gemm_nm', 'gemm_nm24_f32', ['MatMul', 'Gemm'], 'C = W·B with W 2:4 along K (values + byte offsets), B packed at run time into 16-column panels, per-row bias'),
+  ...nm('conv2d_nm', 'conv2d_nm24_f32', ['Conv'], 'NCHW conv as W·im2col with W 2:4 along Cin*kh*kw, im2col blocked with the GEMM'),
   ...both('pack_a', 'gemm_pack_a_f32', null, ['Conv', 'ConvTranspose'], 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
   ...both('scale_copy', 'scale_copy_f32', null, ['Gemm'], 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
   ...OP_KERNELS,

@@ -1,0 +1,253 @@
+// 2:4 sparse float32 GEMM: C[M,N] = W[M,K]·B[K,N] (+ per-row bias), then a fused activation,
+// with W 2:4 along K, packed offline by compiler/pack/nm.ts (layout "nm-rows", R = 2, NR = 16):
+//   values  f32 [ceil(M/2)][Kp/4][2][2], offsets u8 [ceil(M/2)][Kp/4][2][2] = (k % 4) * 64,
+//   Kp = ceil4(K). Unused slots hold value 0 at offset 0.
+// B (activations) is packed per KC x NC block into 16-column panels [ceil(nc/16)][kc][16].
+//
+// Micro-kernel 2x16: 8 f32x4 accumulators. Per group of 4 k: one u32 load of the 4 offsets, then
+// per kept weight one splat load of the value, 4 loads of the B row it selects and 4 mul+add.
+// The kernel is load-bound (perf.md): each kept weight reads its own B row, so B loads are not
+// shared between rows as in the dense 4x8 tile. 2x16 shares each splat over 4 vectors and keeps
+// 8 accumulators (more spill on V8's 16 xmm registers).
+// Loop order: per K block and NC block, B panels are packed once; then per MC rows, per panel
+// (16 KiB at KC = 256, stays in L1), all 2-row tiles of the block: the panel's random row reads
+// hit L1 while the compact weight stream (20 B per group and tile) comes from L2.
+// Edge tiles (M odd, N % 16) run the same micro-kernel on a 2x16 staging tile in scratch.
+// The micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
+// micro-kernels ran 2-3x slower in V8, perf.md).
+// Scratch: [256 B staging][packed B block: min(ceil16(N), NM_NC) x min(K, NM_KC) floats]
+//   (+ conv2d_nm_f32: a block of im2col rows, as conv2d_f32). gemm-blocking.ts mirrors it.
+import { act_tile_f32 } from './activation';
+import { conv_im2col_f32 } from './conv';
+
+export const NM_MR: i32 = 2;
+export const NM_NR: i32 = 16;
+export const NM_KC: i32 = 256;
+export const NM_MC: i32 = 128;
+export const NM_NC: i32 = 512;
+const TMP_BYTES: usize = 256;
+
+const INIT_ZERO = 0;
+const INIT_LOAD = 1;
+const INIT_ROWBIAS = 2;
+
+/** C[2][16] (row stride ldc bytes) = init + sum over `groups` groups of 4 k. a: values [g][2][2],
+ *  ix: offsets [g][2][2], b: B panel [4*g][16]. bias: the tile's 2 row biases (INIT_ROWBIAS). */
+function nmk_2x16(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
+      c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16); c12 = v128.load(c + ldc, 32); c13 = v128.load(c + ldc, 48);
+    } else if (init == INIT_ROWBIAS) {
+      c00 = v128.load32_splat(bias); c01 = c00; c02 = c00; c03 = c00;
+      c10 = v128.load32_splat(bias, 4); c11 = c10; c12 = c10; c13 = c10;
+    }
+    for (let g = 0; g < groups; g++) {
+      const m = load<u32>(ix);
+      const o0 = b + <usize>(m & 0xFF), o1 = b + <usize>((m >> 8) & 0xFF);
+      const o2 = b + <usize>((m >> 16) & 0xFF), o3 = b + <usize>(m >> 24);
+      const a0 = v128.load32_splat(a);
+      c00 = f32x4.add(c00, f32x4.mul(a0, v128.load(o0))); c01 = f32x4.add(c01, f32x4.mul(a0, v128.load(o0, 16)));
+      c02 = f32x4.add(c02, f32x4.mul(a0, v128.load(o0, 32))); c03 = f32x4.add(c03, f32x4.mul(a0, v128.load(o0, 48)));
+      const a1 = v128.load32_splat(a, 4);
+      c00 = f32x4.add(c00, f32x4.mul(a1, v128.load(o1))); c01 = f32x4.add(c01, f32x4.mul(a1, v128.load(o1, 16)));
+      c02 = f32x4.add(c02, f32x4.mul(a1, v128.load(o1, 32))); c03 = f32x4.add(c03, f32x4.mul(a1, v128.load(o1, 48)));
+      const a2 = v128.load32_splat(a, 8);
+      c10 = f32x4.add(c10, f32x4.mul(a2, v128.load(o2))); c11 = f32x4.add(c11, f32x4.mul(a2, v128.load(o2, 16)));
+      c12 = f32x4.add(c12, f32x4.mul(a2, v128.load(o2, 32))); c13 = f32x4.add(c13, f32x4.mul(a2, v128.load(o2, 48)));
+      const a3 = v128.load32_splat(a, 12);
+      c10 = f32x4.add(c10, f32x4.mul(a3, v128.load(o3))); c11 = f32x4.add(c11, f32x4.mul(a3, v128.load(o3, 16)));
+      c12 = f32x4.add(c12, f32x4.mul(a3, v128.load(o3, 32))); c13 = f32x4.add(c13, f32x4.mul(a3, v128.load(o3, 48)));
+      a += 16; ix += 4; b += 256;
+    }
+    v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
+    v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); v128.store(c + ldc, c12, 32); v128.store(c + ldc, c13, 48);
+  } else {
+    // scalar: per row and 4 columns, 4 accumulators
+    for (let r = 0; r < 2; r++) {
+      for (let q = 0; q < 16; q += 4) {
+        const cp = c + <usize>r * ldc + (<usize>q << 2);
+        let x0: f32 = 0, x1: f32 = 0, x2: f32 = 0, x3: f32 = 0;
+        if (init == INIT_LOAD) { x0 = load<f32>(cp); x1 = load<f32>(cp, 4); x2 = load<f32>(cp, 8); x3 = load<f32>(cp, 12); }
+        else if (init == INIT_ROWBIAS) { x0 = load<f32>(bias + (<usize>r << 2)); x1 = x0; x2 = x0; x3 = x0; }
+        let ap = a + (<usize>r << 3), ip = ix + (<usize>r << 1), bp = b + (<usize>q << 2);
+        for (let g = 0; g < groups; g++) {
+          const v0 = load<f32>(ap), v1 = load<f32>(ap, 4);
+          const p0 = bp + <usize>load<u8>(ip), p1 = bp + <usize>load<u8>(ip, 1);
+          x0 += v0 * load<f32>(p0) + v1 * load<f32>(p1);
+          x1 += v0 * load<f32>(p0, 4) + v1 * load<f32>(p1, 4);
+          x2 += v0 * load<f32>(p0, 8) + v1 * load<f32>(p1, 8);
+          x3 += v0 * load<f32>(p0, 12) + v1 * load<f32>(p1, 12);
+          ap += 16; ip += 4; bp += 256;
+        }
+        store<f32>(cp, x0); store<f32>(cp, x1, 4); store<f32>(cp, x2, 8); store<f32>(cp, x3, 12);
+      }
+    }
+  }
+}
+
+/** packs B k [0,kc) x columns [0,nc) into [ceil(nc/16)][kc][16] at dst (columns past nc zero).
+ *  Element (k,n) of B is at b + (k*rs + n*cs)*4. */
+export function nm_pack_b16_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
+  const rsb = <usize>rs << 2, csb = <usize>cs << 2;
+  for (let j = 0; j < nc; j += 16) {
+    const cols = min(16, nc - j);
+    const src = b + <usize>j * csb;
+    let d = dst + ((<usize>j * <usize>kc) << 2);
+    let k = 0;
+    if (ASC_FEATURE_SIMD) {
+      if (cols == 16 && cs == 1) {
+        let s = src;
+        for (; k < kc; k++) {
+          v128.store(d, v128.load(s)); v128.store(d, v128.load(s, 16), 16);
+          v128.store(d, v128.load(s, 32), 32); v128.store(d, v128.load(s, 48), 48);
+          s += rsb; d += 64;
+        }
+      } else if (cols == 16 && rs == 1) {
+        // B stored transposed ([N][K], e.g. activations X[T][K] of a MatMul): 4x4 transposes
+        for (; k + 4 <= kc; k += 4) {
+          const o = <usize>k << 2;
+          for (let q = 0; q < 4; q++) {
+            const p = src + <usize>(q * 4) * csb + o;
+            const r0 = v128.load(p), r1 = v128.load(p + csb), r2 = v128.load(p + 2 * csb), r3 = v128.load(p + 3 * csb);
+            const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+            const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+            const dq = d + (<usize>q << 4);
+            v128.store(dq, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+            v128.store(dq, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 64);
+            v128.store(dq, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 128);
+            v128.store(dq, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 192);
+          }
+          d += 256;
+        }
+      }
+    }
+    for (; k < kc; k++) {
+      const s = src + <usize>k * rsb;
+      for (let l = 0; l < 16; l++) store<f32>(d + (<usize>l << 2), l < cols ? load<f32>(s + <usize>l * csb) : 0);
+      d += 64;
+    }
+  }
+}
+
+/** C block [mc][nc] (row stride ldc elements) from the packed weights of its rows (wv, wo at the
+ *  block's first group; tiles tstride groups apart) and a packed B block (panels bps bytes apart).
+ *  groups = ceil(kc/4). tmp: 128 bytes of staging for edge tiles. */
+function nm_macro_f32(mc: i32, nc: i32, groups: i32, wv: usize, wo: usize, tstride: usize, b: usize, bps: usize,
+  c: usize, ldc: i32, init: i32, bias: usize, tmp: usize): void {
+  const ldcb = <usize>ldc << 2;
+  for (let jr = 0; jr < nc; jr += 16) {
+    const nr = min(16, nc - jr);
+    const bp = b + <usize>(jr >> 4) * bps;
+    for (let ir = 0; ir < mc; ir += 2) {
+      const mr = min(2, mc - ir);
+      const t = <usize>(ir >> 1) * tstride;
+      const cp = c + <usize>ir * ldcb + (<usize>jr << 2);
+      const bb = bias + (<usize>ir << 2);
+      if (mr == 2 && nr == 16) {
+        nmk_2x16(groups, wv + (t << 2), wo + t, bp, cp, ldcb, init, bb);
+      } else {
+        for (let r = 0; r < mr; r++) {
+          for (let j = 0; j < nr; j++) {
+            let v: f32 = 0;
+            if (init == INIT_LOAD) v = load<f32>(cp + <usize>r * ldcb + (<usize>j << 2));
+            else if (init == INIT_ROWBIAS) v = load<f32>(bb + (<usize>r << 2));
+            store<f32>(tmp + (<usize>(r * 16 + j) << 2), v);
+          }
+        }
+        nmk_2x16(groups, wv + (t << 2), wo + t, bp, tmp, 64, init == INIT_ZERO ? INIT_ZERO : INIT_LOAD, 0);
+        for (let r = 0; r < mr; r++) {
+          for (let j = 0; j < nr; j++) store<f32>(cp + <usize>r * ldcb + (<usize>j << 2), load<f32>(tmp + (<usize>(r * 16 + j) << 2)));
+        }
+      }
+    }
+  }
+}
+
+@inline function ceil4(x: i32): i32 { return (x + 3) & ~3; }
+@inline function ceil16(x: i32): i32 { return (x + 15) & ~15; }
+
+/** C = W·B (+ bias, act) with W 2:4 packed (wv values, wo offsets; layout in the header), B read
+ *  through strides: element (k,n) at b + (k*b_rs + n*b_cs)*4. C row-major, leading dim ldc.
+ *  bias: M floats (one per row of C) or 0. */
+export function gemm_nm24_f32(M: i32, N: i32, K: i32, wv: usize, wo: usize,
+  b: usize, b_rs: i32, b_cs: i32, c: usize, ldc: i32,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const G = <usize>(ceil4(K) >> 2), tstride = G << 2; // slots per 2-row tile: G groups x 4
+  const bblk = scratch + TMP_BYTES;
+  if (K <= 0) { nm_bias_only(M, N, c, ldc, bias, act, alpha, beta); return; }
+  for (let jc = 0; jc < N; jc += NM_NC) {
+    const nc = min(NM_NC, N - jc);
+    for (let pc = 0; pc < K; pc += NM_KC) {
+      const kc = min(NM_KC, K - pc);
+      const init = pc > 0 ? INIT_LOAD : bias != 0 ? INIT_ROWBIAS : INIT_ZERO;
+      nm_pack_b16_f32(kc, nc, b + (<usize>(pc * b_rs + jc * b_cs) << 2), b_rs, b_cs, bblk);
+      const g0 = <usize>(pc >> 2) << 2;
+      for (let ic = 0; ic < M; ic += NM_MC) {
+        const mc = min(NM_MC, M - ic);
+        const t0 = <usize>(ic >> 1) * tstride + g0;
+        nm_macro_f32(mc, nc, (kc + 3) >> 2, wv + (t0 << 2), wo + t0, tstride, bblk, <usize>kc << 6,
+          c + (<usize>(ic * ldc + jc) << 2), ldc, init, bias + (<usize>ic << 2), scratch);
+        if (act != 0 && pc + kc >= K) act_tile_f32(c + (<usize>(ic * ldc + jc) << 2), ldc, mc, nc, act, alpha, beta);
+      }
+    }
+  }
+}
+
+function nm_bias_only(M: i32, N: i32, c: usize, ldc: i32, bias: usize, act: i32, alpha: f32, beta: f32): void {
+  for (let i = 0; i < M; i++) {
+    const v: f32 = bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0;
+    for (let j = 0; j < N; j++) store<f32>(c + (<usize>(i * ldc + j) << 2), v);
+  }
+  act_tile_f32(c, ldc, M, N, act, alpha, beta);
+}
+
+/** Conv as W·im2col(X) with W 2:4 packed per group (wv, wo: groups back to back, each
+ *  ceil(Cout_g/2)*2 x ceil4(Cin_g*kh*kw)/2 slots), otherwise as conv2d_f32 (assembly/conv.ts):
+ *  NCHW, batch and groups looped, im2col blocked with the GEMM, 1x1 stride-1 unpadded convs
+ *  packed straight from the input. bias: Cout floats or 0. */
+export function conv2d_nm24_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
+  wv: usize, wo: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  const Cg = C / G, Mg = Cout / G, K = Cg * kh * kw, P = Ho * Wo;
+  if (Mg <= 0 || P <= 0) return;
+  const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && Ho == H && Wo == W;
+  const slots = <usize>((Mg + 1) & ~1) * <usize>(ceil4(K) >> 1); // per group
+  const Gk = <usize>(ceil4(K) >> 2), tstride = Gk << 2;
+  const bblk = scratch + TMP_BYTES;
+  const ldr = min(P, NM_NC) + 16;
+  const rows = bblk + ((<usize>min(ceil16(P), NM_NC) * <usize>min(K, NM_KC) * 4 + 63) & ~<usize>63);
+  for (let n = 0; n < N; n++) {
+    for (let g = 0; g < G; g++) {
+      const xg = x + (<usize>(n * C + g * Cg) * <usize>(H * W) << 2);
+      const yg = y + (<usize>(n * Cout + g * Mg) * <usize>P << 2);
+      const wvg = wv + (<usize>g * slots << 2), wog = wo + <usize>g * slots;
+      const bg = bias != 0 ? bias + (<usize>(g * Mg) << 2) : 0;
+      if (pointwise) {
+        gemm_nm24_f32(Mg, P, K, wvg, wog, xg, P, 1, yg, P, bg, act, alpha, beta, scratch);
+        continue;
+      }
+      for (let jc = 0; jc < P; jc += NM_NC) {
+        const nc = min(NM_NC, P - jc);
+        for (let pc = 0; pc < K; pc += NM_KC) {
+          const kc = min(NM_KC, K - pc);
+          const init = pc > 0 ? INIT_LOAD : bg != 0 ? INIT_ROWBIAS : INIT_ZERO;
+          conv_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, rows, ldr);
+          nm_pack_b16_f32(kc, nc, rows, ldr, 1, bblk);
+          const g0 = <usize>(pc >> 2) << 2;
+          for (let ic = 0; ic < Mg; ic += NM_MC) {
+            const mc = min(NM_MC, Mg - ic);
+            const t0 = <usize>(ic >> 1) * tstride + g0;
+            nm_macro_f32(mc, nc, (kc + 3) >> 2, wvg + (t0 << 2), wog + t0, tstride, bblk, <usize>kc << 6,
+              yg + (<usize>(ic * P + jc) << 2), P, init, bg + (<usize>ic << 2), scratch);
+            if (act != 0 && pc + kc >= K) act_tile_f32(yg + (<usize>(ic * P + jc) << 2), P, mc, nc, act, alpha, beta);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,179 @@
+// 2:4 sparse kernels (every registry row of kind gemm_nm and conv2d_nm) against float64
+// references on both targets: M and N not multiples of the 2x16 tile, K not a multiple of 4,
+// sizes across the KC/MC/NC blocks, B read row-major and transposed, bias, activations, exact
+// zeros (groups with fewer than 2 kept). Guards catch out-of-bounds writes. Also the N:M packing:
+// round trips (2:4 and 4:8) and the error that names a layer whose mask is not N:M.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { kernelModule, type KernelModule } from '../helpers/kernels.js';
+import { ACT_CASES, checkClose, conv2dRef, convOutShape, matmulRef, randArray, type ConvParams } from '../helpers/dense.js';
+import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
+import { convNMScratchBytes, nmScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
+import { isNM, packConvWeightNM, packMatMulWeightNM, packNM, unpackNM } from '../../compiler/pack/nm.js';
+import { loadTarget } from '../../compiler/codegen/target.js';
+import { isSparsecError } from '../../compiler/errors.js';
+
+const TARGETS = ['wasm-simd128', 'wasm-mvp'];
+const GUARD = 64;
+const SENTINEL = -12345.5;
+
+function putGuarded(m: KernelModule, n: number): number {
+  const p = m.alloc((n + 2 * GUARD) * 4);
+  m.f32(p, n + 2 * GUARD).fill(SENTINEL);
+  return p + GUARD * 4;
+}
+const guardsIntact = (m: KernelModule, p: number, n: number) =>
+  m.f32(p - GUARD * 4, GUARD).every((v) => v === SENTINEL) && m.f32(p + n * 4, GUARD).every((v) => v === SENTINEL);
+
+/** keeps the n largest |w| of every m consecutive k in each row of rows x K (a reference mask,
+ *  independent of compiler/prune); every 7th row also loses one more weight (groups with fewer kept) */
+function maskNM(w: Float32Array, rows: number, K: number, n: number, m: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let r = 0; r < rows; r++) {
+    for (let g = 0; g < K; g += m) {
+      const idx = [];
+      for (let k = g; k < Math.min(K, g + m); k++) idx.push(k);
+      idx.sort((a, b) => Math.abs(w[r * K + b]) - Math.abs(w[r * K + a]) || a - b);
+      const keep = idx.slice(0, r % 7 === 3 ? n - 1 : n);
+      for (const k of keep) out[r * K + k] = w[r * K + k];
+    }
+  }
+  return out;
+}
+
+test('N:M packing round trips (2:4 and 4:8, padded rows and K)', () => {
+  for (const [rows, K, n, m, R, NR] of [[1, 4, 2, 4, 2, 16], [5, 7, 2, 4, 2, 16], [6, 33, 2, 4, 4, 8], [3, 16, 4, 8, 2, 16], [9, 13, 4, 8, 4, 8]]) {
+    const w = maskNM(randArray(rows * K, rows * 7 + K), rows, K, n, m);
+    const p = packNM({ data: w, rowStride: K, kStride: 1 }, rows, K, { n, m }, R, NR, 'layer');
+    assert.is(p.Kp % m, 0);
+    assert.is(p.values.length, Math.ceil(rows / R) * R * (p.Kp / m) * n);
+    assert.equal(Array.from(unpackNM(p)), Array.from(w), `${rows}x${K} ${n}:${m}`);
+    if ((m - 1) * NR * 4 >= 256) assert.ok(p.offsets instanceof Uint16Array);
+    // every offset points at a real k of its group
+    const G = p.Kp / m;
+    for (let i = 0; i < p.offsets.length; i++) {
+      const g = Math.floor(i / (R * n)) % G;
+      assert.ok(g * m + p.offsets[i] / (NR * 4) < K, 'offset past K');
+    }
+  }
+  // a transposed source (MatMul W[K][N]) packs like its transpose
+  const K = 12, N = 5, wt = maskNM(randArray(N * K, 3), N, K, 2, 4), w = new Float32Array(K * N);
+  for (let k = 0; k < K; k++) for (let c = 0; c < N; c++) w[k * N + c] = wt[c * K + k];
+  assert.equal(Array.from(packMatMulWeightNM(w, K, N, false, 1, 'x').values), Array.from(packMatMulWeightNM(wt, K, N, true, 1, 'x').values));
+});
+
+test('a mask that is not N:M is refused with the layer named', () => {
+  const w = maskNM(randArray(4 * 8, 1), 4, 8, 2, 4);
+  assert.ok(isNM({ data: w, rowStride: 8, kStride: 1 }, 4, 8, { n: 2, m: 4 }));
+  w[2 * 8 + 5] = 1; w[2 * 8 + 6] = 1; w[2 * 8 + 7] = 1;
+  assert.not.ok(isNM({ data: w, rowStride: 8, kStride: 1 }, 4, 8, { n: 2, m: 4 }));
+  try {
+    packNM({ data: w, rowStride: 8, kStride: 1 }, 4, 8, { n: 2, m: 4 }, 2, 16, 'blocks.0.mlp.fc1');
+    assert.unreachable('no error');
+  } catch (e) {
+    assert.ok(isSparsecError(e), String(e));
+    assert.match((e as Error).message, /blocks\.0\.mlp\.fc1/);
+    assert.match((e as Error).message, /row 2, inputs 4\.\.7 hold 3 nonzeros/);
+  }
+});
+
+interface GemmCase { M: number; N: number; K: number; trans?: boolean; bias?: boolean; act?: number; ldcPad?: number }
+
+function runGemm(m: KernelModule, fn: string, c: GemmCase, seed: number): string | null {
+  m.reset();
+  const { M, N, K } = c, ldc = N + (c.ldcPad ?? 0);
+  const { act, alpha, beta } = ACT_CASES[c.act ?? 0];
+  const W = maskNM(randArray(M * K, seed), M, K, 2, 4), Bm = randArray(K * N, seed + 1);
+  const bias = c.bias ? randArray(M, seed + 2) : null;
+  // B stored [K][N], or transposed [N][K] (the activations X[T][K] of a MatMul)
+  const bStore = c.trans ? Float32Array.from({ length: K * N }, (_, i) => Bm[(i % K) * N + Math.floor(i / K)]) : Bm;
+  const pk = packMatMulWeightNM(W, K, M, true, 1, 'test');
+  const pV = m.put(pk.values), pO = m.put(pk.offsets), pB = m.put(bStore), pBias = bias ? m.put(bias) : 0;
+  const pC = putGuarded(m, M * ldc);
+  const sBytes = nmScratchBytes(N, K), pS = putGuarded(m, sBytes / 4);
+  m.k[fn](M, N, K, pV, pO, pB, c.trans ? 1 : N, c.trans ? K : 1, pC, ldc, pBias, act, alpha, beta, pS);
+  const what = `${fn} ${JSON.stringify(c)}`;
+  if (!guardsIntact(m, pC, M * ldc)) return `${what}: wrote outside C`;
+  if (!guardsIntact(m, pS, sBytes / 4)) return `${what}: wrote outside its scratch`;
+  const out = m.f32(pC, M * ldc), got = new Float32Array(M * N);
+  for (let i = 0; i < M; i++) for (let n = 0; n < ldc; n++) {
+    if (n < N) got[i * N + n] = out[i * ldc + n];
+    else if (out[i * ldc + n] !== SENTINEL) return `${what}: wrote C padding`;
+  }
+  const ref = matmulRef(M, N, K, (i, k) => W[i * K + k], (k, n) => Bm[k * N + n], (i) => (bias ? bias[i] : 0));
+  return checkClose(got, ref, what, 1e-5, 1e-6, act, alpha, beta);
+}
+
+type ConvCase = Partial<ConvParams> & { C: number; Cout: number; H: number; W: number; k: number; act?: number; bias?: boolean };
+
+function runConv(m: KernelModule, fn: string, c: ConvCase, seed: number): string | null {
+  m.reset();
+  const p: ConvParams = { N: c.N ?? 1, C: c.C, H: c.H, W: c.W, Cout: c.Cout, kh: c.k, kw: c.k, sh: c.sh ?? 1, sw: c.sh ?? 1,
+    pt: c.pt ?? 0, pl: c.pt ?? 0, pb: c.pt ?? 0, pr: c.pt ?? 0, dh: 1, dw: 1, G: c.G ?? 1 };
+  const { act, alpha, beta } = ACT_CASES[c.act ?? 0];
+  const [Ho, Wo] = convOutShape(p), K = (p.C / p.G) * p.kh * p.kw;
+  const x = randArray(p.N * p.C * p.H * p.W, seed), w = maskNM(randArray(p.Cout * K, seed + 1), p.Cout, K, 2, 4);
+  const bias = c.bias === false ? null : randArray(p.Cout, seed + 2);
+  const pk = packConvWeightNM(w, p.Cout, p.C / p.G, p.kh, p.kw, p.G, 'conv');
+  const pX = m.put(x), pV = m.put(pk.values), pO = m.put(pk.offsets), pBias = bias ? m.put(bias) : 0;
+  const outLen = p.N * p.Cout * Ho * Wo, pY = putGuarded(m, outLen);
+  const sBytes = convNMScratchBytes(Ho * Wo, K), pS = putGuarded(m, sBytes / 4);
+  m.k[fn](pX, p.N, p.C, p.H, p.W, pV, pO, pY, p.Cout, Ho, Wo, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw, p.G, pBias, act, alpha, beta, pS);
+  const what = `${fn} ${JSON.stringify(c)}`;
+  if (!guardsIntact(m, pY, outLen)) return `${what}: wrote outside Y`;
+  if (!guardsIntact(m, pS, sBytes / 4)) return `${what}: wrote outside its scratch`;
+  return checkClose(m.f32(pY, outLen), conv2dRef(p, x, w, bias), what, 1e-5, 1e-6, act, alpha, beta);
+}
+
+const SIZES = [1, 2, 3, 5, 17, 33];
+
+for (const targetName of TARGETS) {
+  const target = loadTarget(targetName);
+  for (const v of KERNELS.filter((r) => r.kind === 'gemm_nm' && compiledFor(r, target))) {
+    test(`${v.id} on ${targetName}: awkward shapes`, async () => {
+      const m = await kernelModule(targetName);
+      let seed = 1;
+      for (const M of SIZES) for (const N of [1, 5, 16, 17, 40]) for (const K of [1, 3, 4, 6, 9, 32]) {
+        const err = runGemm(m, v.fn, { M, N, K, bias: (M + N + K) % 2 === 0, trans: (M + K) % 3 === 0 }, seed++);
+        if (err) assert.unreachable(err);
+      }
+    });
+    test(`${v.id} on ${targetName}: blocks, transposed B, bias, activations`, async () => {
+      const m = await kernelModule(targetName);
+      const cases: GemmCase[] = [
+        { M: 133, N: 530, K: 270, bias: true },              // crosses MC, NC and KC
+        { M: 9, N: 20, K: 601, bias: true, act: 1 },          // three K blocks, K % 4 == 1
+        { M: 20, N: 37, K: 300, trans: true, ldcPad: 3 },     // transposed B, two K blocks
+        { M: 64, N: 48, K: 64, trans: true, bias: true, act: 6 },
+        { M: 3, N: 16, K: 0, bias: true, act: 5 },            // empty reduction: bias only
+      ];
+      for (let a = 0; a < ACT_CASES.length; a++) cases.push({ M: 6, N: 19, K: 12, bias: true, act: a });
+      let seed = 100;
+      for (const c of cases) {
+        const err = runGemm(m, v.fn, c, seed++);
+        if (err) assert.unreachable(err);
+      }
+    });
+  }
+  for (const v of KERNELS.filter((r) => r.kind === 'conv2d_nm' && compiledFor(r, target))) {
+    test(`${v.id} on ${targetName}`, async () => {
+      const m = await kernelModule(targetName);
+      const cases: ConvCase[] = [
+        { C: 3, Cout: 5, H: 7, W: 9, k: 3, pt: 1 },                 // K = 27
+        { C: 4, Cout: 6, H: 9, W: 11, k: 3, sh: 2, pt: 1, act: 1 },
+        { C: 5, Cout: 7, H: 5, W: 6, k: 1 },                        // pointwise, K = 5
+        { C: 8, Cout: 3, H: 6, W: 6, k: 1, bias: false },
+        { C: 4, Cout: 6, H: 6, W: 7, k: 3, pt: 1, G: 2, act: 4 },
+        { C: 3, Cout: 4, H: 6, W: 5, k: 3, pt: 1, N: 2, act: 2 },
+        { C: 40, Cout: 9, H: 24, W: 24, k: 3, pt: 1, act: 7 },      // K > KC, P > NC
+      ];
+      let seed = 500;
+      for (const c of cases) {
+        const err = runConv(m, v.fn, c, seed++);
+        if (err) assert.unreachable(err);
+      }
+    });
+  }
+}
+
+test.run();
