@@ -17,7 +17,8 @@ import { dirname } from 'node:path';
 import { compileAssemblyScript } from '../codegen/build.js';
 import { loadTarget } from '../codegen/target.js';
 import { compiledFor, KERNELS } from '../codegen/kernels/registry.js';
-import { convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
+import { convNMScratchBytes, convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes, nmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
+import { packConvWeightNM, packMatMulWeightNM } from '../pack/nm.js';
 import { packConvTransposeWeight, packConvWeight, packLeftWeight, packMatMulWeight } from '../pack/dense.js';
 
 interface Case {
@@ -28,7 +29,7 @@ interface Case {
   setup(alloc: Alloc): { args: (number | string)[]; check(mem: ArrayBuffer): number };
 }
 
-interface Alloc { put(a: Float32Array): number; reserve(bytes: number): number }
+interface Alloc { put(a: Float32Array | Uint8Array): number; reserve(bytes: number): number }
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -36,6 +37,16 @@ function rng(seed: number): () => number {
 }
 const rand = (n: number, seed: number) => { const r = rng(seed); return Float32Array.from({ length: n }, r); };
 const f32 = (x: number) => `<f32>${x}`;
+
+/** magnitude 2:4 along K of rows x K (keeps the 2 largest |w| of every 4; ties: lower k) */
+function mask24(w: Float32Array, rows: number, K: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let r = 0; r < rows; r++) for (let g = 0; g < K; g += 4) {
+    const idx = [g, g + 1, g + 2, g + 3].filter((k) => k < K).sort((a, b) => Math.abs(w[r * K + b]) - Math.abs(w[r * K + a]) || a - b);
+    for (const k of idx.slice(0, 2)) out[r * K + k] = w[r * K + k];
+  }
+  return out;
+}
 
 /** max relative error of sampled C entries (row-major, leading dim ldc) against float64 */
 function checkGemm(mem: ArrayBuffer, pC: number, M: number, N: number, K: number, a: (i: number, k: number) => number, b: (k: number, n: number) => number): number {
@@ -54,6 +65,13 @@ function gemmCases(kind: string, shapes: [string, number, number, number, number
   return shapes.map(([name, M, N, K, batch = 1]) => ({
     name, kind, flops: 2 * M * N * K * batch,
     setup(al: Alloc) {
+      if (kind === 'gemm_nm') {
+        // C = W·B with W 2:4 (dense-equivalent flops), B row-major [K][N] as for gemm_pa
+        const W = mask24(rand(M * K, 1), M, K), B = rand(K * N, 2), pk = packMatMulWeightNM(W, K, M, true, 1, name);
+        const pC = al.reserve(M * N * 4), scratch = al.reserve(nmScratchBytes(N, K));
+        const args = [M, N, K, al.put(pk.values), al.put(pk.offsets), al.put(B), N, 1, pC, N, 0, 0, f32(0), f32(0), scratch];
+        return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pC, M, N, K, (i, k) => W[i * K + k], (k, n) => B[k * N + n]) };
+      }
       const A = rand(batch * M * K, 1), B = rand(batch * K * N, 2);
       const pC = al.reserve(batch * M * N * 4);
       const scratch = al.reserve(gemmScratchBytes(kind === 'gemm' ? 'gemm' : kind === 'gemm_pb' ? 'pb' : 'pa', M, N, K));
@@ -106,8 +124,13 @@ function convCases(kind: string, shapes: ConvShape[]): Case[] {
             return [v, t];
           };
         } else {
-          const w = rand(c.Cout * (c.C / G) * c.k * c.k, 4);
-          if (kind === 'dwconv2d') args = [pX, 1, c.C, c.H, c.W, al.put(w), pY, c.Cout, Ho, Wo, ...geo, pB, 0, f32(0), f32(0), al.reserve(dwconvScratchBytes(Ho, Wo, c.k, c.k, c.s, c.s, 1, 1))];
+          const w0 = rand(c.Cout * (c.C / G) * c.k * c.k, 4);
+          const w = kind === 'conv2d_nm' ? mask24(w0, c.Cout, (c.C / G) * c.k * c.k) : w0;
+          if (kind === 'conv2d_nm') {
+            const pk = packConvWeightNM(w, c.Cout, c.C / G, c.k, c.k, G, c.name);
+            const scratch = al.reserve(convNMScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
+            args = [pX, 1, c.C, c.H, c.W, al.put(pk.values), al.put(pk.offsets), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
+          } else if (kind === 'dwconv2d') args = [pX, 1, c.C, c.H, c.W, al.put(w), pY, c.Cout, Ho, Wo, ...geo, pB, 0, f32(0), f32(0), al.reserve(dwconvScratchBytes(Ho, Wo, c.k, c.k, c.s, c.s, 1, 1))];
           else {
             const scratch = al.reserve(convScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
             args = [pX, 1, c.C, c.H, c.W, al.put(packConvWeight(w, c.Cout, c.C / G, c.k, c.k, G)), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
@@ -261,6 +284,8 @@ function casesFor(kind: string, scalar: boolean): Case[] {
     case 'gemm_pb': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2)]));
     case 'gemm_pa': return gemmCases(kind, pick(GEMM_SHAPES));
     case 'conv2d': return convCases(kind, pick(CONV_SHAPES));
+    case 'gemm_nm': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2)]));
+    case 'conv2d_nm': return convCases(kind, pick(CONV_SHAPES));
     case 'dwconv2d': return convCases(kind, pick(DW_SHAPES));
     case 'conv_transpose2d': return convCases(kind, pick(CONVT_SHAPES));
     default: return [];
@@ -316,11 +341,11 @@ interface Row {
 
 async function benchTarget(targetName: string, rounds: number, filter: string): Promise<Row[]> {
   const target = loadTarget(targetName);
-  const variants = KERNELS.filter((v) => v.format === 'dense' && compiledFor(v, target));
+  const variants = KERNELS.filter((v) => (v.format === 'dense' || v.format === '2:4') && compiledFor(v, target));
   const plan: { label: string; kind: string; c: Case; fn: string; check: (m: ArrayBuffer) => number }[] = [];
   const BASE = 1 << 16;
   let top = BASE;
-  const blobs: [number, Float32Array][] = [];
+  const blobs: [number, Float32Array | Uint8Array][] = [];
   const al: Alloc = {
     put(a) { const p = top; top += Math.ceil(a.byteLength / 64) * 64 + 64; blobs.push([p, a]); return p; },
     reserve(bytes) { const p = top; top += Math.ceil(bytes / 64) * 64 + 64; return p; },
@@ -346,7 +371,7 @@ async function benchTarget(targetName: string, rounds: number, filter: string): 
   const memory = instance.exports.memory as WebAssembly.Memory;
   const need = Math.ceil(top / 65536) - memory.buffer.byteLength / 65536;
   if (need > 0) memory.grow(need);
-  for (const [p, a] of blobs) new Float32Array(memory.buffer, p, a.length).set(a);
+  for (const [p, a] of blobs) new Uint8Array(memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   new Int32Array(memory.buffer, peakAt, 1)[0] = 2000000;
   new Float32Array(memory.buffer, peakAt + 4, 2).set([0.9999999, 1e-7]);
   const results = plan.map(() => [] as number[]);
