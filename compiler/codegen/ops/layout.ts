@@ -186,6 +186,10 @@ const concatLowering: OpLowering = {
 
 const splitLowering: OpLowering = {
   ops: ['Split'],
+  unsupported(node, g) {
+    // the parts come from the output shapes, which a run-time `split` input cannot have fixed
+    return (node.inputs[1] ?? '') !== '' && !isConst(g, node.inputs[1]) ? 'split sizes computed at run time' : null;
+  },
   lower(ctx) {
     // the output shapes (fixed by shape inference) say where each part starts
     const x = ctx.input(0)!, es = esize(x);
