@@ -21,10 +21,26 @@ export function parsePattern(s: string, scope: 'matrix' | 'row' = 'matrix'): Pat
 
 export const patternName = (p: Pattern): string => (p.kind === 'nm' ? `${p.n}:${p.m}` : `${Math.round(p.sparsity * 1000) / 10}%${p.scope === 'row' ? ' per row' : ''}`);
 
-/** Set mask[idx[t]] = 0 for the `count` lowest scores among idx (ties: lower index first). */
-function pruneLowest(scores: ArrayLike<number>, idx: number[], count: number, mask: Uint8Array): void {
-  idx.sort((x, y) => scores[x] - scores[y] || x - y);
-  for (let t = 0; t < count; t++) mask[idx[t]] = 0;
+/** Prune the `count` lowest of scores[start + t·stride], t < n (ties: lower index first). The
+ *  threshold comes from a native numeric sort of a copy; entries equal to it are pruned in
+ *  index order until the count is reached, which is the same as a stable (score, index) sort. */
+function pruneLowest(scores: ArrayLike<number>, start: number, n: number, count: number, mask: Uint8Array): void {
+  if (count <= 0) return;
+  const v = new Float64Array(n);
+  for (let t = 0; t < n; t++) v[t] = scores[start + t];
+  const thr = v.slice().sort()[count - 1];
+  let left = count;
+  for (let t = 0; t < n; t++) if (v[t] < thr) { mask[start + t] = 0; left--; }
+  for (let t = 0; t < n && left > 0; t++) if (v[t] === thr) { mask[start + t] = 0; left--; }
+}
+
+/** The same for one small N:M group: selection by repeated minimum, no allocation. */
+function pruneGroup(scores: ArrayLike<number>, start: number, m: number, count: number, mask: Uint8Array): void {
+  for (let k = 0; k < count; k++) {
+    let best = -1;
+    for (let t = 0; t < m; t++) if (mask[start + t] && (best < 0 || scores[start + t] < scores[start + best])) best = t;
+    mask[start + best] = 0;
+  }
 }
 
 export function computeMask(scores: ArrayLike<number>, rows: number, cols: number, p: Pattern): Uint8Array {
@@ -32,15 +48,13 @@ export function computeMask(scores: ArrayLike<number>, rows: number, cols: numbe
   for (let i = 0; i < scores.length; i++) if (Number.isNaN(scores[i])) throw new Error(`internal: NaN score at ${i}`);
   const mask = new Uint8Array(rows * cols).fill(1);
   if (p.kind === 'unstructured' && p.scope === 'matrix') {
-    pruneLowest(scores, Array.from({ length: rows * cols }, (_, i) => i), Math.floor(p.sparsity * rows * cols), mask);
+    pruneLowest(scores, 0, rows * cols, Math.floor(p.sparsity * rows * cols), mask);
   } else if (p.kind === 'unstructured') {
     const count = Math.floor(p.sparsity * cols);
-    for (let r = 0; r < rows; r++) pruneLowest(scores, Array.from({ length: cols }, (_, c) => r * cols + c), count, mask);
+    for (let r = 0; r < rows; r++) pruneLowest(scores, r * cols, cols, count, mask);
   } else {
     if (cols % p.m !== 0) throw new RangeError(`${p.n}:${p.m} needs the input dimension (${cols}) to be a multiple of ${p.m}`);
-    for (let r = 0; r < rows; r++) {
-      for (let c0 = 0; c0 < cols; c0 += p.m) pruneLowest(scores, Array.from({ length: p.m }, (_, t) => r * cols + c0 + t), p.m - p.n, mask);
-    }
+    for (let r = 0; r < rows; r++) for (let c0 = 0; c0 < cols; c0 += p.m) pruneGroup(scores, r * cols + c0, p.m, p.m - p.n, mask);
   }
   return mask;
 }

@@ -31,7 +31,11 @@ export const CREPE_DEFAULTS: CrepeOptions = { k: 3, alpha: 1, beta: 1, gamma: 0.
 
 export const RIA_A = 0.5;
 
-const abs = (m: Matrix): Float64Array => Float64Array.from(m.w, Math.abs);
+function abs(m: Matrix): Float64Array {
+  const a = new Float64Array(m.w.length);
+  for (let i = 0; i < a.length; i++) a[i] = Math.abs(m.w[i]); // a plain loop: TypedArray.from(x, fn) is slow in V8
+  return a;
+}
 
 export function magnitudeScores(m: Matrix): Float64Array {
   return abs(m);
@@ -67,7 +71,8 @@ function riTerms(a: Float64Array, rows: number, cols: number): { colTerm: Float6
 
 /** Multiply column j by xNorm[j]^p in place. */
 function scaleColumns(s: Float64Array, cols: number, xNorm: ArrayLike<number>, p: number): Float64Array {
-  for (let i = 0; i < s.length; i++) s[i] *= Math.pow(xNorm[i % cols], p);
+  const f = Float64Array.from({ length: cols }, (_, c) => Math.pow(xNorm[c], p));
+  for (let i = 0; i < s.length; i++) s[i] *= f[i % cols];
   return s;
 }
 

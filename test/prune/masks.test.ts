@@ -68,6 +68,29 @@ test('unstructured on random scores: exact count, and every pruned score <= ever
   }
 });
 
+test('same masks as a reference: stable sort by (score, index), lowest count pruned', () => {
+  const r = rng(5);
+  const reference = (scores: ArrayLike<number>, idx: number[], count: number, mask: Uint8Array) => {
+    const order = [...idx].sort((a, b) => scores[a] - scores[b] || a - b);
+    for (let t = 0; t < count; t++) mask[order[t]] = 0;
+  };
+  for (let trial = 0; trial < 20; trial++) {
+    const rows = 3 + Math.floor(r() * 6), cols = 8 * (1 + Math.floor(r() * 4));
+    const scores = Float64Array.from({ length: rows * cols }, () => Math.floor(r() * (trial % 2 ? 4 : 1000)) / 7);
+    const s = Math.floor(r() * 100) / 100;
+    const all = Array.from({ length: rows * cols }, (_, i) => i);
+    const m1 = new Uint8Array(rows * cols).fill(1);
+    reference(scores, all, Math.floor(s * rows * cols), m1);
+    assert.equal(Array.from(computeMask(scores, rows, cols, U(s))), Array.from(m1), `matrix trial ${trial}`);
+    const m2 = new Uint8Array(rows * cols).fill(1);
+    for (let row = 0; row < rows; row++) reference(scores, all.slice(row * cols, (row + 1) * cols), Math.floor(s * cols), m2);
+    assert.equal(Array.from(computeMask(scores, rows, cols, U(s, 'row'))), Array.from(m2), `row trial ${trial}`);
+    const m3 = new Uint8Array(rows * cols).fill(1);
+    for (let g = 0; g < rows * cols; g += 8) reference(scores, all.slice(g, g + 8), 4, m3);
+    assert.equal(Array.from(computeMask(scores, rows, cols, { kind: 'nm', n: 4, m: 8 })), Array.from(m3), `4:8 trial ${trial}`);
+  }
+});
+
 test('N:M needs d_in divisible by m; NaN scores are refused', () => {
   assert.throws(() => computeMask(new Float64Array(6), 1, 6, { kind: 'nm', n: 2, m: 4 }), /multiple of 4/);
   assert.throws(() => computeMask([1, NaN], 1, 2, U(0.5)), /NaN/);
