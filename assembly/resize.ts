@@ -114,3 +114,69 @@ export function resize_nearest_int_f32(x: usize, y: usize, NC: i32, H: i32, W: i
     }
   }
 }
+
+/** one row of 2x linear half-pixel upsampling along W: out[2i] = .25 b[i-1] + .75 b[i],
+ *  out[2i+1] = .75 b[i] + .25 b[i+1], indices clamped to the row */
+// @ts-ignore: decorator
+@inline function linear2xRow(b: usize, out: usize, W: i32): void {
+  const q: f32 = 0.25, t: f32 = 0.75;
+  // first and last input columns, clamped
+  store<f32>(out, load<f32>(b));
+  store<f32>(out + (<usize>(2 * W - 1) << 2), load<f32>(b + (<usize>(W - 1) << 2)));
+  if (W == 1) {
+    store<f32>(out + 4, load<f32>(b));
+    return;
+  }
+  store<f32>(out + 4, t * load<f32>(b) + q * load<f32>(b, 4));
+  store<f32>(out + (<usize>(2 * W - 2) << 2), q * load<f32>(b + (<usize>(W - 2) << 2)) + t * load<f32>(b + (<usize>(W - 1) << 2)));
+  let i = 1;
+  if (ASC_FEATURE_SIMD) {
+    const qv = f32x4.splat(q), tv = f32x4.splat(t);
+    for (; i + 5 <= W; i += 4) {
+      const p = b + (<usize>i << 2);
+      const v = v128.load(p), vl = v128.load(p - 4), vr = v128.load(p + 4);
+      const even = f32x4.add(f32x4.mul(vl, qv), f32x4.mul(v, tv));
+      const odd = f32x4.add(f32x4.mul(v, tv), f32x4.mul(vr, qv));
+      const o = out + (<usize>(2 * i) << 2);
+      v128.store(o, i32x4.shuffle(even, odd, 0, 4, 1, 5));
+      v128.store(o, i32x4.shuffle(even, odd, 2, 6, 3, 7), 16);
+    }
+  }
+  for (; i < W - 1; i++) {
+    const v = load<f32>(b + (<usize>i << 2));
+    store<f32>(out + (<usize>(2 * i) << 2), q * load<f32>(b + (<usize>(i - 1) << 2)) + t * v);
+    store<f32>(out + (<usize>(2 * i + 1) << 2), t * v + q * load<f32>(b + (<usize>(i + 1) << 2)));
+  }
+}
+
+/** Linear (bilinear) 2x upsampling with half-pixel centres on both axes, the usual
+ *  interpolate(scale_factor=2, mode='bilinear'): per output row, blend two input rows into tmp
+ *  (W floats, SIMD), then expand tmp to 2W columns with lane shuffles. */
+export function resize_linear2x_f32(x: usize, y: usize, NC: i32, H: i32, W: i32, tmp: usize): void {
+  const rowBytes = <usize>W << 2;
+  const outRow = <usize>W << 3;
+  let yo = y;
+  for (let c = 0; c < NC; c++) {
+    const xc = x + <usize>c * <usize>H * rowBytes;
+    for (let oh = 0; oh < 2 * H; oh++) {
+      const j = oh >> 1;
+      // even rows: .25 row[j-1] + .75 row[j]; odd rows: .75 row[j] + .25 row[j+1]
+      const other = (oh & 1) ? min(j + 1, H - 1) : max(j - 1, 0);
+      const ra = xc + <usize>j * rowBytes, rb = xc + <usize>other * rowBytes;
+      let i = 0;
+      if (ASC_FEATURE_SIMD) {
+        const tv = f32x4.splat(0.75), qv = f32x4.splat(0.25);
+        for (; i + 4 <= W; i += 4) {
+          const p = <usize>i << 2;
+          v128.store(tmp + p, f32x4.add(f32x4.mul(v128.load(ra + p), tv), f32x4.mul(v128.load(rb + p), qv)));
+        }
+      }
+      for (; i < W; i++) {
+        const p = <usize>i << 2;
+        store<f32>(tmp + p, <f32>0.75 * load<f32>(ra + p) + <f32>0.25 * load<f32>(rb + p));
+      }
+      linear2xRow(tmp, yo, W);
+      yo += outRow;
+    }
+  }
+}

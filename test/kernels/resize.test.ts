@@ -77,4 +77,28 @@ for (const target of TARGETS) {
   });
 }
 
+for (const target of TARGETS) {
+  test(`${target} resize_linear2x_f32 against the general kernel with half-pixel taps`, async () => {
+    const m = await kernelModule(target);
+    const taps = (n: number) => {
+      const idx: number[][] = [], w: number[][] = [];
+      for (let o = 0; o < 2 * n; o++) {
+        const xo = (o + 0.5) / 2 - 0.5, f = Math.floor(xo), t = xo - f;
+        idx.push([Math.max(f, 0), Math.min(f + 1, n - 1)]); w.push([1 - t, t]);
+      }
+      return { idx, w };
+    };
+    for (const [NC, H, W] of [[2, 3, 9], [1, 1, 1], [1, 4, 2], [3, 5, 13], [1, 2, 6]]) {
+      m.reset();
+      const x = Array.from({ length: NC * H * W }, (_, i) => Math.sin(i) * 3);
+      const th = taps(H), tw = taps(W);
+      const want = run(m, x, NC, H, W, th.idx, th.w, tw.idx, tw.w);
+      const py = m.alloc(want.length * 4), tmp = m.alloc(W * 4);
+      m.k.resize_linear2x_f32(m.put(Float32Array.from(x)), py, NC, H, W, tmp);
+      const got = m.f32(py, want.length);
+      want.forEach((v, i) => { if (Math.abs(got[i] - v) > 1e-6) assert.unreachable(`[${NC},${H},${W}][${i}]: got ${got[i]}, want ${v}`); });
+    }
+  });
+}
+
 test.run();

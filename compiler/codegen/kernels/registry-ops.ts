@@ -52,6 +52,7 @@ export const OP_KERNELS: KernelVariant[] = [
   ...rows('pool2d', ['maxpool2d_f32', 'avgpool2d_f32'], true, 'NCHW 2-D pooling: SIMD over 4 interior output columns (stride 1 or 2), scalar borders'),
   ...rows('resize', ['resize_f32'], true, 'separable Resize of the last two axes from compile-time tap tables (nearest, linear, cubic)'),
   ...rows('resize_nearest_int', ['resize_nearest_int_f32'], true, 'nearest upsampling by integer factors: lane duplication and row copies'),
+  ...rows('resize_linear2x', ['resize_linear2x_f32'], true, 'bilinear 2x with half-pixel centres: SIMD row blend, shuffled column expansion'),
 ];
 
 /** The registry id a lowering records for an exported non-GEMM kernel on a target. */

@@ -184,6 +184,17 @@ function integerNearest(t: { k: number; idx: number[][]; w: number[][] }, inLen:
   return t.idx.every((ix, o) => ix[0] === Math.floor(o / s) && t.w[o][0] === 1) ? s : 0;
 }
 
+/** do the taps say 2x linear with half-pixel centres: .25/.75 of the neighbours, clamped? */
+function isLinear2x(t: { k: number; idx: number[][]; w: number[][] }, inLen: number): boolean {
+  if (t.k !== 2 || t.idx.length !== 2 * inLen) return false;
+  const tap = (o: number, i: number, w: number) => t.idx[o].includes(i) && t.idx[o].reduce((s, ix, k) => s + (ix === i ? t.w[o][k] : 0), 0) === w;
+  return t.idx.every((_, o) => {
+    const j = o >> 1;
+    const other = o & 1 ? Math.min(j + 1, inLen - 1) : Math.max(j - 1, 0);
+    return other === j ? tap(o, j, 1) : tap(o, j, 0.75) && tap(o, other, 0.25);
+  });
+}
+
 const resizeLowering: OpLowering = {
   ops: ['Resize', 'Upsample'],
   unsupported(node, g) {
@@ -205,6 +216,7 @@ const resizeLowering: OpLowering = {
     const NC = elems(x.shape.slice(0, Math.max(0, rank - 2)));
     const sh = integerNearest(th, H), sw = integerNearest(tw, W);
     if (sh && sw) return call(ctx, 'resize_nearest_int_f32', [x.ptr, y.ptr, NC, H, W, sh, sw]);
+    if (hAxis && isLinear2x(th, H) && isLinear2x(tw, W)) return call(ctx, 'resize_linear2x_f32', [x.ptr, y.ptr, NC, H, W, ctx.scratch(W * 4, `${node.name}:row`)]);
     const tabH = ctx.weight(table(th), `${node.name}:taps-h`), tabW = ctx.weight(table(tw), `${node.name}:taps-w`);
     const tmp = th.k === 1 && th.w.every((w) => w[0] === 1) ? '0' : ctx.scratch(W * 4, `${node.name}:row`);
     return call(ctx, 'resize_f32', [x.ptr, y.ptr, NC, H, W, OH, OW, tabH, th.k, tabW, tw.k, tmp, f32Lit(p.extrap)]);
