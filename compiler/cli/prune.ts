@@ -10,11 +10,12 @@ import { tokenFeeds } from '../calibrate/calibrate.js';
 import { parsePattern, patternName } from '../prune/masks.js';
 import { CREPE_DEFAULTS, type ScoreMethod } from '../prune/scores.js';
 import { pruneModel } from '../prune/pipeline.js';
+import { OWL_DEFAULTS } from '../prune/owl.js';
 import { progress } from './progress.js';
 
 interface PruneCliOptions {
   out: string; method: ScoreMethod; sparsity: string; perRow?: boolean;
-  calib?: string; calibWindows: string; seq: string; seed: string; sequential?: boolean;
+  calib?: string; calibWindows: string; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string;
   include?: string; ignore?: string; pruneHead?: boolean;
   crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
   json?: boolean; quiet?: boolean;
@@ -61,6 +62,9 @@ export function register(program: Command): void {
     .option('--seq <T>', 'window length in tokens', '128')
     .option('--seed <n>', 'seed of the window sampling', '0')
     .option('--sequential', 'calibrate stage by stage on the already pruned earlier layers (one pass per stage)')
+    .option('--owl', 'OWL: per-block unstructured sparsity from activation outliers (average stays --sparsity)')
+    .option('--owl-lambda <v>', 'OWL: half the spread of the block sparsities', String(OWL_DEFAULTS.lambda))
+    .option('--owl-m <v>', 'OWL: outlier threshold, a multiple of the mean Wanda score', String(OWL_DEFAULTS.m))
     .option('--include <regex>', 'prune only layers whose node name matches')
     .option('--ignore <regex>', 'leave layers whose node name matches dense')
     .option('--prune-head', 'also prune the output head (left dense by default, as are embeddings)')
@@ -87,11 +91,12 @@ export function register(program: Command): void {
       let bytes: Uint8Array;
       try { bytes = readFileSync(model); } catch (e) { throw new SparsecError('E_FILE', `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: model }); }
       const T = int('--seq', o.seq, 1);
-      if (o.method !== 'magnitude' && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method} needs --calib <data.txt>`);
-      const feeds = o.method !== 'magnitude' && o.calib ? await textCalibration(bytes, o.calib, T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0)) : undefined;
+      if ((o.method !== 'magnitude' || o.owl) && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''} needs --calib <data.txt>`);
+      const feeds = (o.method !== 'magnitude' || o.owl) && o.calib ? await textCalibration(bytes, o.calib, T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0)) : undefined;
       const bar = progress(o.sequential ? 'stages' : 'calibrating', o.quiet);
       const r = await pruneModel(bytes, model, {
         method: o.method, pattern, crepe, feeds, sequential: o.sequential,
+        owl: o.owl ? { ...OWL_DEFAULTS, lambda: float('--owl-lambda', o.owlLambda), m: float('--owl-m', o.owlM) } : undefined,
         include: regex('--include', o.include), ignore: regex('--ignore', o.ignore), pruneHead: o.pruneHead,
         onProgress: (d, t) => bar.update(d, t),
       }).finally(() => bar.stop());
@@ -107,7 +112,7 @@ export function register(program: Command): void {
       if (o.json) {
         process.stdout.write(JSON.stringify({
           model, out: o.out, method: o.method, pattern: patternName(pattern), crepe: o.method === 'crepe' ? crepe : undefined,
-          calibWindows: feeds?.length ?? 0, sequential: !!o.sequential, sparsity: r.sparsity, layers: r.report,
+          calibWindows: feeds?.length ?? 0, sequential: !!o.sequential, owl: !!o.owl, sparsity: r.sparsity, layers: r.report,
         }, null, 2) + '\n');
       }
       if (!o.quiet) {

@@ -10,6 +10,7 @@ import { SparsecError } from '../errors.js';
 import { applyMasks } from './apply.js';
 import { findLinearLayers, type LinearLayer, type LinearOptions } from './linear.js';
 import { pruneSequentially } from './sequential.js';
+import { owlLayerSparsity, type OwlOptions } from './owl.js';
 import { needsActivations, pruneMasks, type LayerReport, type PruneOptions } from './prune.js';
 
 export interface PruneModelOptions extends PruneOptions, LinearOptions {
@@ -19,6 +20,8 @@ export interface PruneModelOptions extends PruneOptions, LinearOptions {
   stats?: ReadonlyMap<string, ChannelStats>;
   /** calibrate stage by stage on the partly pruned model (see sequential.ts) */
   sequential?: boolean;
+  /** OWL layer-wise sparsity (unstructured only; needs calibration even for magnitude) */
+  owl?: OwlOptions;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -38,13 +41,17 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
   const active = layers.filter((l) => !l.skip);
   if (active.length === 0) throw new SparsecError('E_MODEL', 'no prunable linear layer (MatMul/Gemm with a constant 2-D float32 weight) is left after --include/--ignore', { file });
   let stats = o.stats ?? null;
-  if (!stats && needsActivations(o.method) && !o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method} needs calibration data (--calib)`);
+  const needStats = needsActivations(o.method) || !!o.owl;
+  if (!stats && needStats && !o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''} needs calibration data (--calib)`);
+  if (o.owl && o.pattern.kind !== 'unstructured') throw new SparsecError('E_OPTION', '--owl allocates unstructured sparsity; it does not apply to N:M yet');
+  if (o.owl && o.sequential) throw new SparsecError('E_OPTION', '--owl and --sequential cannot be combined yet');
   let graph: Graph, report: LayerReport[];
   if (o.sequential && needsActivations(o.method)) {
     ({ graph, report, stats } = await pruneSequentially(g, layers, o.feeds!, o, o.onProgress));
   } else {
-    if (!stats && needsActivations(o.method)) stats = await calibrate(bytes, active, o.feeds!, { onProgress: o.onProgress });
-    const r = pruneMasks(g, layers, stats, o);
+    if (!stats && needStats) stats = await calibrate(bytes, active, o.feeds!, { onProgress: o.onProgress });
+    const layerSparsity = o.owl && o.pattern.kind === 'unstructured' ? owlLayerSparsity(g, layers, stats!, o.pattern.sparsity, o.owl) : undefined;
+    const r = pruneMasks(g, layers, stats, { ...o, layerSparsity });
     graph = applyMasks(g, layers, r.masks);
     report = r.report;
   }

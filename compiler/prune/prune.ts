@@ -11,6 +11,8 @@ export interface PruneOptions {
   method: ScoreMethod;
   pattern: Pattern;
   crepe?: CrepeOptions;
+  /** per-layer unstructured sparsity overriding pattern.sparsity (OWL) */
+  layerSparsity?: ReadonlyMap<string, number>;
 }
 
 export interface LayerReport { name: string; dOut: number; dIn: number; pruned: number; skip: string }
@@ -35,8 +37,10 @@ export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: Read
     if (needsActivations(o.method) && !s) throw new Error(`internal: no calibration statistics for '${l.input}'`);
     const m = { w: toOutIn(g, l), rows: l.dOut, cols: l.dIn };
     const scores = scoreMatrix(o.method, m, s?.rms(), o.crepe ?? CREPE_DEFAULTS);
-    masks.set(l.name, computeMask(scores, l.dOut, l.dIn, o.pattern));
-    report.push({ name: l.name, dOut: l.dOut, dIn: l.dIn, pruned: prunedCount(l.dOut, l.dIn, o.pattern), skip: '' });
+    const own = o.layerSparsity?.get(l.name);
+    const pattern = own !== undefined && o.pattern.kind === 'unstructured' ? { ...o.pattern, sparsity: own } : o.pattern;
+    masks.set(l.name, computeMask(scores, l.dOut, l.dIn, pattern));
+    report.push({ name: l.name, dOut: l.dOut, dIn: l.dIn, pruned: prunedCount(l.dOut, l.dIn, pattern), skip: '' });
   }
   return { masks, report };
 }
