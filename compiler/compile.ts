@@ -13,6 +13,7 @@ import { runtimeDType } from './codegen/plan.js';
 import { loadTarget } from './codegen/target.js';
 import type { ModelMeta, TensorSpec } from '../runtime/loader.js';
 import { version } from './version.js';
+import { pruneForBuild } from './prune/buildPrune.js';
 
 export interface BuildOptions {
   target?: string;
@@ -21,6 +22,8 @@ export interface BuildOptions {
   keepSource?: boolean;
   /** call the host after every layer, for per-layer timing */
   profile?: boolean;
+  /** magnitude masks before compiling: 'magnitude:2:4', 'magnitude:0.8' (prune/buildPrune.ts) */
+  prune?: string;
 }
 
 export interface BuildResult {
@@ -47,7 +50,8 @@ function checkSupported(g: Graph, unknown: Graph['nodes']): void {
 
 export async function compileModel(file: string, opts: BuildOptions = {}): Promise<BuildResult> {
   const target = loadTarget(opts.target ?? 'wasm-simd128');
-  const g = readOnnxFile(file);
+  const g0 = readOnnxFile(file);
+  const g = opts.prune ? pruneForBuild(g0, opts.prune).graph : g0;
   fixInputShapes(g, opts.inputShapes ?? {});
   const { unknownOps } = canonicalize(g);
   checkSupported(g, unknownOps);
@@ -76,12 +80,13 @@ export async function compileModel(file: string, opts: BuildOptions = {}): Promi
     source: basename(file),
     target: target.name,
     features: target.features,
+    prune: opts.prune ?? null,
     inputs: meta.inputs.map(({ name, dtype, shape }) => ({ name, dtype, shape })),
     outputs: meta.outputs.map(({ name, dtype, shape }) => ({ name, dtype, shape })),
     ops: Object.fromEntries(Object.entries(opCounts).sort()),
     sizes: { wasm: wasm.length, weights: emitted.weights.length, arena: emitted.layout.arenaBytes, arenaWithoutReuse: emitted.unsharedArenaBytes, scratch: emitted.layout.scratchBytes, memory: meta.memoryBytes },
     hashes: { wasm: sha256(wasm), weights: weightsSha256 },
-    layers: emitted.layers.map((l) => ({ ...l, format: 'dense', sparsity: 0 })),
+    layers: emitted.layers.map((l) => ({ format: 'dense', sparsity: 0, ...l })),
   };
   if (wasm.length > target.codeSizeBudget) process.emitWarning(`model.wasm is ${wasm.length} bytes, over the ${target.name} budget of ${target.codeSizeBudget}`);
   const mjs = modelModule(meta, header);

@@ -5,11 +5,11 @@
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { consumers, numel } from '../ir/graph.js';
 import { SparsecError } from '../errors.js';
-import type { LowerCtx, OpLowering, TensorRef } from './lower.js';
+import type { LowerCtx, OpLowering, TensorRef, WeightFormatInfo } from './lower.js';
 import { ALIAS_OPS, planMemory, runtimeDType } from './plan.js';
 import type { Target } from './target.js';
 
-export interface LayerRecord { node: string; op: string; kernels: string[]; weightBytes: number; outputShape: number[] }
+export interface LayerRecord { node: string; op: string; kernels: string[]; weightBytes: number; outputShape: number[]; format?: string; sparsity?: number; reason?: string }
 
 export interface EmitResult {
   source: string;
@@ -74,6 +74,7 @@ export function emitModule(g: Graph, target: Target, lowerings: Map<string, OpLo
     const lowering = lowerings.get(node.op)!;
     let nodeScratch = 0;
     const kernels: string[] = [];
+    let wf: WeightFormatInfo | undefined;
     const before = weightsBytes;
     const ref = (name: string): TensorRef | null => {
       if (name === '') return null;
@@ -102,6 +103,7 @@ export function emitModule(g: Graph, target: Target, lowerings: Map<string, OpLo
         return `(SCRATCH + ${at})`;
       },
       useKernel: (id) => { if (!kernels.includes(id)) kernels.push(id); },
+      weightFormat: (info) => { wf = info; },
     };
     let code: string;
     try {
@@ -112,7 +114,7 @@ export function emitModule(g: Graph, target: Target, lowerings: Map<string, OpLo
     }
     body.push(`  // ${node.name} (${node.op})`, ...code.split('\n').filter((l) => l.trim()).map((l) => `  ${l.trim()}`));
     if (profile) body.push(`  tick(${layers.length});`);
-    layers.push({ node: node.name, op: node.op, kernels, weightBytes: weightsBytes - before, outputShape: g.values.get(node.outputs[0])?.shape ?? [] });
+    layers.push({ node: node.name, op: node.op, kernels, weightBytes: weightsBytes - before, outputShape: g.values.get(node.outputs[0])?.shape ?? [], ...wf });
   }
   // graph outputs that are constants or inputs still need a place the runtime can read
   const io = new Map<string, number>();

@@ -35,6 +35,17 @@ export interface LowerCtx {
   scratch(bytes: number, label: string): string;
   /** a kernel the node uses, recorded in the manifest (registry id) */
   useKernel(id: string): void;
+  /** the weight format chosen for a layer with weights, its sparsity and why (manifest `layers`) */
+  weightFormat?(info: WeightFormatInfo): void;
+}
+
+export interface WeightFormatInfo {
+  /** 'dense' or an N:M format such as '2:4' */
+  format: string;
+  /** fraction of zeros in the weight */
+  sparsity: number;
+  /** why this format (and not another) was chosen */
+  reason: string;
 }
 
 /** A fused activation applied in a kernel's epilogue. Codes shared with assembly/activation.ts.

@@ -20,6 +20,9 @@ import { convScratchBytes, dwconvScratchBytes } from '../kernels/gemm-blocking.j
 import { packConvWeight, packedLength } from '../../pack/dense.js';
 import { SparsecError } from '../../errors.js';
 import { actArgs, addr } from './matmul.js';
+import { chooseWeightFormat } from './sparse.js';
+import { packConvWeightNM } from '../../pack/nm.js';
+import { convNMScratchBytes } from '../kernels/gemm-blocking.js';
 
 /** A Conv or ConvTranspose node's geometry in 2-D terms (1-D: H = 1, kh = 1). */
 export interface ConvGeometry {
@@ -110,9 +113,22 @@ export const convLowering: OpLowering = {
       const scratch = ctx.scratch(dwconvScratchBytes(c.Ho, c.Wo, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw), `${node.name}:padded plane`);
       return `k.${v.fn}(${x.ptr}, ${c.N}, ${c.C}, ${c.H}, ${c.W}, ${wp}, ${y.ptr}, ${c.Cout}, ${c.Ho}, ${c.Wo}, ${geo}, ${bias}, ${act}, ${scratch});`;
     }
+    const Cg = c.C / c.G, Mg = c.Cout / c.G, K = Cg * c.kh * c.kw;
+    if (w) {
+      // rows of W[Cout][Cin_g*kh*kw] are contiguous: N:M groups run along Cin_g*kh*kw
+      const f = chooseWeightFormat(ctx.target, { data: w, rowStride: K, kStride: 1 }, c.Cout, K, c.Ho * c.Wo, null);
+      ctx.weightFormat?.(f);
+      const nm = f.use2of4 ? selectKernel('conv2d_nm', ctx.target, '2:4') : null;
+      if (nm) {
+        ctx.useKernel(nm.id);
+        const pk = packConvWeightNM(w, c.Cout, Cg, c.kh, c.kw, c.G, node.name);
+        const wv = ctx.weight(pk.values, `${node.name}:W 2:4 values`), wo = ctx.weight(pk.offsets, `${node.name}:W 2:4 offsets`);
+        const scratch = ctx.scratch(convNMScratchBytes(c.Ho * c.Wo, K), `${node.name}:im2col`);
+        return `k.${nm.fn}(${x.ptr}, ${c.N}, ${c.C}, ${c.H}, ${c.W}, ${wv}, ${wo}, ${y.ptr}, ${c.Cout}, ${c.Ho}, ${c.Wo}, ${geo}, ${c.G}, ${bias}, ${act}, ${scratch});`;
+      }
+    }
     const v = selectKernel('conv2d', ctx.target)!;
     ctx.useKernel(v.id);
-    const Cg = c.C / c.G, Mg = c.Cout / c.G, K = Cg * c.kh * c.kw;
     const pre: string[] = [];
     let wp: string;
     if (w) wp = ctx.weight(packConvWeight(w, c.Cout, Cg, c.kh, c.kw, c.G), `${node.name}:W`);

@@ -24,6 +24,10 @@ import { selectKernel } from '../kernels/registry.js';
 import { gemmScratchBytes } from '../kernels/gemm-blocking.js';
 import { packLeftWeight, packMatMulWeight, packedLength } from '../../pack/dense.js';
 import { SparsecError } from '../../errors.js';
+import { chooseWeightFormat } from './sparse.js';
+import { packMatMulWeightNM } from '../../pack/nm.js';
+import { nmScratchBytes } from '../kernels/gemm-blocking.js';
+import { call } from './args.js';
 
 const BIAS_NONE = 0, BIAS_ROW = 1, BIAS_COL = 2, BIAS_FULL = 3, BIAS_SCALAR = 4;
 
@@ -207,10 +211,31 @@ export const matmulLowering: OpLowering = {
     const lines: string[] = pre;
 
     if (bConst) {
-      const v = selectKernel('gemm_pb', target)!;
-      ctx.useKernel(v.id);
       const w = floatData(bConst);
       const nB = numel(s.bBatch), per = packedLength(N, K, 8);
+      // 2:4 weights: Yᵀ[N][rows] = Wᵀ·Xᵀ, so that the N:M groups run along K of each output
+      // feature and the kernel vectorises over the rows of X (read transposed while packing);
+      // the kernel writes Yᵀ into scratch with the bias per row and the activation, then one
+      // transpose (O(rows·N), small next to the O(rows·N·K) product) gives Y.
+      const rows = numel(s.outBatch) * M;
+      const blocker = nB !== 1 ? 'batched weights' : transA ? 'A is transposed'
+        : biasMode === BIAS_ROW || biasMode === BIAS_FULL || biasMode === BIAS_SCALAR ? 'a per-row or full-matrix bias' : null;
+      const wSrc = transB ? { data: w, offset: 0, rowStride: K, kStride: 1 } : { data: w, offset: 0, rowStride: 1, kStride: N };
+      const f = chooseWeightFormat(target, wSrc, N, K, rows, blocker);
+      ctx.weightFormat?.(f);
+      const nm = f.use2of4 ? selectKernel('gemm_nm', target, '2:4') : null;
+      if (nm) {
+        ctx.useKernel(nm.id);
+        const pk = packMatMulWeightNM(w, K, N, transB, alpha, node.name);
+        const wv = ctx.weight(pk.values, `${node.name}:W 2:4 values`), wo = ctx.weight(pk.offsets, `${node.name}:W 2:4 offsets`);
+        const x = ctx.input(0)!;
+        const yt = ctx.scratch(N * rows * 4, `${node.name}:Yᵀ`), scratch = ctx.scratch(nmScratchBytes(rows, K), `${node.name}:gemm_nm`);
+        return [...pre,
+          `k.${nm.fn}(${N}, ${rows}, ${K}, ${wv}, ${wo}, ${x.ptr}, 1, ${K}, ${yt}, ${rows}, ${biasPtr}, ${act.join(', ')}, ${scratch});`,
+          call(ctx, 'transpose2d_32', [yt, y.ptr, 1, N, rows])].join('\n');
+      }
+      const v = selectKernel('gemm_pb', target)!;
+      ctx.useKernel(v.id);
       const packed = new Float32Array(per * nB);
       for (let t = 0; t < nB; t++) packed.set(packMatMulWeight(w, K, N, transB, alpha, t * K * N), t * per);
       const wp = ctx.weight(packed, `${node.name}:B`);

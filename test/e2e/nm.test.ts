@@ -1,0 +1,83 @@
+// The gpt, vit and cnn fixtures built with `--prune magnitude:2:4` match onnxruntime-node running
+// the same masked model (pruned by the same function, written with compiler/onnx/write.ts), and
+// the manifest records which layers run on the 2:4 kernels and why. Also: magnitude:0.8 builds
+// (masks only, dense kernels) and the option's error message.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../compiler/paths.js';
+import { readOnnxFile } from '../../compiler/onnx/read.js';
+import { writeOnnx } from '../../compiler/onnx/write.js';
+import { parseBuildPrune, pruneForBuild } from '../../compiler/prune/buildPrune.js';
+import { isSparsecError } from '../../compiler/errors.js';
+import { compileAndLoad, compare, runOrt, type Feeds } from '../helpers/run.js';
+
+const FIX = join(packageRoot, 'test', 'fixtures');
+
+function maskedFile(name: string, spec: string): string {
+  const { graph } = pruneForBuild(readOnnxFile(join(FIX, `${name}.onnx`)), spec);
+  const file = join(mkdtempSync(join(tmpdir(), 'sparsec-nm-')), `${name}.onnx`);
+  writeFileSync(file, writeOnnx(graph));
+  return file;
+}
+
+interface Layer { node: string; format: string; sparsity: number; reason?: string; kernels: string[] }
+
+const CASES: { name: string; feeds: () => Feeds; shapes?: Record<string, number[]> }[] = [
+  {
+    name: 'gpt', shapes: { tokens: [1, 128] },
+    feeds: () => ({ tokens: { data: BigInt64Array.from({ length: 128 }, (_, i) => BigInt((i * 37 + 11) % 256)), shape: [1, 128] } }),
+  },
+  {
+    name: 'cnn',
+    feeds: () => ({ input: { data: Float32Array.from({ length: 784 }, (_, i) => ((i * 104729) % 256) / 255), shape: [1, 1, 28, 28] } }),
+  },
+  {
+    name: 'vit',
+    feeds: () => ({ input: { data: Float32Array.from({ length: 784 }, (_, i) => ((i * 7919) % 256) / 255), shape: [1, 1, 28, 28] } }),
+  },
+];
+
+for (const c of CASES) {
+  test(`${c.name} --prune magnitude:2:4 matches onnxruntime-node on the masked model`, async () => {
+    const model = await compileAndLoad(join(FIX, `${c.name}.onnx`), { inputShapes: c.shapes, prune: 'magnitude:2:4' });
+    const feeds = c.feeds();
+    const ref = await runOrt(maskedFile(c.name, 'magnitude:2:4'), feeds);
+    const ours = model.run(Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, f.data])));
+    for (const [k, r] of Object.entries(ref)) {
+      const { maxAbs, scale } = compare(ours[k], r.data);
+      process.stderr.write(`  ${c.name} 2:4: ${k} max error / scale ${(maxAbs / scale).toExponential(2)}\n`);
+      assert.ok(maxAbs <= 1e-4 * scale, `${k}: max abs error ${maxAbs} at scale ${scale}`);
+    }
+    const layers = model.manifest.layers as Layer[];
+    const sparse = layers.filter((l) => l.format === '2:4');
+    assert.ok(sparse.length >= 4, `only ${sparse.length} layers on 2:4 kernels`);
+    for (const l of sparse) {
+      assert.ok(Math.abs(l.sparsity - 0.5) < 1e-9, `${l.node}: sparsity ${l.sparsity}`);
+      assert.ok(l.kernels.some((k) => k.includes('.2:4.')), `${l.node}: ${l.kernels}`);
+    }
+    for (const l of layers) if (l.format === 'dense' && l.reason) assert.type(l.reason, 'string');
+  });
+}
+
+test('gpt --prune magnitude:0.8 (unstructured: masks only, dense kernels) matches onnxruntime-node', async () => {
+  const c = CASES[0];
+  const model = await compileAndLoad(join(FIX, 'gpt.onnx'), { inputShapes: c.shapes, prune: 'magnitude:0.8' });
+  const feeds = c.feeds();
+  const ref = await runOrt(maskedFile('gpt', 'magnitude:0.8'), feeds);
+  const ours = model.run({ tokens: feeds.tokens.data });
+  const { maxAbs, scale } = compare(ours.logits, ref.logits.data);
+  assert.ok(maxAbs <= 1e-4 * scale, `max abs error ${maxAbs} at scale ${scale}`);
+  const layers = model.manifest.layers as Layer[];
+  assert.ok(layers.every((l) => l.format === 'dense'));
+  assert.ok(layers.some((l) => /not 2:4/.test(l.reason ?? '') && l.sparsity > 0.79), 'no layer records its unstructured sparsity');
+});
+
+test('--prune: a bad spec is a user error', () => {
+  assert.equal(parseBuildPrune('magnitude:2:4'), { kind: 'nm', n: 2, m: 4 });
+  try { parseBuildPrune('wanda:2:4'); assert.unreachable('accepted'); } catch (e) { assert.ok(isSparsecError(e) && e.code === 'E_OPTION', String(e)); }
+});
+
+test.run();
