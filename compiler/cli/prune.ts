@@ -11,11 +11,12 @@ import { parsePattern, patternName } from '../prune/masks.js';
 import { CREPE_DEFAULTS, type ScoreMethod } from '../prune/scores.js';
 import { pruneModel } from '../prune/pipeline.js';
 import { OWL_DEFAULTS } from '../prune/owl.js';
+import { DSNOT_DEFAULTS } from '../prune/dsnot.js';
 import { progress } from './progress.js';
 
 interface PruneCliOptions {
   out: string; method: ScoreMethod; sparsity: string; perRow?: boolean;
-  calib?: string; calibWindows: string; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string;
+  calib?: string; calibWindows: string; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string;
   include?: string; ignore?: string; pruneHead?: boolean;
   crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
   json?: boolean; quiet?: boolean;
@@ -65,6 +66,9 @@ export function register(program: Command): void {
     .option('--owl', 'OWL: per-block unstructured sparsity from activation outliers (average stays --sparsity)')
     .option('--owl-lambda <v>', 'OWL: half the spread of the block sparsities', String(OWL_DEFAULTS.lambda))
     .option('--owl-m <v>', 'OWL: outlier threshold, a multiple of the mean Wanda score', String(OWL_DEFAULTS.m))
+    .option('--dsnot', 'DSnoT: re-prune each mask by swaps that shrink the expected output error (same sparsity)')
+    .option('--dsnot-cycles <n>', 'DSnoT: swaps per row at most', String(DSNOT_DEFAULTS.maxCycles))
+    .option('--dsnot-threshold <v>', 'DSnoT: stop a row when |expected error| is at most this', String(DSNOT_DEFAULTS.threshold))
     .option('--include <regex>', 'prune only layers whose node name matches')
     .option('--ignore <regex>', 'leave layers whose node name matches dense')
     .option('--prune-head', 'also prune the output head (left dense by default, as are embeddings)')
@@ -91,11 +95,13 @@ export function register(program: Command): void {
       let bytes: Uint8Array;
       try { bytes = readFileSync(model); } catch (e) { throw new SparsecError('E_FILE', `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: model }); }
       const T = int('--seq', o.seq, 1);
-      if ((o.method !== 'magnitude' || o.owl) && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''} needs --calib <data.txt>`);
-      const feeds = (o.method !== 'magnitude' || o.owl) && o.calib ? await textCalibration(bytes, o.calib, T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0)) : undefined;
+      const needCalib = o.method !== 'magnitude' || o.owl || o.dsnot;
+      if (needCalib && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''}${o.dsnot ? ' with --dsnot' : ''} needs --calib <data.txt>`);
+      const feeds = needCalib && o.calib ? await textCalibration(bytes, o.calib, T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0)) : undefined;
       const bar = progress(o.sequential ? 'stages' : 'calibrating', o.quiet);
       const r = await pruneModel(bytes, model, {
         method: o.method, pattern, crepe, feeds, sequential: o.sequential,
+        dsnot: o.dsnot ? { ...DSNOT_DEFAULTS, maxCycles: int('--dsnot-cycles', o.dsnotCycles, 0), threshold: float('--dsnot-threshold', o.dsnotThreshold) } : undefined,
         owl: o.owl ? { ...OWL_DEFAULTS, lambda: float('--owl-lambda', o.owlLambda), m: float('--owl-m', o.owlM) } : undefined,
         include: regex('--include', o.include), ignore: regex('--ignore', o.ignore), pruneHead: o.pruneHead,
         onProgress: (d, t) => bar.update(d, t),
@@ -112,7 +118,7 @@ export function register(program: Command): void {
       if (o.json) {
         process.stdout.write(JSON.stringify({
           model, out: o.out, method: o.method, pattern: patternName(pattern), crepe: o.method === 'crepe' ? crepe : undefined,
-          calibWindows: feeds?.length ?? 0, sequential: !!o.sequential, owl: !!o.owl, sparsity: r.sparsity, layers: r.report,
+          calibWindows: feeds?.length ?? 0, sequential: !!o.sequential, owl: !!o.owl, dsnot: !!o.dsnot, sparsity: r.sparsity, layers: r.report,
         }, null, 2) + '\n');
       }
       if (!o.quiet) {

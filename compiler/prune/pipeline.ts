@@ -41,12 +41,12 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
   const active = layers.filter((l) => !l.skip);
   if (active.length === 0) throw new SparsecError('E_MODEL', 'no prunable linear layer (MatMul/Gemm with a constant 2-D float32 weight) is left after --include/--ignore', { file });
   let stats = o.stats ?? null;
-  const needStats = needsActivations(o.method) || !!o.owl;
-  if (!stats && needStats && !o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''} needs calibration data (--calib)`);
+  const needStats = needsActivations(o.method) || !!o.owl || !!o.dsnot;
+  if (!stats && needStats && !o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''}${o.dsnot ? ' with --dsnot' : ''} needs calibration data (--calib)`);
   if (o.owl && o.pattern.kind !== 'unstructured') throw new SparsecError('E_OPTION', '--owl allocates unstructured sparsity; it does not apply to N:M yet');
   if (o.owl && o.sequential) throw new SparsecError('E_OPTION', '--owl and --sequential cannot be combined yet');
   let graph: Graph, report: LayerReport[];
-  if (o.sequential && needsActivations(o.method)) {
+  if (o.sequential && needStats) {
     ({ graph, report, stats } = await pruneSequentially(g, layers, o.feeds!, o, o.onProgress));
   } else {
     if (!stats && needStats) stats = await calibrate(bytes, active, o.feeds!, { onProgress: o.onProgress });

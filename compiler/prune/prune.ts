@@ -4,6 +4,7 @@ import type { Graph } from '../ir/graph.js';
 import type { ChannelStats } from '../calibrate/stats.js';
 import { SparsecError } from '../errors.js';
 import { toOutIn, type LinearLayer } from './linear.js';
+import { dsnot, type DsnotOptions } from './dsnot.js';
 import { computeMask, prunedCount, type Pattern } from './masks.js';
 import { CREPE_DEFAULTS, scoreMatrix, type CrepeOptions, type ScoreMethod } from './scores.js';
 
@@ -13,6 +14,8 @@ export interface PruneOptions {
   crepe?: CrepeOptions;
   /** per-layer unstructured sparsity overriding pattern.sparsity (OWL) */
   layerSparsity?: ReadonlyMap<string, number>;
+  /** DSnoT re-pruning of each mask (needs calibration statistics) */
+  dsnot?: DsnotOptions;
 }
 
 export interface LayerReport { name: string; dOut: number; dIn: number; pruned: number; skip: string }
@@ -39,7 +42,12 @@ export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: Read
     const scores = scoreMatrix(o.method, m, s?.rms(), o.crepe ?? CREPE_DEFAULTS);
     const own = o.layerSparsity?.get(l.name);
     const pattern = own !== undefined && o.pattern.kind === 'unstructured' ? { ...o.pattern, sparsity: own } : o.pattern;
-    masks.set(l.name, computeMask(scores, l.dOut, l.dIn, pattern));
+    let mask = computeMask(scores, l.dOut, l.dIn, pattern);
+    if (o.dsnot) {
+      if (!s) throw new Error(`internal: DSnoT needs calibration statistics for '${l.input}'`);
+      mask = dsnot(m, mask, s.mean(), s.variance(), s.rms(), pattern, o.dsnot);
+    }
+    masks.set(l.name, mask);
     report.push({ name: l.name, dOut: l.dOut, dIn: l.dIn, pruned: prunedCount(l.dOut, l.dIn, pattern), skip: '' });
   }
   return { masks, report };
