@@ -96,6 +96,21 @@ export function copy2d(x: usize, y: usize, rows: i32, rowBytes: i32, xStride: i3
   }
 }
 
+/** rows x rowBytes block fill with a repeated 4-byte pattern (a constant Concat operand such as
+ *  tf2onnx's ConstantOfShape zero channels, without storing it in the weights) */
+export function fill2d(y: usize, rows: i32, rowBytes: i32, yStride: i32, pattern: u32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = y + <usize>r * <usize>yStride;
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      const v = i32x4.splat(pattern);
+      for (; i + 16 <= rowBytes; i += 16) v128.store(row + <usize>i, v);
+    }
+    for (; i + 4 <= rowBytes; i += 4) store<u32>(row + <usize>i, pattern);
+    for (; i < rowBytes; i++) store<u8>(row + <usize>i, <u8>(pattern >>> ((i & 3) << 3)));
+  }
+}
+
 /** Gather along an axis: y[o, j, :] = x[o, idx[j], :] with int32 indices (negative counts from
  *  the end; out-of-range indices are clamped rather than read out of bounds). Any dtype: the
  *  slice under one index is innerBytes long. */

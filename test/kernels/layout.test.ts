@@ -70,6 +70,12 @@ for (const target of TARGETS) {
     m.k.copy2d(m.put(a), py, 2, 12, 12, 16);
     m.k.copy2d(m.put(b), py + 12, 2, 4, 4, 16);
     assert.equal(Array.from(m.i32(py, 8)), [1, 2, 3, 7, 4, 5, 6, 8]);
+    m.k.fill2d(py + 4, 2, 8, 16, 9);
+    assert.equal(Array.from(m.i32(py, 8)), [1, 9, 9, 7, 4, 9, 9, 8], 'fill2d');
+    const pb = m.alloc(16);
+    new Uint8Array(m.memory.buffer, pb, 16).fill(0);
+    m.k.fill2d(pb + 1, 3, 3, 5, 0x07070707);
+    assert.equal(Array.from(new Uint8Array(m.memory.buffer, pb, 16)), [0, 7, 7, 7, 0, 0, 7, 7, 7, 0, 0, 7, 7, 7, 0, 0], 'fill2d bytes');
     // gather axis 1 of [2, 4, 3] with indices [3, -1, 0, 1] (innerBytes 12), and axis 0 of [5] (4 bytes)
     const x = iota(24);
     const px = m.put(x), pi = m.put(Int32Array.from([3, -1, 0, 1])), pg = m.alloc(2 * 4 * 3 * 4);

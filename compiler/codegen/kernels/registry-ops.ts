@@ -45,6 +45,7 @@ export const OP_KERNELS: KernelVariant[] = [
   ...rows('strided_copy', ['strided_copy_32', 'strided_copy_8'], true, 'contiguous y = x through a 6-D signed-stride descriptor (Transpose, Slice, Expand, Tile, DepthToSpace)'),
   ...rows('transpose2d', ['transpose2d_32'], true, 'batched matrix transpose, 4x4 shuffles in 32x32 tiles'),
   ...rows('copy2d', ['copy2d'], true, 'rows x bytes block copy between strided layouts (Concat, Split)'),
+  ...rows('fill2d', ['fill2d'], true, 'rows x bytes block fill with a 4-byte pattern (constant Concat operands)'),
   ...rows('gather', ['gather'], true, 'Gather along an axis with int32 indices, any dtype'),
   ...rows('gather', ['gather_elements_32'], false, 'GatherElements on 4-byte data'),
   ...rows('trilu', ['trilu_32'], false, 'Trilu upper/lower with diagonal offset k over batched matrices'),

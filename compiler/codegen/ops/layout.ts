@@ -7,7 +7,7 @@ import type { Graph, Node } from '../../ir/graph.js';
 import { attrInt, attrInts, attrString, isConst, valueOf } from '../../ir/graph.js';
 import type { LowerCtx, OpLowering, TensorRef } from '../lower.js';
 import { runtimeDType } from '../plan.js';
-import { call, constInput, elems, nodeConst } from './args.js';
+import { call, constInput, elems, nodeConst, tensorNumbers } from './args.js';
 import { MAX_DIMS, asBatchedTranspose, broadcastStrides, collapse, gatherDescriptor, normAxis, stridesOf } from './strided.js';
 
 const esize = (t: TensorRef) => (t.dtype === 'uint8' ? 1 : 4);
@@ -161,6 +161,17 @@ const tileLowering: OpLowering = {
   },
 };
 
+/** The 4-byte pattern of a constant whose elements are all equal (bytes of uint8/bool data
+ *  repeated), or null. */
+function splatPattern(ctx: LowerCtx, i: number, es: number): number | null {
+  const t = ctx.constant(i);
+  if (!t || t.data.length === 0) return null;
+  const v = tensorNumbers(t);
+  if (v.some((x) => x !== v[0] && !(Number.isNaN(x) && Number.isNaN(v[0])))) return null;
+  if (es === 1) return ((v[0] & 255) * 0x01010101) >>> 0;
+  return runtimeDType(t.dtype) === 'float32' ? new Uint32Array(Float32Array.of(v[0]).buffer)[0] : (v[0] | 0) >>> 0;
+}
+
 // ---- Concat, Split: block copies along the axis ----
 const concatLowering: OpLowering = {
   ops: ['Concat'],
@@ -171,10 +182,19 @@ const concatLowering: OpLowering = {
     const yRow = y.shape[axis] * inner;
     const lines: string[] = [];
     let at = 0;
-    ctx.node.inputs.forEach((_, i) => {
-      const x = ctx.input(i);
-      if (!x || elems(x.shape) === 0) return;
-      const row = x.shape[axis] * inner;
+    ctx.node.inputs.forEach((name, i) => {
+      if (name === '') return;
+      const shape = valueOf(ctx.graph, name).shape!;
+      if (elems(shape) === 0) return;
+      const row = shape[axis] * inner;
+      // a constant of one repeated value (zero channels) is filled, and stays out of the weights
+      const pattern = splatPattern(ctx, i, es);
+      if (pattern !== null) {
+        lines.push(call(ctx, 'fill2d', [`(${y.ptr} + ${at})`, outer, row, yRow, `${pattern}`]));
+        at += row;
+        return;
+      }
+      const x = ctx.input(i)!;
       lines.push(outer === 1
         ? call(ctx, 'copy_bytes', [x.ptr, `(${y.ptr} + ${at})`, row])
         : call(ctx, 'copy2d', [x.ptr, `(${y.ptr} + ${at})`, outer, row, row, yRow]));
