@@ -1,7 +1,7 @@
 // Small helpers the non-GEMM lowerings share: AssemblyScript literals for kernel arguments and
 // reading operands that are attributes in old opsets and constant inputs in new ones.
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
-import { isConst, constNumbers } from '../../ir/graph.js';
+import { constNumbers } from '../../ir/graph.js';
 import type { LowerCtx, TensorRef } from '../lower.js';
 import { opKernelId } from '../kernels/registry-ops.js';
 
@@ -26,12 +26,6 @@ export function constInput(ctx: LowerCtx, i: number): number[] | null {
   return t ? tensorNumbers(t) : null;
 }
 
-/** For unsupported(): is input i omitted, or a constant? (run-time operands we cannot read) */
-export function inputIsConstOrAbsent(node: Node, g: Graph, i: number): boolean {
-  const name = node.inputs[i] ?? '';
-  return name === '' || isConst(g, name);
-}
-
 /** Constant input i of a node as numbers, or null when it is absent. Throws if not constant. */
 export function nodeConst(node: Node, g: Graph, i: number): number[] | null {
   const name = node.inputs[i] ?? '';
@@ -51,9 +45,4 @@ export function bytesOf(t: TensorRef): number {
 export function call(ctx: LowerCtx, kernel: string, args: (string | number)[]): string {
   ctx.useKernel(opKernelId(kernel, ctx.target));
   return `k.${kernel}(${args.join(', ')});`;
-}
-
-/** Place an int32 descriptor in the weights region. */
-export function desc(ctx: LowerCtx, data: Int32Array | Float32Array, label: string): string {
-  return ctx.weight(data, label);
 }
