@@ -152,12 +152,24 @@ function tileMap(shape: number[], repeats: number[]): [number[], number[]] {
 const tileLowering: OpLowering = {
   ops: ['Tile'],
   unsupported(node, g) {
-    if (!isConst(g, node.inputs[1])) return 'repeats computed at run time';
-    return tooManyDims(...tileMap(shapeOfInput(g, node, 0), nodeConst(node, g, 1)!));
+    return isConst(g, node.inputs[1]) ? null : 'repeats computed at run time';
   },
   lower(ctx) {
-    const x = ctx.input(0)!, y = ctx.output(0);
-    return gatherCopy(ctx, x, y, ...tileMap(x.shape, constInput(ctx, 1)!));
+    const x = ctx.input(0)!, y = ctx.output(0), reps = constInput(ctx, 1)!;
+    const [dims, strides] = tileMap(x.shape, reps);
+    if (!tooManyDims(dims, strides)) return gatherCopy(ctx, x, y, dims, strides);
+    // beyond 6 merged dims: one axis at a time, each repeat a block copy (through scratch)
+    const es = esize(x), lines: string[] = [];
+    let shape = [...x.shape], src = x.ptr;
+    const axes = reps.map((r, a) => a).filter((a) => reps[a] > 1);
+    axes.forEach((a, k) => {
+      const outer = elems(shape.slice(0, a)), block = elems(shape.slice(a)) * es, r = reps[a];
+      const dst = k === axes.length - 1 ? y.ptr : ctx.scratch(outer * block * r, `${ctx.node.name}:tile${k}`);
+      for (let j = 0; j < r; j++) lines.push(call(ctx, 'copy2d', [src, `(${dst} + ${j * block})`, outer, block, block, block * r]));
+      shape = shape.map((d, i) => (i === a ? d * r : d));
+      src = dst;
+    });
+    return lines.join('\n');
   },
 };
 
