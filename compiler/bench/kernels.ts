@@ -2,7 +2,7 @@
 // ConvTranspose): GFLOP/s, single thread, medians.
 //
 //   node dist/compiler/bench/kernels.js [--out out/bench-kernels.json] [--rounds 3]
-//        [--target wasm-simd128|wasm-mvp|all] [--filter text]
+//        [--target wasm-simd128|wasm-mvp|all] [--filter text[,text...]]
 //
 // The benchmark module is built the way a model is: one AssemblyScript entry whose functions
 // call the kernels with constant shapes and addresses (so binaryen inlines and specialises
@@ -352,7 +352,7 @@ async function benchTarget(targetName: string, rounds: number, filter: string): 
   };
   const body: string[] = [];
   const add = (label: string, kind: string, callee: string, c: Case) => {
-    if (filter && !`${label} ${c.name}`.includes(filter)) return;
+    if (filter && !filter.split(',').some((f) => `${label} ${c.name}`.includes(f))) return;
     const { args, check } = c.setup(al);
     const fn = `case${plan.length}`;
     body.push(`export function ${fn}(): void { ${callee}(${args.join(', ')}); }`);
@@ -396,6 +396,18 @@ async function benchTarget(targetName: string, rounds: number, filter: string): 
   }));
 }
 
+/** 2:4 next to dense, per target and case: gemm_nm against gemm_pa (weights on the left, the
+ *  same orientation), conv2d_nm against conv2d; ratios of the CPU-time and best-sample figures */
+function nmTable(rows: Row[]): string {
+  const out = ['| target | case | dense GFLOP/s (CPU) | 2:4 GFLOP/s (CPU) | 2:4 / dense (CPU) | 2:4 / dense (best sample) |', '|---|---|---|---|---|---|'];
+  for (const r of rows.filter((x) => x.kind === 'gemm_nm' || x.kind === 'conv2d_nm')) {
+    const d = rows.find((x) => x.target === r.target && x.case === r.case && x.kind === (r.kind === 'gemm_nm' ? 'gemm_pa' : 'conv2d'));
+    if (!d) continue;
+    out.push(`| ${r.target} | ${r.case} | ${d.cpu.toFixed(1)} | ${r.cpu.toFixed(1)} | ${(r.cpu / d.cpu).toFixed(2)} | ${(r.best / d.best).toFixed(2)} |`);
+  }
+  return out.length > 2 ? out.join('\n') : '';
+}
+
 function table(rows: Row[]): string {
   const out = ['| target | kernel | case | GFLOP/s (CPU time) | GFLOP/s (wall, median) | wall spread over rounds | best sample | median time | max rel. err |', '|---|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
@@ -421,6 +433,8 @@ async function main(): Promise<void> {
   writeFileSync(`${out}.tmp`, JSON.stringify(json, null, 1));
   renameSync(`${out}.tmp`, out);
   process.stdout.write(table(rows) + '\n');
+  const nm = nmTable(rows);
+  if (nm) process.stdout.write('\n' + nm + '\n');
   process.stderr.write(`load average before/after: ${load.join(' ')} / ${loadavg().join(' ')} (2 cores; above 1 means the run shared its core)\n`);
   process.stderr.write(`wrote ${out}\n`);
 }
