@@ -16,7 +16,7 @@ import { progress } from './progress.js';
 
 interface PruneCliOptions {
   out: string; method: ScoreMethod; sparsity: string; perRow?: boolean;
-  calib?: string; calibWindows: string; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string;
+  calib?: string; calibWindows: string; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string; pho?: boolean; phoGenerations: string;
   include?: string; ignore?: string; pruneHead?: boolean;
   crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
   json?: boolean; quiet?: boolean;
@@ -78,6 +78,8 @@ export function register(program: Command): void {
     .option('--crepe-gamma <v>', 'CRePE weight of the neighbourhood term', String(CREPE_DEFAULTS.gamma))
     .option('--crepe-a <v>', 'CRePE activation exponent (‖X_j‖^a)', String(CREPE_DEFAULTS.a))
     .addOption(new Option('--crepe-variant <v>', 'A: |W| relative to its window mean; B: RI smoothed by the window').choices(['A', 'B']).default(CREPE_DEFAULTS.variant))
+    .option('--pho', 'CRePE: search α, β, γ, k with PHO (seeded CMA-ES on a proxy) before pruning')
+    .option('--pho-generations <n>', 'PHO: CMA-ES generations of 8 candidates', '20')
     .option('--no-crepe-normalize', 'do not divide each CRePE term by its matrix mean')
     .option('--json', 'print a report (layers, sparsity) as JSON on stdout')
     .option('-q, --quiet', 'no log or progress on stderr')
@@ -102,6 +104,7 @@ export function register(program: Command): void {
       const r = await pruneModel(bytes, model, {
         method: o.method, pattern, crepe, feeds, sequential: o.sequential,
         dsnot: o.dsnot ? { ...DSNOT_DEFAULTS, maxCycles: int('--dsnot-cycles', o.dsnotCycles, 0), threshold: float('--dsnot-threshold', o.dsnotThreshold) } : undefined,
+        pho: o.pho ? { generations: int('--pho-generations', o.phoGenerations, 1), seed: int('--seed', o.seed, 0) } : undefined,
         owl: o.owl ? { ...OWL_DEFAULTS, lambda: float('--owl-lambda', o.owlLambda), m: float('--owl-m', o.owlM) } : undefined,
         include: regex('--include', o.include), ignore: regex('--ignore', o.ignore), pruneHead: o.pruneHead,
         onProgress: (d, t) => bar.update(d, t),
@@ -117,12 +120,13 @@ export function register(program: Command): void {
       const pruned = r.report.filter((l) => !l.skip);
       if (o.json) {
         process.stdout.write(JSON.stringify({
-          model, out: o.out, method: o.method, pattern: patternName(pattern), crepe: o.method === 'crepe' ? crepe : undefined,
+          model, out: o.out, method: o.method, pattern: patternName(pattern), crepe: r.crepe,
           calibWindows: feeds?.length ?? 0, sequential: !!o.sequential, owl: !!o.owl, dsnot: !!o.dsnot, sparsity: r.sparsity, layers: r.report,
         }, null, 2) + '\n');
       }
       if (!o.quiet) {
         process.stderr.write(`pruned ${pruned.length} of ${r.report.length} linear layers with ${o.method} at ${patternName(pattern)} (${(r.sparsity * 100).toFixed(1)}% of their weights) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${o.out}\n`);
+        if (o.pho && r.crepe) process.stderr.write(`  PHO chose α ${r.crepe.alpha.toFixed(3)}, β ${r.crepe.beta.toFixed(3)}, γ ${r.crepe.gamma.toFixed(3)}, k ${r.crepe.k}\n`);
         for (const l of r.report.filter((x) => x.skip)) process.stderr.write(`  dense: ${l.name} (${l.skip})\n`);
       }
     });

@@ -11,6 +11,8 @@ import { applyMasks } from './apply.js';
 import { findLinearLayers, type LinearLayer, type LinearOptions } from './linear.js';
 import { pruneSequentially } from './sequential.js';
 import { owlLayerSparsity, type OwlOptions } from './owl.js';
+import { cacheLayers, pho } from './pho.js';
+import { CREPE_DEFAULTS, type CrepeOptions } from './scores.js';
 import { needsActivations, pruneMasks, type LayerReport, type PruneOptions } from './prune.js';
 
 export interface PruneModelOptions extends PruneOptions, LinearOptions {
@@ -22,6 +24,9 @@ export interface PruneModelOptions extends PruneOptions, LinearOptions {
   sequential?: boolean;
   /** OWL layer-wise sparsity (unstructured only; needs calibration even for magnitude) */
   owl?: OwlOptions;
+  /** search CRePE's coefficients with PHO first (maximising the kept Wanda mass, the proxy and
+   *  sign measured on the gpt fixture; see docs/crepe.md) */
+  pho?: { generations: number; seed: number };
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -33,6 +38,8 @@ export interface PruneResult {
   report: LayerReport[];
   /** pruned / total weights over the pruned layers */
   sparsity: number;
+  /** the CRePE coefficients used (PHO's choice with --pho) */
+  crepe?: CrepeOptions;
 }
 
 export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelOptions): Promise<PruneResult> {
@@ -45,11 +52,16 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
   if (!stats && needStats && !o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''}${o.dsnot ? ' with --dsnot' : ''} needs calibration data (--calib)`);
   if (o.owl && o.pattern.kind !== 'unstructured') throw new SparsecError('E_OPTION', '--owl allocates unstructured sparsity; it does not apply to N:M yet');
   if (o.owl && o.sequential) throw new SparsecError('E_OPTION', '--owl and --sequential cannot be combined yet');
+  if (o.pho && (o.method !== 'crepe' || o.sequential)) throw new SparsecError('E_OPTION', '--pho searches CRePE\'s coefficients: use it with --method crepe and without --sequential');
   let graph: Graph, report: LayerReport[];
   if (o.sequential && needStats) {
     ({ graph, report, stats } = await pruneSequentially(g, layers, o.feeds!, o, o.onProgress));
   } else {
     if (!stats && needStats) stats = await calibrate(bytes, active, o.feeds!, { onProgress: o.onProgress });
+    if (o.pho) {
+      const found = await pho(cacheLayers(g, layers, stats!), { pattern: o.pattern, objective: { proxy: 'keptEnergy', sign: -1 }, generations: o.pho.generations, seed: o.pho.seed });
+      o = { ...o, crepe: found.crepe };
+    }
     const layerSparsity = o.owl && o.pattern.kind === 'unstructured' ? owlLayerSparsity(g, layers, stats!, o.pattern.sparsity, o.owl) : undefined;
     const r = pruneMasks(g, layers, stats, { ...o, layerSparsity });
     graph = applyMasks(g, layers, r.masks);
@@ -57,5 +69,5 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
   }
   const total = active.reduce((s, l) => s + l.dIn * l.dOut, 0);
   const pruned = report.reduce((s, r) => s + r.pruned, 0);
-  return { graph, onnx: writeOnnx(graph), layers, stats, report, sparsity: pruned / total };
+  return { graph, onnx: writeOnnx(graph), layers, stats, report, sparsity: pruned / total, crepe: o.method === 'crepe' ? o.crepe ?? CREPE_DEFAULTS : undefined };
 }
