@@ -17,7 +17,7 @@
 // micro-kernels ran 2-3x slower in V8, perf.md).
 // Scratch: [256 B staging][packed B block: min(ceil16(N), NM_NC) x min(K, NM_KC) floats]
 //   (+ conv2d_nm_f32: a block of im2col rows, as conv2d_f32). gemm-blocking.ts mirrors it.
-import { act_tile_f32 } from './activation';
+import { act_apply_f32, act_tile_f32 } from './activation';
 import { conv_im2col_f32 } from './conv';
 
 export const NM_MR: i32 = 2;
@@ -250,4 +250,104 @@ export function conv2d_nm24_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
       }
     }
   }
+}
+
+
+// ---------------------------------------------------------------- batch-1 GEMV (decode steps)
+// y[M] = W[M,K]·x[K] (+ bias, act) with W 2:4 in the "nm-gemv" layout of compiler/pack/nm.ts:
+// K in blocks of KB (a multiple of 32, at most 256; K padded to a multiple of KB), block-major:
+// [K/KB][M] records of [KB/8 u8 meta][KB/2 f32 values], meta = p0*6 + p1 for the kept pairs of
+// two consecutive groups (pair ids 0..5 = (0,1) (0,2) (0,3) (1,2) (1,3) (2,3)), values in k order.
+// Per block, x is copied zero-padded to scratch and expanded into a table with one v128 per
+// pair of groups and combination (36 x 16 B per 8 k, 18 KiB for KB = 256: stays in L1), so one
+// table load gives the 4 x values that meet a vector of 4 kept weights (perf.md: 1.5x dense from
+// DRAM once the table fits L1). Scratch: KB floats + KB/8 * 576 bytes (gemm-blocking.ts).
+
+function nm_expand_x36(n8: i32, x: usize, xe: usize): void {
+  for (let g = 0; g < n8; g++) {
+    const x0 = v128.load(x + (<usize>g << 5)), x1 = v128.load(x + (<usize>g << 5), 16);
+    const d = xe + <usize>g * 576;
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 4, 5), 0);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 4, 6), 16);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 4, 7), 32);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 5, 6), 48);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 5, 7), 64);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 6, 7), 80);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 4, 5), 96);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 4, 6), 112);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 4, 7), 128);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 5, 6), 144);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 5, 7), 160);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 6, 7), 176);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 4, 5), 192);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 4, 6), 208);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 4, 7), 224);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 5, 6), 240);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 5, 7), 256);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 6, 7), 272);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 4, 5), 288);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 4, 6), 304);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 4, 7), 320);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 5, 6), 336);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 5, 7), 352);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 6, 7), 368);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 4, 5), 384);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 4, 6), 400);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 4, 7), 416);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 5, 6), 432);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 5, 7), 448);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 6, 7), 464);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 4, 5), 480);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 4, 6), 496);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 4, 7), 512);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 5, 6), 528);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 5, 7), 544);
+      v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 6, 7), 560);
+  }
+}
+
+@inline function pairFirst(p: i32): i32 { return p < 3 ? 0 : p < 5 ? 1 : 2; }
+@inline function pairSecond(p: i32): i32 { return p < 3 ? p + 1 : p < 5 ? p - 1 : 3; }
+
+/** y = act(W·x + bias) for one vector x of K floats; bias: M floats or 0 */
+export function gemv_nm24_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  const xp = scratch, xe = scratch + (<usize>KB << 2);
+  const metaBytes = <usize>(KB >> 3), recBytes = metaBytes + (<usize>KB << 1);
+  const n8 = KB >> 3;
+  let rp = rec;
+  if (K <= 0) for (let i = 0; i < M; i++) store<f32>(y + (<usize>i << 2), bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0);
+  for (let kb = 0; kb < K; kb += KB) {
+    const kn = min(KB, K - kb);
+    for (let i = 0; i < KB; i++) store<f32>(xp + (<usize>i << 2), i < kn ? load<f32>(x + (<usize>(kb + i) << 2)) : 0);
+    if (ASC_FEATURE_SIMD) nm_expand_x36(n8, xp, xe);
+    for (let i = 0; i < M; i++) {
+      let s: f32 = 0;
+      if (ASC_FEATURE_SIMD) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let mp = rp, vp = rp + metaBytes, tp = xe;
+        for (let u = 0; u < n8; u += 4) {
+          s0 = f32x4.add(s0, f32x4.mul(v128.load(vp), v128.load(tp + (<usize>load<u8>(mp) << 4))));
+          s1 = f32x4.add(s1, f32x4.mul(v128.load(vp, 16), v128.load(tp + (<usize>load<u8>(mp, 1) << 4), 576)));
+          s2 = f32x4.add(s2, f32x4.mul(v128.load(vp, 32), v128.load(tp + (<usize>load<u8>(mp, 2) << 4), 1152)));
+          s3 = f32x4.add(s3, f32x4.mul(v128.load(vp, 48), v128.load(tp + (<usize>load<u8>(mp, 3) << 4), 1728)));
+          mp += 4; vp += 64; tp += 2304;
+        }
+        const t = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
+        const h = f32x4.add(t, v128.shuffle<f32>(t, t, 2, 3, 0, 1));
+        s = f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1);
+      } else {
+        for (let u = 0; u < n8; u++) {
+          const m = <i32>load<u8>(rp + <usize>u), p0 = m / 6, p1 = m - p0 * 6;
+          const v = rp + metaBytes + (<usize>u << 4), xb = xp + (<usize>u << 5);
+          s += load<f32>(v) * load<f32>(xb + (<usize>pairFirst(p0) << 2)) + load<f32>(v, 4) * load<f32>(xb + (<usize>pairSecond(p0) << 2))
+            + load<f32>(v, 8) * load<f32>(xb + (<usize>(4 + pairFirst(p1)) << 2)) + load<f32>(v, 12) * load<f32>(xb + (<usize>(4 + pairSecond(p1)) << 2));
+        }
+      }
+      const yp = y + (<usize>i << 2);
+      store<f32>(yp, kb == 0 ? (bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0) + s : load<f32>(yp) + s);
+      rp += recBytes;
+    }
+  }
+  act_apply_f32(y, M, act, alpha, beta);
 }

@@ -132,3 +132,70 @@ export function packMatMulWeightNM(w: ArrayLike<number>, K: number, N: number, t
   if (scale !== 1) for (let i = 0; i < p.values.length; i++) p.values[i] *= scale;
   return { values: p.values, offsets: p.offsets as Uint8Array };
 }
+
+// Layout "nm-gemv" (batch-1 GEMV, 2:4 only), read by gemv_nm24_f32 in assembly/gemm_nm.ts:
+// K in blocks of KB = min(256, ceil32(K)), K padded to Kp = a multiple of KB; block-major
+// records [Kp/KB][rows] of [KB/8 u8 meta][KB/2 f32 values]. Meta byte u of a record covers the
+// groups 2u and 2u+1 of the block: p0*6 + p1 with p the index of the kept pair in
+// NM_PAIRS; the values are the pairs' weights in k order (a group with fewer than 2 nonzeros
+// keeps a pair that includes them, with value 0 for the filler). Block-major so that the x table
+// of one block (18 KiB at KB = 256) stays in L1 while every row streams past it.
+export const NM_PAIRS: [number, number][] = [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]];
+
+export interface NMGemvPacked { rows: number; K: number; Kp: number; KB: number; records: Uint8Array }
+
+export const gemvBlock = (K: number): number => Math.min(256, Math.max(32, Math.ceil(K / 32) * 32));
+
+export function packNMGemv(src: NMSource, rows: number, K: number, layer: string, scale = 1): NMGemvPacked {
+  const bad = findNMViolation(src, rows, K, NM24);
+  if (bad) throw new SparsecError('E_MODEL', `weight is not 2:4 along its input dimension: row ${bad.row}, inputs ${bad.group * 4}..${Math.min(K, bad.group * 4 + 4) - 1} hold ${bad.nonzeros} nonzeros (at most 2)`, { node: layer });
+  const KB = gemvBlock(K), Kp = Math.ceil(K / KB) * KB, recBytes = KB / 8 + KB * 2, off = src.offset ?? 0;
+  const records = new Uint8Array((Kp / KB) * rows * recBytes);
+  const dv = new DataView(records.buffer);
+  const at = (r: number, k: number) => (k < K ? src.data[off + r * src.rowStride + k * src.kStride] : 0);
+  let o = 0;
+  for (let kb = 0; kb < Kp; kb += KB) {
+    for (let r = 0; r < rows; r++) {
+      for (let u = 0; u < KB / 8; u++) {
+        let meta = 0;
+        for (let h = 0; h < 2; h++) {
+          const g0 = kb + 8 * u + 4 * h;
+          const nz = [0, 1, 2, 3].filter((j) => at(r, g0 + j) !== 0);
+          // fill up to a pair with the lowest unused positions (value 0)
+          for (let j = 0; nz.length < 2; j++) if (!nz.includes(j)) nz.push(j);
+          nz.sort((a, b) => a - b);
+          const p = NM_PAIRS.findIndex(([a, b]) => a === nz[0] && b === nz[1]);
+          meta = meta * 6 + p;
+          dv.setFloat32(o + KB / 8 + 16 * u + 8 * h, at(r, g0 + nz[0]) * scale, true);
+          dv.setFloat32(o + KB / 8 + 16 * u + 8 * h + 4, at(r, g0 + nz[1]) * scale, true);
+        }
+        records[o + u] = meta;
+      }
+      o += recBytes;
+    }
+  }
+  return { rows, K, Kp, KB, records };
+}
+
+/** The inverse of packNMGemv: row-major [rows][K]. */
+export function unpackNMGemv(pk: NMGemvPacked): Float32Array {
+  const { rows, K, Kp, KB, records } = pk, recBytes = KB / 8 + KB * 2;
+  const dv = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  const out = new Float32Array(rows * K);
+  let o = 0;
+  for (let kb = 0; kb < Kp; kb += KB) {
+    for (let r = 0; r < rows; r++) {
+      for (let u = 0; u < KB / 8; u++) {
+        const m = records[o + u], ps = [Math.floor(m / 6), m % 6];
+        for (let h = 0; h < 2; h++) {
+          const [a, b] = NM_PAIRS[ps[h]], g0 = kb + 8 * u + 4 * h;
+          const va = dv.getFloat32(o + KB / 8 + 16 * u + 8 * h, true), vb = dv.getFloat32(o + KB / 8 + 16 * u + 8 * h + 4, true);
+          if (va !== 0) out[r * K + g0 + a] = va;
+          if (vb !== 0) out[r * K + g0 + b] = vb;
+        }
+      }
+      o += recBytes;
+    }
+  }
+  return out;
+}

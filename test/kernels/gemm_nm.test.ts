@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import { kernelModule, type KernelModule } from '../helpers/kernels.js';
 import { ACT_CASES, checkClose, conv2dRef, convOutShape, matmulRef, randArray, type ConvParams } from '../helpers/dense.js';
 import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
-import { convNMScratchBytes, nmScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
-import { isNM, packConvWeightNM, packMatMulWeightNM, packNM, unpackNM } from '../../compiler/pack/nm.js';
+import { convNMScratchBytes, gemvNMScratchBytes, nmScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
+import { isNM, packConvWeightNM, packMatMulWeightNM, packNM, packNMGemv, unpackNM, unpackNMGemv } from '../../compiler/pack/nm.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 import { isSparsecError } from '../../compiler/errors.js';
 
@@ -60,6 +60,16 @@ test('N:M packing round trips (2:4 and 4:8, padded rows and K)', () => {
   const K = 12, N = 5, wt = maskNM(randArray(N * K, 3), N, K, 2, 4), w = new Float32Array(K * N);
   for (let k = 0; k < K; k++) for (let c = 0; c < N; c++) w[k * N + c] = wt[c * K + k];
   assert.equal(Array.from(packMatMulWeightNM(w, K, N, false, 1, 'x').values), Array.from(packMatMulWeightNM(wt, K, N, true, 1, 'x').values));
+});
+
+test('2:4 GEMV packing round trips (K blocks, padded K, groups with fewer than 2 kept)', () => {
+  for (const [rows, K] of [[1, 4], [3, 7], [5, 40], [2, 256], [4, 300], [3, 600]]) {
+    const w = maskNM(randArray(rows * K, rows + K), rows, K, 2, 4);
+    const p = packNMGemv({ data: w, rowStride: K, kStride: 1 }, rows, K, 'gemv');
+    assert.is(p.Kp % p.KB, 0);
+    assert.is(p.records.length, (p.Kp / p.KB) * rows * (p.KB / 8 + p.KB * 2));
+    assert.equal(Array.from(unpackNMGemv(p)), Array.from(w), `${rows}x${K}`);
+  }
 });
 
 test('a mask that is not N:M is refused with the layer named', () => {
@@ -151,6 +161,26 @@ for (const targetName of TARGETS) {
       let seed = 100;
       for (const c of cases) {
         const err = runGemm(m, v.fn, c, seed++);
+        if (err) assert.unreachable(err);
+      }
+    });
+  }
+  for (const v of KERNELS.filter((r) => r.kind === 'gemv_nm' && compiledFor(r, target))) {
+    test(`${v.id} on ${targetName}`, async () => {
+      const m = await kernelModule(targetName);
+      let seed = 900;
+      for (const M of [1, 3, 17]) for (const K of [0, 1, 5, 32, 40, 256, 300, 600]) for (const a of [0, 1, 6]) {
+        m.reset();
+        const W = maskNM(randArray(M * K, seed), M, K, 2, 4), x = randArray(K, seed + 1), bias = (M + K) % 2 ? randArray(M, seed + 2) : null;
+        seed += 3;
+        const pk = packNMGemv({ data: W, rowStride: K, kStride: 1 }, M, K, 'gemv');
+        const pR = m.put(pk.records), pX = m.put(x), pBias = bias ? m.put(bias) : 0, pY = putGuarded(m, M);
+        const sBytes = gemvNMScratchBytes(pk.KB), pS = putGuarded(m, sBytes / 4);
+        const { act, alpha, beta } = ACT_CASES[a];
+        m.k[v.fn](M, K, pk.KB, pR, pX, pY, pBias, act, alpha, beta, pS);
+        const what = `${v.fn} M=${M} K=${K} act=${a}`;
+        assert.ok(guardsIntact(m, pY, M) && guardsIntact(m, pS, sBytes / 4), `${what}: wrote out of bounds`);
+        const err = checkClose(m.f32(pY, M), matmulRef(M, 1, K, (i, k) => W[i * K + k], (k) => x[k], (i) => (bias ? bias[i] : 0)), what, 1e-5, 1e-6, act, alpha, beta);
         if (err) assert.unreachable(err);
       }
     });

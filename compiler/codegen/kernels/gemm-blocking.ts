@@ -70,3 +70,8 @@ export function nmScratchBytes(N: number, K: number): number {
 export function convNMScratchBytes(P: number, K: number): number {
   return nmScratchBytes(P, K) + align64(Math.min(K, NM_KC) * (Math.min(P, NM_NC) + 16) * 4);
 }
+
+/** scratch for gemv_nm24_f32 with K block KB: the zero-padded block of x and its x table */
+export function gemvNMScratchBytes(KB: number): number {
+  return align64(KB * 4) + align64((KB / 8) * 576);
+}

@@ -43,10 +43,11 @@ function both(kind: string, fn: string, tile: [number, number] | null, ops: stri
   ];
 }
 
-function nm(kind: string, fn: string, ops: string[], note: string): KernelVariant[] {
+function nm(kind: string, fn: string, ops: string[], note: string, tile: [number, number] | null = [2, 16]): KernelVariant[] {
+  const t = tile ? `${tile[0]}x${tile[1]}` : 'direct';
   return [
-    { id: `${fn}.2:4.2x16.simd`, kind, ops, format: '2:4', tile: [2, 16], features: ['simd128'], fn, priority: 1, note },
-    { id: `${fn}.2:4.2x16.scalar`, kind, ops, format: '2:4', tile: [2, 16], features: [], fn, priority: 0, note },
+    { id: `${fn}.2:4.${t}.simd`, kind, ops, format: '2:4', tile, features: ['simd128'], fn, priority: 1, note },
+    { id: `${fn}.2:4.${t}.scalar`, kind, ops, format: '2:4', tile, features: [], fn, priority: 0, note },
   ];
 }
 
@@ -59,6 +60,7 @@ export const KERNELS: KernelVariant[] = [
   ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], ['ConvTranspose'], 'ConvTranspose as Wᵀ·X then col2im'),
   // 2:4 sparse weights (compiler/pack/nm.ts, layout nm-rows with R = 2, NR = 16)
   ...nm('gemm_nm', 'gemm_nm24_f32', ['MatMul', 'Gemm'], 'C = W·B with W 2:4 along K (values + byte offsets), B packed at run time into 16-column panels, per-row bias'),
+  ...nm('gemv_nm', 'gemv_nm24_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 2:4 in K-blocked records, x expanded per block into an L1 table', null),
   ...nm('conv2d_nm', 'conv2d_nm24_f32', ['Conv'], 'NCHW conv as W·im2col with W 2:4 along Cin*kh*kw, im2col blocked with the GEMM'),
   ...both('pack_a', 'gemm_pack_a_f32', null, ['Conv', 'ConvTranspose'], 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
   ...both('scale_copy', 'scale_copy_f32', null, ['Gemm'], 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
