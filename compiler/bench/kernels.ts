@@ -17,8 +17,8 @@ import { dirname } from 'node:path';
 import { compileAssemblyScript } from '../codegen/build.js';
 import { loadTarget } from '../codegen/target.js';
 import { compiledFor, KERNELS } from '../codegen/kernels/registry.js';
-import { convNMScratchBytes, convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes, nmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
-import { packConvWeightNM, packMatMulWeightNM } from '../pack/nm.js';
+import { convNMScratchBytes, gemvNMScratchBytes, convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes, nmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
+import { packConvWeightNM, packMatMulWeightNM, packNMGemv } from '../pack/nm.js';
 import { packConvTransposeWeight, packConvWeight, packLeftWeight, packMatMulWeight } from '../pack/dense.js';
 
 interface Case {
@@ -65,6 +65,13 @@ function gemmCases(kind: string, shapes: [string, number, number, number, number
   return shapes.map(([name, M, N, K, batch = 1]) => ({
     name, kind, flops: 2 * M * N * K * batch,
     setup(al: Alloc) {
+      if (kind === 'gemv_nm') {
+        // y[N] = W[N][K]·x: one activation row (M = 1), as a decode step
+        const W = mask24(rand(N * K, 1), N, K), x = rand(K, 2), pk = packNMGemv({ data: W, rowStride: K, kStride: 1 }, N, K, name);
+        const pY = al.reserve(N * 4), scratch = al.reserve(gemvNMScratchBytes(pk.KB));
+        const args = [N, K, pk.KB, al.put(pk.records), al.put(x), pY, 0, 0, f32(0), f32(0), scratch];
+        return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pY, 1, N, K, (_, k) => x[k], (k, n) => W[n * K + k]) };
+      }
       if (kind === 'gemm_nm') {
         // C = W·B with W 2:4 (dense-equivalent flops), B row-major [K][N] as for gemm_pa
         const W = mask24(rand(M * K, 1), M, K), B = rand(K * N, 2), pk = packMatMulWeightNM(W, K, M, true, 1, name);
@@ -264,6 +271,10 @@ const SMALL_SHAPES: [string, number, number, number, number?][] = [
   ['ViT linear 197x192·192x576', 197, 576, 192], ['GPT linear 128x128·128x512', 128, 512, 128],
   ['attn Q·Kᵀ 4 heads T=65 d=16', 65, 65, 16, 4], ['attn P·V 4 heads T=65 d=16', 65, 16, 65, 4],
 ];
+// batch-1 GEMV (decode steps): 1 activation row times a weight of N outputs x K inputs
+const GEMV_SHAPES: [string, number, number, number, number?][] = [
+  ['GEMV 4096x4096 (DRAM)', 1, 4096, 4096], ['GEMV 1024x4096 (L3)', 1, 1024, 4096], ['GEMV GPT fc 512x128', 1, 512, 128],
+];
 const CONV_SHAPES: ConvShape[] = [
   { name: '3x3 conv 64→64 56x56', C: 64, Cout: 64, H: 56, W: 56, k: 3, s: 1, p: 1 },
   { name: '3x3 s2 conv 32→64 112x112', C: 32, Cout: 64, H: 112, W: 112, k: 3, s: 2, p: 1 },
@@ -281,7 +292,8 @@ function casesFor(kind: string, scalar: boolean): Case[] {
   const pick = <T>(l: T[]) => (scalar ? l.slice(0, 1) : l);
   switch (kind) {
     case 'gemm': return gemmCases(kind, pick([...GEMM_SHAPES.slice(0, 2), ...SMALL_SHAPES.slice(2)]));
-    case 'gemm_pb': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2)]));
+    case 'gemm_pb': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2), ...GEMV_SHAPES]));
+    case 'gemv_nm': return gemmCases(kind, pick(GEMV_SHAPES));
     case 'gemm_pa': return gemmCases(kind, pick(GEMM_SHAPES));
     case 'conv2d': return convCases(kind, pick(CONV_SHAPES));
     case 'gemm_nm': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2)]));
@@ -397,11 +409,13 @@ async function benchTarget(targetName: string, rounds: number, filter: string): 
 }
 
 /** 2:4 next to dense, per target and case: gemm_nm against gemm_pa (weights on the left, the
- *  same orientation), conv2d_nm against conv2d; ratios of the CPU-time and best-sample figures */
+ *  same orientation), conv2d_nm against conv2d, gemv_nm against gemm_pb with one row (what a
+ *  dense decode step runs); ratios of the CPU-time and best-sample figures */
 function nmTable(rows: Row[]): string {
   const out = ['| target | case | dense GFLOP/s (CPU) | 2:4 GFLOP/s (CPU) | 2:4 / dense (CPU) | 2:4 / dense (best sample) |', '|---|---|---|---|---|---|'];
-  for (const r of rows.filter((x) => x.kind === 'gemm_nm' || x.kind === 'conv2d_nm')) {
-    const d = rows.find((x) => x.target === r.target && x.case === r.case && x.kind === (r.kind === 'gemm_nm' ? 'gemm_pa' : 'conv2d'));
+  const denseOf: Record<string, string> = { gemm_nm: 'gemm_pa', conv2d_nm: 'conv2d', gemv_nm: 'gemm_pb' };
+  for (const r of rows.filter((x) => denseOf[x.kind])) {
+    const d = rows.find((x) => x.target === r.target && x.case === r.case && x.kind === denseOf[r.kind]);
     if (!d) continue;
     out.push(`| ${r.target} | ${r.case} | ${d.cpu.toFixed(1)} | ${r.cpu.toFixed(1)} | ${(r.cpu / d.cpu).toFixed(2)} | ${(r.best / d.best).toFixed(2)} |`);
   }

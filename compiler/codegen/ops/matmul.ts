@@ -25,8 +25,8 @@ import { gemmScratchBytes } from '../kernels/gemm-blocking.js';
 import { packLeftWeight, packMatMulWeight, packedLength } from '../../pack/dense.js';
 import { SparsecError } from '../../errors.js';
 import { chooseWeightFormat } from './sparse.js';
-import { packMatMulWeightNM } from '../../pack/nm.js';
-import { nmScratchBytes } from '../kernels/gemm-blocking.js';
+import { packMatMulWeightNM, packNMGemv } from '../../pack/nm.js';
+import { gemvNMScratchBytes, nmScratchBytes } from '../kernels/gemm-blocking.js';
 import { call } from './args.js';
 
 const BIAS_NONE = 0, BIAS_ROW = 1, BIAS_COL = 2, BIAS_FULL = 3, BIAS_SCALAR = 4;
@@ -221,9 +221,21 @@ export const matmulLowering: OpLowering = {
       const blocker = nB !== 1 ? 'batched weights' : transA ? 'A is transposed'
         : biasMode === BIAS_ROW || biasMode === BIAS_FULL || biasMode === BIAS_SCALAR ? 'a per-row or full-matrix bias' : null;
       const wSrc = transB ? { data: w, offset: 0, rowStride: K, kStride: 1 } : { data: w, offset: 0, rowStride: 1, kStride: N };
-      const f = chooseWeightFormat(target, wSrc, N, K, rows, blocker);
+      const f = chooseWeightFormat(target, wSrc, N, K, rows, blocker, true);
       ctx.weightFormat?.(f);
-      const nm = f.use2of4 ? selectKernel('gemm_nm', target, '2:4') : null;
+      const gv = f.gemv ? selectKernel('gemv_nm', target, '2:4') : null;
+      if (gv) {
+        // a few activation rows (decode steps): y_r = W·x_r per row, bias and act in the kernel
+        ctx.useKernel(gv.id);
+        const pk = packNMGemv(wSrc, N, K, node.name, alpha);
+        const rec = ctx.weight(pk.records, `${node.name}:W 2:4 GEMV records`);
+        const x = ctx.input(0)!, scratch = ctx.scratch(gemvNMScratchBytes(pk.KB), `${node.name}:x table`);
+        for (let r = 0; r < rows; r++) {
+          lines.push(`k.${gv.fn}(${N}, ${K}, ${pk.KB}, ${rec}, ${addr(x.ptr, r * K * 4)}, ${addr(y.ptr, r * N * 4)}, ${biasPtr}, ${act.join(', ')}, ${scratch});`);
+        }
+        return lines.join('\n');
+      }
+      const nm = f.use2of4 && !f.gemv ? selectKernel('gemm_nm', target, '2:4') : null;
       if (nm) {
         ctx.useKernel(nm.id);
         const pk = packMatMulWeightNM(w, K, N, transB, alpha, node.name);
