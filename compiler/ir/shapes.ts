@@ -142,7 +142,7 @@ export function resizeScales(n: Node, g: Graph, inShape: number[]): { scales: nu
 
 export function splitSizes(n: Node, g: Graph, inShape: number[]): number[] {
   const axis = normAxis(attrInt(n, 'axis', 0), inShape.length);
-  const given = n.attrs.split !== undefined ? attrInts(n, 'split', []) : optConst(g, n, 1);
+  const given = n.attrs.split !== undefined ? attrInts(n, 'split', []) : n.inputs[1] ? need(g, n, 1, 'Split sizes') : null;
   if (given && given.length) return given;
   const parts = attrInt(n, 'num_outputs', n.outputs.length);
   const chunk = Math.ceil(inShape[axis] / parts);
@@ -276,7 +276,7 @@ const rules: Record<string, Rule> = {
   CumSum: same,
 };
 
-for (const op of ['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceL1', 'ReduceSumSquare', 'ReduceLogSumExp']) {
+for (const op of ['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceL1', 'ReduceSumSquare', 'ReduceLogSumExp', 'ReduceLogSum']) {
   rules[op] = (n, g) => {
     const x = shape(g, n.inputs[0]), axes = reduceAxes(n, g, x.length), keep = attrInt(n, 'keepdims', 1);
     return [{ shape: keep ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i)), dtype: dtype(g, n.inputs[0]) }];
@@ -286,11 +286,12 @@ rules.ArgMin = rules.ArgMax;
 rules.Upsample = rules.Resize;
 for (const op of ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt', 'Neg', 'Abs', 'Erf', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Elu', 'Selu',
   'Softplus', 'Softsign', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Sign', 'Clip', 'Softmax', 'LogSoftmax', 'Identity', 'Gelu', 'Mish',
-  'Sin', 'Cos', 'BatchNormalization', 'InstanceNormalization', 'LpNormalization', 'Not', 'Celu', 'ThresholdedRelu']) {
+  'Sin', 'Cos', 'BatchNormalization', 'InstanceNormalization', 'LpNormalization', 'Not', 'Celu', 'ThresholdedRelu', 'Hardmax', 'Shrink']) {
   rules[op] ??= same;
 }
 for (const op of ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Mod', 'PRelu', 'BitShift']) rules[op] = broadcast();
 for (const op of ['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor']) rules[op] = broadcast('bool');
+for (const op of ['IsNaN', 'IsInf']) rules[op] = (n, g) => [{ shape: shape(g, n.inputs[0]), dtype: 'bool' }];
 
 export function castTo(n: Node): DType {
   const names: Record<number, DType> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };

@@ -25,10 +25,11 @@ export function kernelModule(targetName = 'wasm-simd128'): Promise<KernelModule>
   return m;
 }
 
-const HEAP = 1 << 16;
+// AssemblyScript's static data (constant tables) sits in [STATIC, HEAP); allocations start at HEAP
+const STATIC = 1 << 16, HEAP = 1 << 18;
 
 async function build(targetName: string): Promise<KernelModule> {
-  const { wasm } = await compileAssemblyScript(`export * from './index';`, { target: loadTarget(targetName), memoryBase: HEAP - 1024 });
+  const { wasm } = await compileAssemblyScript(`export * from './index';`, { target: loadTarget(targetName), memoryBase: STATIC });
   const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
   const memory = instance.exports.memory as WebAssembly.Memory;
   let top = HEAP;

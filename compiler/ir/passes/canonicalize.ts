@@ -5,6 +5,7 @@ import { recognizeActivations } from '../patterns/activations.js';
 import { recognizeLayerNorm } from '../patterns/layerNorm.js';
 import { removeDeadCode } from './deadCode.js';
 import { foldBatchNorm } from './foldBatchNorm.js';
+import { foldPadIntoConv } from './foldPadIntoConv.js';
 import { fuseActivations } from './fuseActivations.js';
 import { fuseLinearBias } from './fuseLinearBias.js';
 import { propagate } from './propagate.js';
@@ -16,6 +17,7 @@ export function canonicalize(g: Graph, opts: CanonicalizeOptions = {}): { unknow
   removeDeadCode(g);
   if (unknownOps.length) return { unknownOps };
   foldBatchNorm(g);
+  foldPadIntoConv(g);
   recognizeActivations(g);
   recognizeLayerNorm(g);
   if (opts.fuse !== false) {
