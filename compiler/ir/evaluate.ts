@@ -2,16 +2,10 @@
 // Concat → Reshape chains that compute reshape targets, causal masks, weight transposes.
 // Plain JS numbers (float64) hold every dtype; the result is stored in the output's dtype.
 import type { DType, Graph, Node, Tensor } from './graph.js';
-import { attrInt, attrInts, constNumbers, numel, typedArrayFrom, valueOf } from './graph.js';
-import { inferNode, normAxis, padAmounts, sliceParams, splitSizes } from './shapes.js';
+import { attrInt, attrInts, constNumbers, normAxis, numel, stridesOf, typedArrayFrom, valueOf } from './graph.js';
+import { inferNode, padAmounts, sliceParams, splitSizes } from './shapes.js';
 
 type Eval = (n: Node, g: Graph, ins: number[][], outShapes: number[][]) => number[][];
-
-export function stridesOf(shape: number[]): number[] {
-  const s = Array(shape.length).fill(1);
-  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1] * shape[i + 1];
-  return s;
-}
 
 /** For each element of `out`, the flat index into a tensor of shape `inp` broadcast to it. */
 function broadcastIndex(inp: number[], out: number[]): Int32Array {

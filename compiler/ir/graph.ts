@@ -55,6 +55,16 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
+/** Row-major strides (in elements) of a contiguous tensor. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  for (let i = shape.length - 1, acc = 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  return s;
+}
+
+/** A possibly negative axis against a rank. */
+export const normAxis = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
+
 export function isConst(g: Graph, name: string): boolean {
   return name !== '' && g.values.get(name)?.data !== undefined;
 }

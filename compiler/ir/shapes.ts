@@ -3,7 +3,7 @@
 // constant folding runs first, node by node, in the same walk (passes/propagate.ts).
 import { SparsecError } from '../errors.js';
 import type { DType, Graph, Node } from './graph.js';
-import { attrInt, attrInts, attrString, constNumbers, isConst, numel, valueOf } from './graph.js';
+import { attrInt, attrInts, attrString, constNumbers, isConst, normAxis, numel, valueOf } from './graph.js';
 
 export interface OutInfo { shape: number[]; dtype: DType }
 type Rule = (n: Node, g: Graph) => OutInfo[];
@@ -20,7 +20,6 @@ const need = (g: Graph, n: Node, i: number, what: string): number[] => {
   return constNumbers(g, name);
 };
 const optConst = (g: Graph, n: Node, i: number): number[] | null => (n.inputs[i] && isConst(g, n.inputs[i]) ? constNumbers(g, n.inputs[i]) : null);
-export const normAxis = (a: number, rank: number): number => (a < 0 ? a + rank : a);
 
 export function broadcastShapes(shapes: number[][], where = ''): number[] {
   const rank = Math.max(...shapes.map((s) => s.length));

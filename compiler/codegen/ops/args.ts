@@ -1,7 +1,7 @@
 // Small helpers the non-GEMM lowerings share: AssemblyScript literals for kernel arguments and
 // reading operands that are attributes in old opsets and constant inputs in new ones.
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
-import { constNumbers } from '../../ir/graph.js';
+import { constNumbers, numel } from '../../ir/graph.js';
 import type { LowerCtx, TensorRef } from '../lower.js';
 import { opKernelId } from '../kernels/registry-ops.js';
 
@@ -33,9 +33,8 @@ export function nodeConst(node: Node, g: Graph, i: number): number[] | null {
   return constNumbers(g, name);
 }
 
-export function elems(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+/** elements of a shape (the IR's numel) */
+export const elems = numel;
 
 export function bytesOf(t: TensorRef): number {
   return elems(t.shape) * (t.dtype === 'uint8' ? 1 : 4);

@@ -3,19 +3,11 @@
 // broadcasting, strided-copy and pad kernels read (see the header of assembly/elementwise.ts).
 // All strides are in elements.
 
+import { normAxis, stridesOf } from '../../ir/graph.js';
+export { normAxis, stridesOf };
+
 /** Maximum rank of a descriptor after collapsing; kernels loop over exactly this many dims. */
 export const MAX_DIMS = 6;
-
-/** Row-major strides of a contiguous tensor. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 /** numpy broadcast of several shapes, or null when they are incompatible. */
 export function broadcastShapes(...shapes: (readonly number[])[]): number[] | null {
@@ -88,11 +80,6 @@ export function broadcastDescriptor(out: readonly number[], inputs: (readonly nu
   const n = out.reduce((a, b) => a * b, 1);
   if (inputs.every((s) => s.reduce((a, b) => a * b, 1) === n)) return 'same';
   return descriptor(collapse(out, inputs.map((s) => broadcastStrides(s, out))));
-}
-
-/** Normalise a possibly negative axis against a rank. */
-export function normAxis(axis: number, rank: number): number {
-  return axis < 0 ? axis + rank : axis;
 }
 
 /** The descriptor of a strided gather into a contiguous output (strided_copy_*, see
