@@ -2,7 +2,8 @@
 // magnitude, Wanda, RIA and CRePE at several sparsities, one calibration shared by all
 // methods, every model evaluated in onnxruntime-node. Writes JSON and a markdown table.
 //   node dist/compiler/bench/crepe-table.js [--model test/fixtures/gpt.onnx] [--calib ...] [--text ...]
-//     [--calib-windows 128] [--seq 128] [--seed 0] [--out out/crepe-table.json]
+//     [--calib-windows 128] [--seq 128] [--seed 0] [--out out/crepe-table.json] [--rows <regex on row labels>]
+// CP rows: the N:M mask is chosen on channel-permuted columns (quality only, see prune/permute.ts).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,10 +30,11 @@ const { values: args } = parseArgs({
     seq: { type: 'string', default: '128' },
     seed: { type: 'string', default: '0' },
     out: { type: 'string', default: 'out/crepe-table.json' },
+    rows: { type: 'string' },
   },
 });
 
-interface Row { label: string; method: ScoreMethod; scope: 'matrix' | 'row'; crepe?: CrepeOptions; owl?: boolean; dsnot?: boolean; sequential?: boolean; only?: string[] }
+interface Row { label: string; method: ScoreMethod; scope: 'matrix' | 'row'; crepe?: CrepeOptions; owl?: boolean; dsnot?: boolean; sequential?: boolean; permute?: boolean; only?: string[] }
 const unstructured = ['0.5', '0.6', '0.7'];
 const rows: Row[] = [
   { label: 'magnitude', method: 'magnitude', scope: 'matrix' },
@@ -47,6 +49,9 @@ const rows: Row[] = [
   { label: 'Wanda (per row) + DSnoT', method: 'wanda', scope: 'row', dsnot: true },
   { label: 'RIA + DSnoT', method: 'ria', scope: 'matrix', dsnot: true },
   { label: 'CRePE A + DSnoT', method: 'crepe', scope: 'matrix', crepe: CREPE_DEFAULTS, dsnot: true },
+  { label: 'Wanda + CP', method: 'wanda', scope: 'matrix', permute: true, only: ['2:4', '4:8'] },
+  { label: 'RIA + CP', method: 'ria', scope: 'matrix', permute: true, only: ['2:4', '4:8'] },
+  { label: 'CRePE A + CP', method: 'crepe', scope: 'matrix', crepe: CREPE_DEFAULTS, permute: true, only: ['2:4', '4:8'] },
   { label: 'RIA, sequential calibration', method: 'ria', scope: 'matrix', sequential: true, only: ['0.5', '2:4'] },
   { label: 'CRePE A, sequential calibration', method: 'crepe', scope: 'matrix', crepe: CREPE_DEFAULTS, sequential: true, only: ['0.5', '2:4'] },
 ];
@@ -67,13 +72,14 @@ const calibSeconds = (performance.now() - t0) / 1000;
 const dense = await evalTextModel(bytes, text, T);
 process.stderr.write(`dense ${dense.bitsPerByte.toFixed(4)} bpb; calibrated ${windows.length} windows in ${calibSeconds.toFixed(1)} s\n`);
 const results: { label: string; method: string; pattern: string; scope: string; owl: boolean; dsnot: boolean; sequential: boolean; sparsity: number; bitsPerByte: number; seconds: number; crepe?: CrepeOptions }[] = [];
-for (const row of rows) {
+const selected = rows.filter((r) => !args.rows || new RegExp(args.rows).test(r.label));
+for (const row of selected) {
   for (const p of patterns.filter((x) => !row.only || row.only.includes(x))) {
     const pattern = parsePattern(p, row.scope) as Pattern;
     const t1 = performance.now();
     const r = await pruneModel(bytes, args.model!, {
       method: row.method, pattern, crepe: row.crepe, stats: row.sequential ? undefined : stats, feeds,
-      owl: row.owl ? OWL_DEFAULTS : undefined, dsnot: row.dsnot ? DSNOT_DEFAULTS : undefined, sequential: row.sequential,
+      owl: row.owl ? OWL_DEFAULTS : undefined, dsnot: row.dsnot ? DSNOT_DEFAULTS : undefined, sequential: row.sequential, permute: row.permute,
     });
     const seconds = (performance.now() - t1) / 1000;
     const e = await evalTextModel(r.onnx, text, T);
@@ -87,7 +93,7 @@ const md = [
   `| method | ${patterns.map(head).join(' | ')} |`,
   `|---|${patterns.map(() => '---:').join('|')}|`,
   `| dense | ${patterns.map(() => dense.bitsPerByte.toFixed(4)).join(' | ')} |`,
-  ...rows.map((row) => `| ${row.label} | ${patterns.map((p) => results.find((r) => r.label === row.label && r.pattern === p)?.bitsPerByte.toFixed(4) ?? '–').join(' | ')} |`),
+  ...selected.map((row) => `| ${row.label} | ${patterns.map((p) => results.find((r) => r.label === row.label && r.pattern === p)?.bitsPerByte.toFixed(4) ?? '–').join(' | ')} |`),
 ].join('\n');
 const report = {
   model: args.model, modelSha256: createHash('sha256').update(bytes).digest('hex'),

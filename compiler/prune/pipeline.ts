@@ -51,6 +51,7 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
   const needStats = needsActivations(o.method) || !!o.owl || !!o.dsnot;
   if (!stats && needStats && !o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''}${o.dsnot ? ' with --dsnot' : ''} needs calibration data (--calib)`);
   if (o.owl && o.pattern.kind !== 'unstructured') throw new SparsecError('E_OPTION', '--owl allocates unstructured sparsity; it does not apply to N:M yet');
+  if (o.permute && o.dsnot) throw new SparsecError('E_OPTION', 'channel permutation and DSnoT cannot be combined yet (DSnoT swaps within contiguous groups)');
   if (o.owl && o.sequential) throw new SparsecError('E_OPTION', '--owl and --sequential cannot be combined yet');
   if (o.pho && (o.method !== 'crepe' || o.sequential)) throw new SparsecError('E_OPTION', '--pho searches CRePE\'s coefficients: use it with --method crepe and without --sequential');
   let graph: Graph, report: LayerReport[];

@@ -5,6 +5,7 @@ import type { ChannelStats } from '../calibrate/stats.js';
 import { SparsecError } from '../errors.js';
 import { toOutIn, type LinearLayer } from './linear.js';
 import { dsnot, type DsnotOptions } from './dsnot.js';
+import { permutedNMMask } from './permute.js';
 import { computeMask, prunedCount, type Pattern } from './masks.js';
 import { CREPE_DEFAULTS, scoreMatrix, type CrepeOptions, type ScoreMethod } from './scores.js';
 
@@ -16,6 +17,8 @@ export interface PruneOptions {
   layerSparsity?: ReadonlyMap<string, number>;
   /** DSnoT re-pruning of each mask (needs calibration statistics) */
   dsnot?: DsnotOptions;
+  /** N:M only: choose the mask on channel-permuted columns (quality-only for now, see permute.ts) */
+  permute?: boolean;
 }
 
 export interface LayerReport { name: string; dOut: number; dIn: number; pruned: number; skip: string }
@@ -42,7 +45,7 @@ export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: Read
     const scores = scoreMatrix(o.method, m, s?.rms(), o.crepe ?? CREPE_DEFAULTS);
     const own = o.layerSparsity?.get(l.name);
     const pattern = own !== undefined && o.pattern.kind === 'unstructured' ? { ...o.pattern, sparsity: own } : o.pattern;
-    let mask = computeMask(scores, l.dOut, l.dIn, pattern);
+    let mask = o.permute && pattern.kind === 'nm' ? permutedNMMask(scores, l.dOut, l.dIn, pattern.n, pattern.m).mask : computeMask(scores, l.dOut, l.dIn, pattern);
     if (o.dsnot) {
       if (!s) throw new Error(`internal: DSnoT needs calibration statistics for '${l.input}'`);
       mask = dsnot(m, mask, s.mean(), s.variance(), s.rms(), pattern, o.dsnot);
