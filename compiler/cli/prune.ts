@@ -38,8 +38,13 @@ const regex = (name: string, v: string | undefined): RegExp | undefined => {
 };
 
 /** Feeds for calibration from a .txt file (see calibrate/data.ts for the format). */
-async function textCalibration(model: Uint8Array, file: string, T: number, count: number, seed: number) {
-  const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+async function textCalibration(model: Uint8Array, modelFile: string, file: string, T: number, count: number, seed: number) {
+  let s: ort.InferenceSession;
+  try {
+    s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+  } catch (e) {
+    throw new SparsecError('E_FILE', `onnxruntime cannot load the model: ${(e as Error).message.split('\n')[0]}`, { file: modelFile });
+  }
   const input = s.inputMetadata[0];
   await s.release();
   if (s.inputNames.length !== 1 || !input.isTensor || (input.type !== 'int64' && input.type !== 'int32')) {
@@ -99,7 +104,7 @@ export function register(program: Command): void {
       const T = int('--seq', o.seq, 1);
       const needCalib = o.method !== 'magnitude' || o.owl || o.dsnot;
       if (needCalib && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''}${o.dsnot ? ' with --dsnot' : ''} needs --calib <data.txt>`);
-      const feeds = needCalib && o.calib ? await textCalibration(bytes, o.calib, T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0)) : undefined;
+      const feeds = needCalib && o.calib ? await textCalibration(bytes, model, o.calib, T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0)) : undefined;
       const bar = progress(o.sequential ? 'stages' : 'calibrating', o.quiet);
       const r = await pruneModel(bytes, model, {
         method: o.method, pattern, crepe, feeds, sequential: o.sequential,

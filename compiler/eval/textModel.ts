@@ -9,13 +9,17 @@ export interface TextEval { bitsPerByte: number; perplexityPerByte: number; wind
 /** `model` is a path or ONNX bytes with one integer token input [1, T] and logits [1, T, vocab]. */
 export async function evalTextModel(model: string | Uint8Array, text: Uint8Array, T: number, onProgress?: (done: number, total: number) => void): Promise<TextEval> {
   const t0 = performance.now();
-  const session = typeof model === 'string'
-    ? await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 })
-    : await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+  const file = typeof model === 'string' ? model : undefined;
+  const options = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
+  let session: ort.InferenceSession;
+  try {
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+  } catch (e) {
+    throw new SparsecError('E_FILE', `onnxruntime cannot load the model: ${(e as Error).message.split('\n')[0]}`, { file });
+  }
   try {
     const input = session.inputMetadata[0];
     const output = session.outputMetadata[0];
-    const file = typeof model === 'string' ? model : undefined;
     if (session.inputNames.length !== 1 || !input.isTensor || (input.type !== 'int64' && input.type !== 'int32')) {
       throw new SparsecError('E_MODEL', 'eval --text needs a model with one int64 or int32 token input', { file });
     }

@@ -83,7 +83,7 @@ test('prune gpt 2:4 with RIA: a masked, valid 2:4 model that onnxruntime runs', 
   assert.ok(sparse > dense, `pruning half the weights should cost something: dense ${dense}, 2:4 ${sparse}`);
 });
 
-test('prune refuses bad options with one message and exit code 2, and never overwrites its input', () => {
+test('prune and eval refuse bad options and files with one message, and prune never overwrites its input', () => {
   const calib = join(fixtures, 'data', 'sotu-calib-32k.txt');
   for (const args of [['--sparsity', '3:4x'], ['--crepe-k', '4']]) {
     const r = cli('prune', gpt, '--calib', calib, '--calib-windows', '1', '-o', join(tmp, 'x.onnx'), ...args);
@@ -94,6 +94,11 @@ test('prune refuses bad options with one message and exit code 2, and never over
   const noCalib = cli('prune', gpt, '--method', 'ria', '-o', join(tmp, 'x.onnx'));
   assert.is(noCalib.status, 2);
   assert.match(noCalib.stderr, /needs --calib/);
+  writeFileSync(join(tmp, 'garbage.onnx'), 'not a model');
+  const bad = cli('eval', join(tmp, 'garbage.onnx'), '--text', calib);
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /^sparsec: error: .*garbage\.onnx: onnxruntime cannot load the model/);
+  assert.not.match(bad.stderr, /^\s+at /m);
   const same = cli('prune', gpt, '--method', 'magnitude', '-o', gpt);
   assert.is(same.status, 2);
   assert.match(same.stderr, /must differ/);
