@@ -103,9 +103,16 @@ export function act_f32(x: f32, act: i32, alpha: f32, beta: f32): f32 {
 @inline function sp(x: f32): v128 { return f32x4.splat(x); }
 @inline function madd(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
 
-export function exp_v128(x0: v128): v128 {
-  const x = f32x4.min(f32x4.max(x0, sp(-103.0)), sp(88.7228));
-  const fx = f32x4.nearest(f32x4.mul(x, sp(1.44269504088896341)));
+// 1.5·2^23: adding it rounds a float of magnitude < 2^22 to an integer held in the low
+// mantissa bits (cheaper in V8 than nearest + trunc_sat, which take several instructions each)
+const ROUND_MAGIC: f32 = 12582912.0;
+
+// @ts-ignore: decorator
+@inline export function exp_v128(x0: v128): v128 {
+  // pmin/pmax are one instruction each; min/max add NaN handling the clamp does not need
+  const x = f32x4.pmin(f32x4.pmax(x0, sp(-103.0)), sp(88.7228));
+  const t = f32x4.add(f32x4.mul(x, sp(1.44269504088896341)), sp(ROUND_MAGIC));
+  const fx = f32x4.sub(t, sp(ROUND_MAGIC));
   let r = f32x4.sub(x, f32x4.mul(fx, sp(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, sp(-2.12194440e-4)));
   let p = sp(1.9875691500e-4);
@@ -115,14 +122,15 @@ export function exp_v128(x0: v128): v128 {
   p = madd(p, r, sp(1.6666665459e-1));
   p = madd(p, r, sp(5.0000001201e-1));
   p = f32x4.add(madd(f32x4.mul(p, r), r, r), sp(1.0));
-  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const n = i32x4.sub(t, i32x4.splat(0x4b400000)); // the integer in t's low bits
   const n1 = i32x4.shr_s(n, 1), n2 = i32x4.sub(n, n1);
   const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
   const s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
 
-export function erf_v128(x: v128): v128 {
+// @ts-ignore: decorator
+@inline export function erf_v128(x: v128): v128 {
   const sign = v128.and(x, i32x4.splat(0x80000000));
   const t = f32x4.min(f32x4.abs(x), sp(ERF_ONE));
   // small branch (odd polynomial), computed on t
@@ -157,7 +165,8 @@ export function tanh_v128(x: v128): v128 {
   return v128.or(y, sign);
 }
 
-export function gelu_v128(x: v128): v128 {
+// @ts-ignore: decorator
+@inline export function gelu_v128(x: v128): v128 {
   const e = erf_v128(f32x4.mul(x, sp(0.70710678118654752)));
   return f32x4.mul(f32x4.mul(x, sp(0.5)), f32x4.add(e, sp(1.0)));
 }
@@ -217,6 +226,12 @@ export function act_apply_f32(p: usize, n: i32, act: i32, alpha: f32, beta: f32)
           const q = p + (<usize>i << 2), x = v128.load(q);
           v128.store(q, f32x4.add(f32x4.max(x, z), f32x4.mul(f32x4.min(x, z), a)));
         }
+        break;
+      }
+      case ACT_GELU: {
+        // its own loop so erf and exp inline into it (a call per vector through act_v128 cost
+        // more than the arithmetic)
+        for (; i + 4 <= n; i += 4) { const q = p + (<usize>i << 2); v128.store(q, gelu_v128(v128.load(q))); }
         break;
       }
       default: {
