@@ -17,6 +17,22 @@ export interface KernelModule {
   reset(): void;
 }
 
+/** Guard zones of SENTINEL around a buffer, to catch kernels that write out of bounds. */
+const GUARD = 64; // floats
+export const SENTINEL = -12345.5;
+
+/** n floats with guard zones on both sides; returns the address of the first float */
+export function putGuarded(m: KernelModule, n: number): number {
+  const p = m.alloc((n + 2 * GUARD) * 4);
+  m.f32(p, n + 2 * GUARD).fill(SENTINEL);
+  return p + GUARD * 4;
+}
+
+/** did anything write into the guard zones of a putGuarded buffer? */
+export function guardsIntact(m: KernelModule, p: number, n: number): boolean {
+  return m.f32(p - GUARD * 4, GUARD).every((v) => v === SENTINEL) && m.f32(p + n * 4, GUARD).every((v) => v === SENTINEL);
+}
+
 const cache = new Map<string, Promise<KernelModule>>();
 
 export function kernelModule(targetName = 'wasm-simd128'): Promise<KernelModule> {

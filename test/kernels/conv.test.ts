@@ -5,7 +5,7 @@
 // Guards around the output and after the scratch area catch out-of-bounds writes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelModule, type KernelModule } from '../helpers/kernels.js';
+import { kernelModule, type KernelModule, guardsIntact, putGuarded } from '../helpers/kernels.js';
 import { ACT_CASES, checkClose, conv2dRef, convOutShape, convTransposeRef, randArray, type ConvParams } from '../helpers/dense.js';
 import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
 import { convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
@@ -13,17 +13,6 @@ import { packConvTransposeWeight, packConvWeight } from '../../compiler/pack/den
 import { loadTarget } from '../../compiler/codegen/target.js';
 
 const TARGETS = ['wasm-simd128', 'wasm-mvp'];
-const GUARD = 64;
-const SENTINEL = -12345.5;
-
-function putGuarded(m: KernelModule, n: number): number {
-  const p = m.alloc((n + 2 * GUARD) * 4);
-  m.f32(p, n + 2 * GUARD).fill(SENTINEL);
-  return p + GUARD * 4;
-}
-function guardsIntact(m: KernelModule, p: number, n: number): boolean {
-  return m.f32(p - GUARD * 4, GUARD).every((v) => v === SENTINEL) && m.f32(p + n * 4, GUARD).every((v) => v === SENTINEL);
-}
 
 type Case = Partial<ConvParams> & { C: number; Cout: number; H: number; W: number; k: number | [number, number]; act?: number; bias?: boolean; outPad?: number };
 

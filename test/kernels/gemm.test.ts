@@ -6,7 +6,7 @@
 // and the blocking constants shared with the lowerings.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelModule, type KernelModule } from '../helpers/kernels.js';
+import { kernelModule, type KernelModule, guardsIntact, putGuarded, SENTINEL } from '../helpers/kernels.js';
 import { ACT_CASES, actRef, checkClose, erfRef, matmulRef, randArray } from '../helpers/dense.js';
 import { KERNELS, compiledFor, selectKernel } from '../../compiler/codegen/kernels/registry.js';
 import * as B from '../../compiler/codegen/kernels/gemm-blocking.js';
@@ -14,18 +14,6 @@ import { packLeftWeight, packMatMulWeight, packPanels, packedLength, unpackPanel
 import { loadTarget } from '../../compiler/codegen/target.js';
 
 const TARGETS = ['wasm-simd128', 'wasm-mvp'];
-const GUARD = 64; // floats
-const SENTINEL = -12345.5;
-
-function putGuarded(m: KernelModule, n: number): number {
-  const p = m.alloc((n + 2 * GUARD) * 4);
-  m.f32(p, n + 2 * GUARD).fill(SENTINEL);
-  return p + GUARD * 4;
-}
-function guardsIntact(m: KernelModule, p: number, n: number): boolean {
-  const before = m.f32(p - GUARD * 4, GUARD), after = m.f32(p + n * 4, GUARD);
-  return before.every((v) => v === SENTINEL) && after.every((v) => v === SENTINEL);
-}
 
 interface GemmCase {
   batch: number; M: number; N: number; K: number;

@@ -5,7 +5,7 @@
 // round trips (2:4 and 4:8) and the error that names a layer whose mask is not N:M.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelModule, type KernelModule } from '../helpers/kernels.js';
+import { kernelModule, type KernelModule, guardsIntact, putGuarded, SENTINEL } from '../helpers/kernels.js';
 import { ACT_CASES, checkClose, conv2dRef, convOutShape, matmulRef, randArray, type ConvParams } from '../helpers/dense.js';
 import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
 import { convNMScratchBytes, gemvNMScratchBytes, nmScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
@@ -14,16 +14,6 @@ import { loadTarget } from '../../compiler/codegen/target.js';
 import { isSparsecError } from '../../compiler/errors.js';
 
 const TARGETS = ['wasm-simd128', 'wasm-mvp'];
-const GUARD = 64;
-const SENTINEL = -12345.5;
-
-function putGuarded(m: KernelModule, n: number): number {
-  const p = m.alloc((n + 2 * GUARD) * 4);
-  m.f32(p, n + 2 * GUARD).fill(SENTINEL);
-  return p + GUARD * 4;
-}
-const guardsIntact = (m: KernelModule, p: number, n: number) =>
-  m.f32(p - GUARD * 4, GUARD).every((v) => v === SENTINEL) && m.f32(p + n * 4, GUARD).every((v) => v === SENTINEL);
 
 /** keeps the n largest |w| of every m consecutive k in each row of rows x K (a reference mask,
  *  independent of compiler/prune); every 7th row also loses one more weight (groups with fewer kept) */

@@ -86,16 +86,19 @@ function checkFloat(node: Node, g: Graph, inputs: number[]): string | null {
 
 export const isDepthwise = (c: ConvGeometry) => c.G === c.C && c.G > 1 && c.Cout % c.C === 0;
 
+/** what Conv and ConvTranspose cannot lower: non-float operands, odd geometry or groups */
+export function convUnsupported(node: Node, g: Graph): string | null {
+  const bad = checkFloat(node, g, [0, 1, 2]);
+  if (bad) return bad;
+  const c = convGeometry(node, g);
+  if (typeof c === 'string') return c;
+  if (c.C % c.G !== 0 || c.Cout % c.G !== 0) return `group ${c.G} does not divide the channels`;
+  return null;
+}
+
 export const convLowering: OpLowering = {
   ops: ['Conv'],
-  unsupported(node, g) {
-    const bad = checkFloat(node, g, [0, 1, 2]);
-    if (bad) return bad;
-    const c = convGeometry(node, g);
-    if (typeof c === 'string') return c;
-    if (c.C % c.G !== 0 || c.Cout % c.G !== 0) return `group ${c.G} does not divide the channels`;
-    return null;
-  },
+  unsupported: convUnsupported,
   lower(ctx) {
     const { node, graph } = ctx;
     const c = convGeometry(node, graph);

@@ -5,29 +5,16 @@
 // geometry; the scalar col2im makes it slower per flop than Conv (PP-OCR's detector has two small
 // 2x2 stride-2 ones). Weights computed at run time are packed into scratch first.
 import type { OpLowering } from '../lower.js';
-import { valueOf } from '../../ir/graph.js';
-import { runtimeDType } from '../plan.js';
 import { selectKernel } from '../kernels/registry.js';
 import { convTransposeScratchBytes } from '../kernels/gemm-blocking.js';
 import { packConvTransposeWeight, packedLength } from '../../pack/dense.js';
 import { SparsecError } from '../../errors.js';
 import { actArgs, addr } from './matmul.js';
-import { convGeometry } from './conv.js';
+import { convGeometry, convUnsupported } from './conv.js';
 
 export const convTransposeLowering: OpLowering = {
   ops: ['ConvTranspose'],
-  unsupported(node, g) {
-    for (const i of [0, 1, 2]) {
-      const name = node.inputs[i] ?? '';
-      if (name === '') continue;
-      const v = valueOf(g, name);
-      if (runtimeDType(v.dtype) !== 'float32') return `${v.dtype} input ${i} (float32 only)`;
-    }
-    const c = convGeometry(node, g);
-    if (typeof c === 'string') return c;
-    if (c.C % c.G !== 0 || c.Cout % c.G !== 0) return `group ${c.G} does not divide the channels`;
-    return null;
-  },
+  unsupported: convUnsupported,
   lower(ctx) {
     const { node, graph } = ctx;
     const c = convGeometry(node, graph);
