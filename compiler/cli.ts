@@ -27,13 +27,14 @@ program.command('build')
   .requiredOption('-o, --out <dir>', 'output folder')
   .addOption(new Option('-t, --target <name>', 'device target (targets/*.json)').default('wasm-simd128').choices(targetNames()))
   .option('--input-shape <name=dims>', 'fix an input shape, e.g. x=1x3x48x320 (repeatable)', collect, [])
-  .option('--prune <spec>', 'magnitude masks on Conv/MatMul/Gemm weights first: magnitude:2:4, magnitude:4:8 or magnitude:0.8')
+  .option('--prune <spec>', 'prune first: magnitude:2:4|4:8|0.8 (Conv/MatMul/Gemm), or crepe|ria|wanda:2:4|4:8|0.5 (linear layers, needs --calib)')
+  .option('--calib <text>', 'calibration text for --prune crepe|ria|wanda (byte-level language models)')
   .option('--keep-source', 'also write the emitted AssemblyScript as model.ts')
   .option('--json', 'print the manifest as JSON on stdout')
   .option('-q, --quiet', 'no log on stderr')
-  .action(async (model: string, o: { out: string; target: string; inputShape: string[]; prune?: string; keepSource?: boolean; json?: boolean; quiet?: boolean }) => {
+  .action(async (model: string, o: { out: string; target: string; inputShape: string[]; prune?: string; calib?: string; keepSource?: boolean; json?: boolean; quiet?: boolean }) => {
     const t0 = performance.now();
-    const r = await buildModel(model, o.out, { target: o.target, inputShapes: parseInputShapes(o.inputShape), keepSource: o.keepSource, prune: o.prune });
+    const r = await buildModel(model, o.out, { target: o.target, inputShapes: parseInputShapes(o.inputShape), keepSource: o.keepSource, prune: o.prune, calib: o.calib });
     const m = r.files.manifest as { sizes: { wasm: number; weights: number; arena: number } };
     if (o.json) process.stdout.write(JSON.stringify(r.files.manifest, null, 2) + '\n');
     log(o.quiet, `built ${o.out} for ${o.target} in ${((performance.now() - t0) / 1000).toFixed(1)} s: model.wasm ${fmt(m.sizes.wasm)} B, weights.bin ${fmt(m.sizes.weights)} B, arena ${fmt(m.sizes.arena)} B`);

@@ -14,6 +14,11 @@ import { loadTarget } from './codegen/target.js';
 import type { ModelMeta, TensorSpec } from '../runtime/loader.js';
 import { version } from './version.js';
 import { pruneForBuild } from './prune/buildPrune.js';
+import { parsePattern } from './prune/masks.js';
+import { pruneModel } from './prune/pipeline.js';
+import type { ScoreMethod } from './prune/scores.js';
+import { textCalibration } from './calibrate/text.js';
+import { readFileSync } from 'node:fs';
 
 export interface BuildOptions {
   target?: string;
@@ -22,8 +27,11 @@ export interface BuildOptions {
   keepSource?: boolean;
   /** call the host after every layer, for per-layer timing */
   profile?: boolean;
-  /** magnitude masks before compiling: 'magnitude:2:4', 'magnitude:0.8' (prune/buildPrune.ts) */
+  /** prune before compiling: 'magnitude:2:4' or 'magnitude:0.8' (prune/buildPrune.ts), or
+   *  'crepe|ria|wanda:<2:4|4:8|0.5>' on the linear layers with calibration text (`calib`) */
   prune?: string;
+  /** calibration text for the activation-aware pruners (byte-level language models) */
+  calib?: string;
 }
 
 export interface BuildResult {
@@ -48,10 +56,26 @@ function checkSupported(g: Graph, unknown: Graph['nodes']): void {
   throw new SparsecError('E_UNSUPPORTED', `${bad.length} node(s) cannot be compiled (ops: ${ops.join(', ')}):\n${lines.join('\n')}`, { file: g.source });
 }
 
+/** The graph to compile: the model as it is, or pruned as --prune says (the file is not touched). */
+async function prunedGraph(file: string, opts: BuildOptions): Promise<Graph> {
+  const m = opts.prune ? /^(crepe|ria|wanda):(.+)$/.exec(opts.prune.trim()) : null;
+  if (!m) {
+    const g = readOnnxFile(file);
+    return opts.prune ? pruneForBuild(g, opts.prune).graph : g;
+  }
+  const pattern = parsePattern(m[2], 'matrix');
+  if (!pattern) throw new SparsecError('E_OPTION', `--prune ${opts.prune}: the pattern must be N:M (2:4, 4:8) or a sparsity such as 0.5`);
+  if (!opts.calib) throw new SparsecError('E_OPTION', `--prune ${m[1]}:... needs calibration data: --calib text.txt`);
+  const bytes = readFileSync(file);
+  const tokens = Object.values(opts.inputShapes ?? {})[0];
+  const T = tokens?.[tokens.length - 1] ?? 128;
+  const feeds = await textCalibration(bytes, file, opts.calib, T, 128, 0);
+  return (await pruneModel(bytes, file, { method: m[1] as ScoreMethod, pattern, feeds })).graph;
+}
+
 export async function compileModel(file: string, opts: BuildOptions = {}): Promise<BuildResult> {
   const target = loadTarget(opts.target ?? 'wasm-simd128');
-  const g0 = readOnnxFile(file);
-  const g = opts.prune ? pruneForBuild(g0, opts.prune).graph : g0;
+  const g = await prunedGraph(file, opts);
   fixInputShapes(g, opts.inputShapes ?? {});
   const { unknownOps } = canonicalize(g);
   checkSupported(g, unknownOps);

@@ -3,10 +3,8 @@
 import { Command, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { SparsecError } from '../errors.js';
-import { readBytes, sampleWindows } from '../calibrate/data.js';
-import { tokenFeeds } from '../calibrate/calibrate.js';
+import { textCalibration } from '../calibrate/text.js';
 import { parsePattern, patternName } from '../prune/masks.js';
 import { CREPE_DEFAULTS, type ScoreMethod } from '../prune/scores.js';
 import { pruneModel } from '../prune/pipeline.js';
@@ -38,22 +36,6 @@ const regex = (name: string, v: string | undefined): RegExp | undefined => {
 };
 
 /** Feeds for calibration from a .txt file (see calibrate/data.ts for the format). */
-async function textCalibration(model: Uint8Array, modelFile: string, file: string, T: number, count: number, seed: number) {
-  let s: ort.InferenceSession;
-  try {
-    s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, logSeverityLevel: 3 });
-  } catch (e) {
-    throw new SparsecError('E_FILE', `onnxruntime cannot load the model: ${(e as Error).message.split('\n')[0]}`, { file: modelFile });
-  }
-  const input = s.inputMetadata[0];
-  await s.release();
-  if (s.inputNames.length !== 1 || !input.isTensor || (input.type !== 'int64' && input.type !== 'int32')) {
-    throw new SparsecError('E_OPTION', '--calib with a text file needs a model with one int64 or int32 token input [1, T]');
-  }
-  const windows = sampleWindows(readBytes(file), T, count, seed);
-  if (windows.length === 0) throw new SparsecError('E_OPTION', `--calib ${file} holds fewer than ${T} bytes (one window of --seq)`);
-  return tokenFeeds(windows, input.name, input.type);
-}
 
 export function register(program: Command): void {
   program.command('prune')

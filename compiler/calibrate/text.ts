@@ -1,0 +1,23 @@
+// Calibration feeds for a byte-level language model from a text file: seeded windows of T
+// bytes as token ids, for the model's single int64/int32 token input.
+import * as ort from 'onnxruntime-node';
+import { SparsecError } from '../errors.js';
+import { readBytes, sampleWindows } from './data.js';
+import { tokenFeeds } from './calibrate.js';
+
+export async function textCalibration(model: Uint8Array, modelFile: string, file: string, T: number, count: number, seed: number) {
+  let s: ort.InferenceSession;
+  try {
+    s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+  } catch (e) {
+    throw new SparsecError('E_FILE', `onnxruntime cannot load the model: ${(e as Error).message.split('\n')[0]}`, { file: modelFile });
+  }
+  const input = s.inputMetadata[0];
+  await s.release();
+  if (s.inputNames.length !== 1 || !input.isTensor || (input.type !== 'int64' && input.type !== 'int32')) {
+    throw new SparsecError('E_OPTION', '--calib with a text file needs a model with one int64 or int32 token input [1, T]');
+  }
+  const windows = sampleWindows(readBytes(file), T, count, seed);
+  if (windows.length === 0) throw new SparsecError('E_OPTION', `--calib ${file} holds fewer than ${T} bytes (one window of --seq)`);
+  return tokenFeeds(windows, input.name, input.type);
+}

@@ -1,0 +1,34 @@
+// `sparsec build --prune crepe:2:4 --calib text`: the compiled build runs the CRePE-pruned model,
+// which must match onnxruntime-node running the same pruned model written back as ONNX.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../compiler/paths.js';
+import { writeOnnx } from '../../compiler/onnx/write.js';
+import { pruneModel } from '../../compiler/prune/pipeline.js';
+import { parsePattern } from '../../compiler/prune/masks.js';
+import { textCalibration } from '../../compiler/calibrate/text.js';
+import { compare, compileAndLoad, runOrt } from '../helpers/run.js';
+
+const FIX = join(packageRoot, 'test', 'fixtures');
+
+test('gpt built with --prune crepe:2:4 matches onnxruntime on the CRePE-pruned model', async () => {
+  const file = join(FIX, 'gpt.onnx'), calib = join(FIX, 'data', 'sotu-calib-32k.txt'), T = 128;
+  const model = await compileAndLoad(file, { inputShapes: { tokens: [1, T] }, prune: 'crepe:2:4', calib });
+  const layers = (model.manifest.layers as { op: string; format: string }[]).filter((l) => l.format === '2:4');
+  assert.ok(layers.length >= 16, `only ${layers.length} layers run as 2:4`);
+  // the reference: the same pruning, written as ONNX, run by onnxruntime
+  const bytes = readFileSync(file);
+  const feeds = await textCalibration(bytes, file, calib, T, 128, 0);
+  const { graph } = await pruneModel(bytes, file, { method: 'crepe', pattern: parsePattern('2:4', 'matrix')!, feeds });
+  const pruned = join(mkdtempSync(join(tmpdir(), 'sparsec-crepe-')), 'gpt-crepe24.onnx');
+  writeFileSync(pruned, writeOnnx(graph));
+  const text = new Uint8Array(readFileSync(join(FIX, 'data', 'sotu-heldout-64k.txt'))).subarray(0, T);
+  const ref = await runOrt(pruned, { tokens: { data: BigInt64Array.from(text, (b) => BigInt(b)), shape: [1, T] } });
+  const { maxAbs, scale } = compare(model.run({ tokens: Int32Array.from(text) }).logits, ref.logits.data);
+  assert.ok(maxAbs <= 1e-4 * scale, `max error ${maxAbs} of scale ${scale}`);
+});
+
+test.run();
