@@ -75,5 +75,3 @@ export function validateWasm(wasm: Uint8Array, target: Target): void {
     mod.dispose();
   }
 }
-
-export const kernelLibraryDir = join(packageRoot, 'assembly');

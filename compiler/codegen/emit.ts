@@ -3,7 +3,7 @@
 //   [ARENA: activations, inputs, outputs][SCRATCH: per-node temporaries][WEIGHTS][AS static data]
 // WEIGHTS is last so weights.bin is one contiguous copy at load time.
 import type { Graph, Node, Tensor } from '../ir/graph.js';
-import { consumers, numel } from '../ir/graph.js';
+import { consumers } from '../ir/graph.js';
 import { SparsecError } from '../errors.js';
 import type { LowerCtx, OpLowering, TensorRef, WeightFormatInfo } from './lower.js';
 import { ALIAS_OPS, planMemory, runtimeDType } from './plan.js';
@@ -147,5 +147,3 @@ export function emitModule(g: Graph, target: Target, lowerings: Map<string, OpLo
     layout: { arena, arenaBytes: plan.arenaBytes, scratch, scratchBytes, weights, weightsBytes, end },
   };
 }
-
-export const tensorBytes = (shape: number[], dtype: 'float32' | 'int32' | 'uint8') => numel(shape) * (dtype === 'uint8' ? 1 : 4);

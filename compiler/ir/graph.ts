@@ -45,9 +45,6 @@ export interface Graph {
   outputs: string[];
 }
 
-export const dtypeBytes: Record<DType, number> = {
-  float32: 4, float64: 8, float16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
-};
 
 export function numel(shape: readonly number[]): number {
   let n = 1;
@@ -75,11 +72,6 @@ export function valueOf(g: Graph, name: string): Value {
   return v;
 }
 
-export function shapeOf(g: Graph, name: string): number[] {
-  const s = valueOf(g, name).shape;
-  if (!s) throw new Error(`internal: shape of '${name}' is not known`);
-  return s;
-}
 
 /** Constant data as plain numbers (int64 included), for shape arithmetic and folding. */
 export function constNumbers(g: Graph, name: string): number[] {
