@@ -7,6 +7,7 @@ import { canonicalize } from './ir/passes/canonicalize.js';
 import { fixInputShapes } from './ir/passes/inputShapes.js';
 import { findUnlowerable } from './codegen/emit.js';
 import { lowerings } from './codegen/ops/index.js';
+import { ALIAS_OPS } from './codegen/plan.js';
 
 export interface LayerInfo { name: string; op: string; outputShape: number[] | null; params: number; macs: number }
 export interface InspectReport {
@@ -69,7 +70,7 @@ export function inspectModel(file: string, inputShapes: Record<string, number[]>
     macs: nodeMacs(g, n),
   }));
   const unsupported = shapeNote
-    ? g.nodes.filter((n) => !lowerings.has(n.op) && !['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Constant'].includes(n.op)).map((n) => ({ node: n.name, op: n.op, reason: 'operator not supported' }))
+    ? g.nodes.filter((n) => !lowerings.has(n.op) && !ALIAS_OPS.has(n.op) && n.op !== 'Constant').map((n) => ({ node: n.name, op: n.op, reason: 'operator not supported' }))
     : [...unknown.map((n) => ({ node: n, reason: 'operator not supported' })), ...findUnlowerable(g, lowerings).filter((b) => !unknown.includes(b.node))]
         .map(({ node, reason }) => ({ node: node.name, op: node.op, reason }));
   return {

@@ -9,22 +9,6 @@ export { normAxis, stridesOf };
 /** Maximum rank of a descriptor after collapsing; kernels loop over exactly this many dims. */
 export const MAX_DIMS = 6;
 
-/** numpy broadcast of several shapes, or null when they are incompatible. */
-export function broadcastShapes(...shapes: (readonly number[])[]): number[] | null {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out = new Array<number>(rank).fill(1);
-  for (const s of shapes) {
-    for (let i = 0; i < s.length; i++) {
-      const o = rank - s.length + i;
-      const d = s[i];
-      if (d === 1) continue;
-      if (out[o] !== 1 && out[o] !== d) return null;
-      out[o] = d;
-    }
-  }
-  return out;
-}
-
 /** Strides of `shape` read as if broadcast to `out` (right-aligned; 0 on broadcast dims). */
 export function broadcastStrides(shape: readonly number[], out: readonly number[]): number[] {
   const own = stridesOf(shape);
