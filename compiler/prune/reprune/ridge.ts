@@ -1,0 +1,79 @@
+// Ridge least squares with a bias, accumulated row by row: [Wᵀ; b] = (X̃ᵀX̃ + λI)⁻¹ X̃ᵀ Y with
+// X̃ = [X, 1]. Memory is (d+1)² + (d+1)·o whatever the number of rows, in float64.
+// λ = rel · tr(XᵀX)/d (scale-free); the bias column is not shrunk, so it can absorb the mean
+// contribution of removed channels (the He et al. 2017 / ThiNet reconstruction step).
+
+export class Ridge {
+  rows = 0;
+  private readonly A: Float64Array; // (d+1)×(d+1), X̃ᵀX̃
+  private readonly B: Float64Array; // (d+1)×o,     X̃ᵀY
+
+  constructor(readonly d: number, readonly o: number) {
+    this.A = new Float64Array((d + 1) * (d + 1));
+    this.B = new Float64Array((d + 1) * o);
+  }
+
+  /** one row: x (d features), y (o targets) */
+  add(x: ArrayLike<number>, y: ArrayLike<number>): void {
+    const { d, o, A, B } = this, D = d + 1;
+    for (let i = 0; i <= d; i++) {
+      const xi = i < d ? x[i] : 1;
+      if (xi === 0) continue;
+      const row = i * D;
+      for (let j = i; j < d; j++) A[row + j] += xi * x[j];
+      A[row + d] += xi;
+      for (let t = 0; t < o; t++) B[i * o + t] += xi * y[t];
+    }
+    this.rows++;
+  }
+
+  /** W as o×d (row t = weights of target t) and b (o). */
+  solve(rel = 1e-4): { W: Float64Array; b: Float64Array } {
+    const { d, o } = this, D = d + 1;
+    const A = new Float64Array(D * D);
+    for (let i = 0; i < D; i++) for (let j = i; j < D; j++) A[i * D + j] = A[j * D + i] = this.A[i * D + j];
+    let tr = 0;
+    for (let i = 0; i < d; i++) tr += A[i * D + i];
+    const lambda = Math.max(rel * tr / Math.max(1, d), 1e-12);
+    for (let i = 0; i < d; i++) A[i * D + i] += lambda;
+    A[d * D + d] += 1e-12 * Math.max(1, this.rows);
+    const L = cholesky(A, D);
+    const W = new Float64Array(o * d), b = new Float64Array(o);
+    const col = new Float64Array(D);
+    for (let t = 0; t < o; t++) {
+      for (let i = 0; i < D; i++) col[i] = this.B[i * o + t];
+      cholSolve(L, D, col);
+      for (let i = 0; i < d; i++) W[t * d + i] = col[i];
+      b[t] = col[d];
+    }
+    return { W, b };
+  }
+}
+
+/** Lower-triangular L with A = L Lᵀ (A symmetric positive definite, n×n row-major). */
+function cholesky(A: Float64Array, n: number): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * n + j];
+      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
+      if (i === j) L[i * n + i] = Math.sqrt(Math.max(s, 1e-300));
+      else L[i * n + j] = s / L[j * n + j];
+    }
+  }
+  return L;
+}
+
+/** Solves L Lᵀ x = v in place. */
+function cholSolve(L: Float64Array, n: number, v: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = v[i];
+    for (let k = 0; k < i; k++) s -= L[i * n + k] * v[k];
+    v[i] = s / L[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = v[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * v[k];
+    v[i] = s / L[i * n + i];
+  }
+}
