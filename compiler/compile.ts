@@ -57,7 +57,7 @@ function checkSupported(g: Graph, unknown: Graph['nodes']): void {
 }
 
 /** The graph to compile: the model as it is, or pruned as --prune says (the file is not touched). */
-async function prunedGraph(file: string, opts: BuildOptions): Promise<Graph> {
+export async function prunedGraph(file: string, opts: BuildOptions): Promise<Graph> {
   const m = opts.prune ? /^(crepe|ria|wanda):(.+)$/.exec(opts.prune.trim()) : null;
   if (!m) {
     const g = readOnnxFile(file);

@@ -9,7 +9,7 @@ export type Feed = Float32Array | Int32Array | BigInt64Array | Uint8Array;
 export interface FeedSpec { data: Feed; shape: number[] }
 
 export interface Stats { p50: number; p90: number; p99: number; mean: number; min: number; max: number; n: number }
-export interface EngineResult { engine: string; loadMs: number; firstMs: number; stats: Stats; samples: number[] }
+export interface EngineResult { engine: string; loadMs: number; firstMs: number; stats: Stats; samples: number[]; /** the first run's outputs, by name */ outputs?: Record<string, ArrayLike<number | bigint>> }
 
 const require = createRequire(import.meta.url);
 
@@ -19,7 +19,7 @@ export function stats(samples: number[]): Stats {
   return { p50: q(0.5), p90: q(0.9), p99: q(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, min: s[0], max: s[s.length - 1], n: s.length };
 }
 
-interface Engine { name: string; load(): Promise<void>; run(): Promise<unknown> | unknown; dispose(): Promise<void> | void }
+export interface Engine { name: string; load(): Promise<void>; run(): Promise<unknown> | unknown; dispose(): Promise<void> | void; /** a run's result as plain arrays by output name */ outputsOf?(result: unknown): Record<string, ArrayLike<number | bigint>> }
 
 export function sparsecEngine(buildDir: string, feeds: Record<string, FeedSpec>): Engine {
   let model: { run(f: Record<string, Feed>): unknown; dispose(): void };
@@ -29,6 +29,7 @@ export function sparsecEngine(buildDir: string, feeds: Record<string, FeedSpec>)
     async load() { model = await (await import(pathToFileURL(join(buildDir, 'model.mjs')).href)).load(); },
     run: () => model.run(plain),
     dispose: () => model.dispose(),
+    outputsOf: (r) => r as Record<string, Feed>,
   };
 }
 
@@ -42,6 +43,7 @@ function ortEngine(name: string, ort: Ort, file: string, feeds: Record<string, F
     async load() { session = await ort.InferenceSession.create(file, opts); },
     run: () => session.run(tensors),
     dispose: () => session.release(),
+    outputsOf: (r) => Object.fromEntries(Object.entries(r as Record<string, { data: Feed }>).map(([k, t]) => [k, t.data])),
   };
 }
 
@@ -57,7 +59,21 @@ export function ortWebEngine(file: string, feeds: Record<string, FeedSpec>, thre
   return ortEngine('onnxruntime-web', ort, file, feeds, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
 }
 
-export interface RoundOptions { rounds?: number; roundMs?: number; warmupMs?: number; maxRunsPerRound?: number }
+export interface RoundOptions { rounds?: number; roundMs?: number; warmupMs?: number; maxRunsPerRound?: number; /** called after each engine's turn in a round */ onProgress?: (done: number, total: number) => void }
+
+/** max |a - b| over two runs' outputs with the same names (NaN in either counts as Infinity) */
+export function maxAbsDiff(a: Record<string, ArrayLike<number | bigint>>, b: Record<string, ArrayLike<number | bigint>>): number {
+  let m = 0;
+  for (const [name, x] of Object.entries(b)) {
+    const y = a[name];
+    if (!y || y.length !== x.length) return Infinity;
+    for (let i = 0; i < x.length; i++) {
+      const d = Math.abs(Number(x[i]) - Number(y[i]));
+      if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+    }
+  }
+  return m;
+}
 
 /** Loads each engine (timed), times its first run, warms it up, then times the engines in turns. */
 export async function compareEngines(engines: Engine[], o: RoundOptions = {}): Promise<EngineResult[]> {
@@ -68,9 +84,9 @@ export async function compareEngines(engines: Engine[], o: RoundOptions = {}): P
     await e.load();
     const loadMs = performance.now() - t;
     t = performance.now();
-    await e.run();
+    const first = await e.run();
     const firstMs = performance.now() - t;
-    results.push({ engine: e.name, loadMs, firstMs, stats: stats([0]), samples: [] });
+    results.push({ engine: e.name, loadMs, firstMs, stats: stats([0]), samples: [], outputs: e.outputsOf?.(first) });
   }
   for (const e of engines) for (const end = performance.now() + warmupMs; performance.now() < end;) await e.run();
   for (let r = 0; r < rounds; r++) {
@@ -82,6 +98,7 @@ export async function compareEngines(engines: Engine[], o: RoundOptions = {}): P
         await engines[i].run();
         samples.push(performance.now() - t);
       }
+      o.onProgress?.(r * engines.length + i + 1, rounds * engines.length);
     }
   }
   for (const e of engines) await e.dispose();
