@@ -1,456 +1,276 @@
-// Kernel microbenchmarks for the dense kernels of the registry (GEMM, conv, depthwise,
-// ConvTranspose): GFLOP/s, single thread, medians.
+// Kernel benchmark of issue 3: GFLOP/s of each shape (rows) in each engine or kernel (columns),
+// single thread, medians of interleaved rounds.
 //
-//   node dist/compiler/bench/kernels.js [--out out/bench-kernels.json] [--rounds 3]
-//        [--target wasm-simd128|wasm-mvp|all] [--filter text[,text...]]
+//   node dist/compiler/bench/kernels.js [--out out/bench-kernels.json] [--rounds 3] [--filter text[,text...]]
+//   node dist/compiler/bench/kernels.js --sweep [--target wasm-simd128|wasm-mvp|all] ...   (kernel-sweep.ts)
 //
-// The benchmark module is built the way a model is: one AssemblyScript entry whose functions
-// call the kernels with constant shapes and addresses (so binaryen inlines and specialises
-// exactly as in a model build), through compileAssemblyScript. Each case warms up (V8 tiers up
-// from Liftoff after the first calls), then runs until it has at least 7 samples and 0.4 s.
-// The whole sweep repeats `rounds` times, interleaved. The table shows GFLOP/s from the median
-// CPU time (steadiest when other jobs share the cores), from the median wall time (median over
-// rounds, with the spread across rounds: the noise), and from the fastest sample. Each result is checked on sampled outputs against a
-// float64 reference.
+// Our columns call one registry kernel each, in one benchmark module built like a model
+// (kernel-cases.ts). The onnxruntime columns run the same product as a one-node ONNX model with
+// a constant weight (MatMul with an initializer, Conv with initializer weight and bias), built
+// with compiler/onnx/write.ts; onnxruntime-web runs its wasm build (SIMD) in this process with
+// 1 thread, onnxruntime-node its native CPU provider with 1 intra-op thread.
+// Orientation: our GEMM shapes are C[M,N] = W[M,K]·X[K,N] (the weight on the left, as a conv
+// lowers); onnxruntime runs Y[N,M] = X[N,K]·W[K,M], the same flops. 2:4 and unstructured
+// columns count dense-equivalent flops (2·M·N·K), so their GFLOP/s compare directly with dense.
+// Each cell warms up, then runs until it has at least 7 samples and 0.4 s; the whole table is
+// timed `rounds` times, cells interleaved, so a noisy neighbour slows all columns alike. Cells
+// show GFLOP/s from the median CPU time (the steadiest figure on this shared 2-core machine);
+// the JSON also has the wall-time medians and the fastest sample. Every cell's output is
+// checked on sampled entries against a float64 reference (maxRelErr).
+//
+// Adding a column: one entry in COLUMNS, whose cell() returns a Case (kernel-cases.ts) for the
+// shapes it covers and null elsewhere.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { compileAssemblyScript } from '../codegen/build.js';
-import { loadTarget } from '../codegen/target.js';
-import { compiledFor, KERNELS } from '../codegen/kernels/registry.js';
-import { convNMScratchBytes, gemvNMScratchBytes, convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes, nmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
-import { packConvWeightNM, packMatMulWeightNM, packNMGemv } from '../pack/nm.js';
-import { packConvTransposeWeight, packConvWeight, packLeftWeight, packMatMulWeight } from '../pack/dense.js';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { loadTarget, type Target } from '../codegen/target.js';
+import { selectKernel } from '../codegen/kernels/registry.js';
+import type { Graph, Value } from '../ir/graph.js';
+import { writeOnnx } from '../onnx/write.js';
+import { buildBenchModule, convCases, gemmCases, median, newAlloc, PEAK_FLOPS, rand, timeRuns, type Case, type ConvShape } from './kernel-cases.js';
+import { requireOrt } from './latency.js';
+import { benchTarget, nmTable, sweepTable, type Row as SweepRow } from './kernel-sweep.js';
 
-interface Case {
-  name: string;
-  kind: string;
-  flops: number;
-  /** lays out data from `alloc`, returns the call's argument list and a checker */
-  setup(alloc: Alloc): { args: (number | string)[]; check(mem: ArrayBuffer): number };
+/** The shapes of the issue. gemm: C[M,N] = W[M,K]·X[K,N]; gemv: y[N] = W[N,K]·x (batch 1, a
+ *  decode step); conv: NCHW, batch 1, with bias. W is the constant weight throughout. */
+export type Shape =
+  | { name: string; op: 'gemm'; M: number; N: number; K: number }
+  | { name: string; op: 'gemv'; N: number; K: number }
+  | { name: string; op: 'conv'; conv: ConvShape };
+
+export const SHAPES: Shape[] = [
+  { name: '256³', op: 'gemm', M: 256, N: 256, K: 256 },
+  { name: '512³', op: 'gemm', M: 512, N: 512, K: 512 },
+  { name: '1024³', op: 'gemm', M: 1024, N: 1024, K: 1024 },
+  { name: 'conv-as-GEMM 64x576x3136', op: 'gemm', M: 64, N: 3136, K: 576 },
+  { name: '3x3 conv 64→64 56x56', op: 'conv', conv: { name: '3x3 conv 64→64 56x56', C: 64, Cout: 64, H: 56, W: 56, k: 3, s: 1, p: 1 } },
+  { name: 'GEMV 4096x4096 (DRAM)', op: 'gemv', N: 4096, K: 4096 },
+  { name: 'GEMV 1024x4096 (L3)', op: 'gemv', N: 1024, K: 4096 },
+];
+
+/** our cell of a shape: the registry kernel of `kind` in `format`, with the case the sweep uses */
+function kernelCell(target: Target, kind: string, format: string, s: Shape): Cell | null {
+  const v = selectKernel(kind, target, format);
+  if (!v) return null;
+  const c = s.op === 'conv' ? convCases(kind, [s.conv])[0] : s.op === 'gemv' ? gemmCases(kind, [[s.name, 1, s.N, s.K]])[0] : gemmCases(kind, [[s.name, s.M, s.N, s.K]])[0];
+  return { kernel: v.id, callee: `k.${v.fn}`, c };
 }
 
-interface Alloc { put(a: Float32Array | Uint8Array): number; reserve(bytes: number): number }
+interface Cell { kernel: string; callee: string; c: Case }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-}
-const rand = (n: number, seed: number) => { const r = rng(seed); return Float32Array.from({ length: n }, r); };
-const f32 = (x: number) => `<f32>${x}`;
-
-/** magnitude 2:4 along K of rows x K (keeps the 2 largest |w| of every 4; ties: lower k) */
-function mask24(w: Float32Array, rows: number, K: number): Float32Array {
-  const out = new Float32Array(w.length);
-  for (let r = 0; r < rows; r++) for (let g = 0; g < K; g += 4) {
-    const idx = [g, g + 1, g + 2, g + 3].filter((k) => k < K).sort((a, b) => Math.abs(w[r * K + b]) - Math.abs(w[r * K + a]) || a - b);
-    for (const k of idx.slice(0, 2)) out[r * K + k] = w[r * K + k];
-  }
-  return out;
+export interface Column {
+  id: string;
+  label: string;
+  /** our kernels: the cell of a shape, or null where the column has none */
+  cell?(s: Shape, target: Target): Cell | null;
+  /** onnxruntime columns */
+  ort?: 'web' | 'node';
 }
 
-/** max relative error of sampled C entries (row-major, leading dim ldc) against float64 */
-function checkGemm(mem: ArrayBuffer, pC: number, M: number, N: number, K: number, a: (i: number, k: number) => number, b: (k: number, n: number) => number): number {
-  const C = new Float32Array(mem, pC, M * N);
-  let worst = 0;
-  for (let s = 0; s < 64; s++) {
-    const i = (s * 7919) % M, n = (s * 104729) % N;
-    let v = 0, t = 0;
-    for (let k = 0; k < K; k++) { const p = a(i, k) * b(k, n); v += p; t += Math.abs(p); }
-    worst = Math.max(worst, Math.abs(C[i * N + n] - v) / (t || 1));
-  }
-  return worst;
+export const COLUMNS: Column[] = [
+  { id: 'dense', label: 'our dense', cell: (s, t) => kernelCell(t, s.op === 'gemm' ? 'gemm_pa' : s.op === 'gemv' ? 'gemm_pb' : 'conv2d', 'dense', s) },
+  { id: '2:4', label: 'our 2:4', cell: (s, t) => kernelCell(t, s.op === 'gemm' ? 'gemm_nm' : s.op === 'gemv' ? 'gemv_nm' : 'conv2d_nm', '2:4', s) },
+  // unstructured (CSR-like) at 70% and 90% zeros: filled in by the CSR kernels' work
+  { id: 'unstructured 70%', label: 'our unstructured 70%', cell: () => null },
+  { id: 'unstructured 90%', label: 'our unstructured 90%', cell: () => null },
+  { id: 'ort-web', label: 'onnxruntime-web (wasm SIMD)', ort: 'web' },
+  { id: 'ort-node', label: 'onnxruntime-node (native)', ort: 'node' },
+];
+
+const flopsOf = (s: Shape): number => {
+  if (s.op === 'gemm') return 2 * s.M * s.N * s.K;
+  if (s.op === 'gemv') return 2 * s.N * s.K;
+  const c = s.conv, Ho = Math.floor((c.H + 2 * c.p - c.k) / c.s) + 1, Wo = Math.floor((c.W + 2 * c.p - c.k) / c.s) + 1;
+  return 2 * c.Cout * c.C * c.k * c.k * Ho * Wo;
+};
+
+// ---------------------------------------------------------------- onnxruntime cells
+
+const require = createRequire(import.meta.url);
+
+type Ort = ReturnType<typeof requireOrt>;
+
+function loadOrt(which: 'web' | 'node'): { ort: Ort; opts: object } {
+  const ort = requireOrt(which);
+  if (which === 'node') return { ort, opts: { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } };
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.wasmPaths = join(dirname(require.resolve('onnxruntime-web')), '/');
+  ort.env.logLevel = 'error';
+  return { ort, opts: { executionProviders: ['wasm'], graphOptimizationLevel: 'all' } };
 }
 
-function gemmCases(kind: string, shapes: [string, number, number, number, number?][]): Case[] {
-  return shapes.map(([name, M, N, K, batch = 1]) => ({
-    name, kind, flops: 2 * M * N * K * batch,
-    setup(al: Alloc) {
-      if (kind === 'gemv_nm') {
-        // y[N] = W[N][K]·x: one activation row (M = 1), as a decode step
-        const W = mask24(rand(N * K, 1), N, K), x = rand(K, 2), pk = packNMGemv({ data: W, rowStride: K, kStride: 1 }, N, K, name);
-        const pY = al.reserve(N * 4), scratch = al.reserve(gemvNMScratchBytes(pk.KB));
-        const args = [N, K, pk.KB, al.put(pk.records), al.put(x), pY, 0, 0, f32(0), f32(0), scratch];
-        return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pY, 1, N, K, (_, k) => x[k], (k, n) => W[n * K + k]) };
-      }
-      if (kind === 'gemm_nm') {
-        // C = W·B with W 2:4 (dense-equivalent flops), B row-major [K][N] as for gemm_pa
-        const W = mask24(rand(M * K, 1), M, K), B = rand(K * N, 2), pk = packMatMulWeightNM(W, K, M, true, 1, name);
-        const pC = al.reserve(M * N * 4), scratch = al.reserve(nmScratchBytes(N, K));
-        const args = [M, N, K, al.put(pk.values), al.put(pk.offsets), al.put(B), N, 1, pC, N, 0, 0, f32(0), f32(0), scratch];
-        return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pC, M, N, K, (i, k) => W[i * K + k], (k, n) => B[k * N + n]) };
-      }
-      const A = rand(batch * M * K, 1), B = rand(batch * K * N, 2);
-      const pC = al.reserve(batch * M * N * 4);
-      const scratch = al.reserve(gemmScratchBytes(kind === 'gemm' ? 'gemm' : kind === 'gemm_pb' ? 'pb' : 'pa', M, N, K));
-      const tail = [pC, M * N, N, 0, 0, 0, f32(0), f32(0), scratch];
-      let args: (number | string)[];
-      if (kind === 'gemm') args = [batch, M, N, K, al.put(A), M * K, K, 1, al.put(B), K * N, N, 1, ...tail];
-      else if (kind === 'gemm_pb') {
-        const per = Math.ceil(N / 8) * 8 * K, packed = new Float32Array(per * batch);
-        for (let t = 0; t < batch; t++) packed.set(packMatMulWeight(B, K, N, false, 1, t * K * N), t * per);
-        args = [batch, M, N, K, al.put(A), M * K, K, 1, al.put(packed), per, ...tail];
-      } else {
-        const per = Math.ceil(M / 4) * 4 * K, packed = new Float32Array(per * batch);
-        for (let t = 0; t < batch; t++) packed.set(packLeftWeight(A, M, K, false, 1, t * M * K), t * per);
-        args = [batch, M, N, K, al.put(packed), per, al.put(B), K * N, N, 1, ...tail];
-      }
-      return { args, check: (mem) => checkGemm(mem, pC, M, N, K, (i, k) => A[i * K + k], (k, n) => B[k * N + n]) };
-    },
-  }));
-}
-
-interface ConvShape { name: string; C: number; Cout: number; H: number; W: number; k: number; s: number; p: number; G?: number }
-
-function convCases(kind: string, shapes: ConvShape[]): Case[] {
-  return shapes.map((c) => {
-    const G = c.G ?? 1;
-    const Ho = kind === 'conv_transpose2d' ? (c.H - 1) * c.s - 2 * c.p + c.k : Math.floor((c.H + 2 * c.p - c.k) / c.s) + 1;
-    const Wo = kind === 'conv_transpose2d' ? (c.W - 1) * c.s - 2 * c.p + c.k : Math.floor((c.W + 2 * c.p - c.k) / c.s) + 1;
-    const macs = kind === 'conv_transpose2d' ? c.C * (c.Cout / G) * c.k * c.k * c.H * c.W : c.Cout * (c.C / G) * c.k * c.k * Ho * Wo;
-    return {
-      name: c.name, kind, flops: 2 * macs,
-      setup(al: Alloc) {
-        const x = rand(c.C * c.H * c.W, 3), bias = rand(c.Cout, 5);
-        const pX = al.put(x), pB = al.put(bias), pY = al.reserve(c.Cout * Ho * Wo * 4);
-        const geo = [c.k, c.k, c.s, c.s, c.p, c.p, 1, 1];
-        const xAt = (ci: number, iy: number, ix: number) => (iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? 0 : x[(ci * c.H + iy) * c.W + ix]);
-        let args: (number | string)[], ref: (co: number, oy: number, ox: number) => [number, number];
-        if (kind === 'conv_transpose2d') {
-          const w = rand(c.C * (c.Cout / G) * c.k * c.k, 4);
-          const scratch = al.reserve(convTransposeScratchBytes(c.H * c.W, c.C / G, (c.Cout / G) * c.k * c.k));
-          args = [pX, 1, c.C, c.H, c.W, al.put(packConvTransposeWeight(w, c.C, c.Cout / G, c.k, c.k, G)), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
-          ref = (co, oy, ox) => {
-            let v = bias[co], t = Math.abs(v);
-            const g = Math.floor(co / (c.Cout / G)), col = co % (c.Cout / G), Cg = c.C / G;
-            for (let ci = g * Cg; ci < (g + 1) * Cg; ci++) for (let dy = 0; dy < c.k; dy++) for (let dx = 0; dx < c.k; dx++) {
-              const ty = oy + c.p - dy, tx = ox + c.p - dx;
-              if (ty % c.s || tx % c.s) continue;
-              const p = xAt(ci, ty / c.s, tx / c.s) * w[((ci * (c.Cout / G) + col) * c.k + dy) * c.k + dx];
-              v += p; t += Math.abs(p);
-            }
-            return [v, t];
-          };
-        } else {
-          const w0 = rand(c.Cout * (c.C / G) * c.k * c.k, 4);
-          const w = kind === 'conv2d_nm' ? mask24(w0, c.Cout, (c.C / G) * c.k * c.k) : w0;
-          if (kind === 'conv2d_nm') {
-            const pk = packConvWeightNM(w, c.Cout, c.C / G, c.k, c.k, G, c.name);
-            const scratch = al.reserve(convNMScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
-            args = [pX, 1, c.C, c.H, c.W, al.put(pk.values), al.put(pk.offsets), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
-          } else if (kind === 'dwconv2d') args = [pX, 1, c.C, c.H, c.W, al.put(w), pY, c.Cout, Ho, Wo, ...geo, pB, 0, f32(0), f32(0), al.reserve(dwconvScratchBytes(Ho, Wo, c.k, c.k, c.s, c.s, 1, 1))];
-          else {
-            const scratch = al.reserve(convScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
-            args = [pX, 1, c.C, c.H, c.W, al.put(packConvWeight(w, c.Cout, c.C / G, c.k, c.k, G)), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
-          }
-          ref = (co, oy, ox) => {
-            let v = bias[co], t = Math.abs(v);
-            const Cg = c.C / G, g = Math.floor(co / (c.Cout / G));
-            for (let ci = 0; ci < Cg; ci++) for (let dy = 0; dy < c.k; dy++) for (let dx = 0; dx < c.k; dx++) {
-              const p = xAt(g * Cg + ci, oy * c.s - c.p + dy, ox * c.s - c.p + dx) * w[((co * Cg + ci) * c.k + dy) * c.k + dx];
-              v += p; t += Math.abs(p);
-            }
-            return [v, t];
-          };
-        }
-        return {
-          args,
-          check(mem) {
-            const Y = new Float32Array(mem, pY, c.Cout * Ho * Wo);
-            let worst = 0;
-            for (let s = 0; s < 64; s++) {
-              const co = (s * 7919) % c.Cout, oy = (s * 31) % Ho, ox = (s * 104729) % Wo;
-              const [v, t] = ref(co, oy, ox);
-              worst = Math.max(worst, Math.abs(Y[(co * Ho + oy) * Wo + ox] - v) / (t || 1));
-            }
-            return worst;
-          },
-        };
-      },
-    };
+/** The one-node model of a shape, its input, and a checker of its output against float64. */
+function ortModel(s: Shape): { bytes: Uint8Array; x: Float32Array; xShape: number[]; check(y: Float32Array): number } {
+  const value = (name: string, shape: number[], data?: Float32Array): Value => ({ name, dtype: 'float32', shape, data });
+  const graph = (op: string, inputs: Value[], y: Value, attrs: Graph['nodes'][number]['attrs'] = {}): Uint8Array => writeOnnx({
+    name: 'bench', source: 'bench', opset: 17, nodes: [{ name: op, op, domain: '', inputs: inputs.map((v) => v.name), outputs: ['Y'], attrs }],
+    values: new Map([...inputs, y].map((v) => [v.name, v])), inputs: ['X'], outputs: ['Y'],
   });
+  if (s.op === 'conv') {
+    const c = s.conv, Ho = Math.floor((c.H + 2 * c.p - c.k) / c.s) + 1, Wo = Math.floor((c.W + 2 * c.p - c.k) / c.s) + 1;
+    const x = rand(c.C * c.H * c.W, 3), w = rand(c.Cout * c.C * c.k * c.k, 4), b = rand(c.Cout, 5);
+    const bytes = graph('Conv', [value('X', [1, c.C, c.H, c.W]), value('W', [c.Cout, c.C, c.k, c.k], w), value('B', [c.Cout], b)], value('Y', [1, c.Cout, Ho, Wo]),
+      { kernel_shape: [c.k, c.k], pads: [c.p, c.p, c.p, c.p], strides: [c.s, c.s] });
+    const check = (y: Float32Array) => {
+      let worst = 0;
+      for (let t = 0; t < 64; t++) {
+        const co = (t * 7919) % c.Cout, oy = (t * 31) % Ho, ox = (t * 104729) % Wo;
+        let v = b[co], a = Math.abs(v);
+        for (let ci = 0; ci < c.C; ci++) for (let dy = 0; dy < c.k; dy++) for (let dx = 0; dx < c.k; dx++) {
+          const iy = oy * c.s - c.p + dy, ix = ox * c.s - c.p + dx;
+          if (iy < 0 || iy >= c.H || ix < 0 || ix >= c.W) continue;
+          const p = x[(ci * c.H + iy) * c.W + ix] * w[((co * c.C + ci) * c.k + dy) * c.k + dx];
+          v += p; a += Math.abs(p);
+        }
+        worst = Math.max(worst, Math.abs(y[(co * Ho + oy) * Wo + ox] - v) / (a || 1));
+      }
+      return worst;
+    };
+    return { bytes, x, xShape: [1, c.C, c.H, c.W], check };
+  }
+  // Y[P,N] = X[P,K]·W[K,N]: P = 1 for a GEMV; for C[M,N] = W[M,K]·X[K,N], P = N and N = M
+  const [P, N, K] = s.op === 'gemv' ? [1, s.N, s.K] : [s.N, s.M, s.K];
+  const x = rand(P * K, 2), w = rand(K * N, 1);
+  const bytes = graph('MatMul', [value('X', [P, K]), value('W', [K, N], w)], value('Y', [P, N]));
+  const check = (y: Float32Array) => {
+    let worst = 0;
+    for (let t = 0; t < 64; t++) {
+      const i = (t * 7919) % P, n = (t * 104729) % N;
+      let v = 0, a = 0;
+      for (let k = 0; k < K; k++) { const p = x[i * K + k] * w[k * N + n]; v += p; a += Math.abs(p); }
+      worst = Math.max(worst, Math.abs(y[i * N + n] - v) / (a || 1));
+    }
+    return worst;
+  };
+  return { bytes, x, xShape: [P, K], check };
 }
 
-// The dense 4x8 kernel of the performance probe (shared/research/perfprobe-src/gen.mjs, 57-64
-// GFLOP/s on an idle machine), built into the same module and timed in the same rounds: the
-// ratio to it is what to read when the machine is busy. A packed offline as [M/4][K][4], B
-// row-major packed per K block; needs M % 4 == 0 and N % 8 == 0.
-const PROBE_SRC = `const PROBE_KC: i32 = 256;
-function packB_8(b: usize, ldb: usize, N: i32, kc: i32, bp: usize): void {
-  for (let j = 0; j < N; j += 8) {
-    let src = b + (<usize>j << 2);
-    for (let k = 0; k < kc; k++) {
-      v128.store(bp, v128.load(src, 0), 0);
-      v128.store(bp, v128.load(src, 16), 16);
-      src += ldb; bp += 32;
-    }
-  }
+// ---------------------------------------------------------------- the table
+
+interface Timed { kernel: string; flops: number; run(): unknown; check(): Promise<number> | number; dispose?(): Promise<void> | void }
+
+export interface CellResult {
+  kernel: string;
+  /** GFLOP/s from the median CPU time per call, one per round */
+  cpuRounds: number[];
+  /** GFLOP/s from the median wall time per call, one per round */
+  wallRounds: number[];
+  /** medians over the rounds */
+  cpu: number; wall: number;
+  /** GFLOP/s of the fastest sample seen */
+  best: number;
+  maxRelErr: number;
 }
-function dmk_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, accum: bool): void {
-  let c0_0 = f32x4.splat(0);
-  let c0_1 = f32x4.splat(0);
-  let c1_0 = f32x4.splat(0);
-  let c1_1 = f32x4.splat(0);
-  let c2_0 = f32x4.splat(0);
-  let c2_1 = f32x4.splat(0);
-  let c3_0 = f32x4.splat(0);
-  let c3_1 = f32x4.splat(0);
-  if (accum) {
-    c0_0 = v128.load(c + 0 * ldc, 0);
-    c0_1 = v128.load(c + 0 * ldc, 16);
-    c1_0 = v128.load(c + 1 * ldc, 0);
-    c1_1 = v128.load(c + 1 * ldc, 16);
-    c2_0 = v128.load(c + 2 * ldc, 0);
-    c2_1 = v128.load(c + 2 * ldc, 16);
-    c3_0 = v128.load(c + 3 * ldc, 0);
-    c3_1 = v128.load(c + 3 * ldc, 16);
-  }
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(b, 0);
-    const b1 = v128.load(b, 16);
-    const a0 = v128.load32_splat(a, 0);
-    c0_0 = f32x4.add(c0_0, f32x4.mul(a0, b0));
-    c0_1 = f32x4.add(c0_1, f32x4.mul(a0, b1));
-    const a1 = v128.load32_splat(a, 4);
-    c1_0 = f32x4.add(c1_0, f32x4.mul(a1, b0));
-    c1_1 = f32x4.add(c1_1, f32x4.mul(a1, b1));
-    const a2 = v128.load32_splat(a, 8);
-    c2_0 = f32x4.add(c2_0, f32x4.mul(a2, b0));
-    c2_1 = f32x4.add(c2_1, f32x4.mul(a2, b1));
-    const a3 = v128.load32_splat(a, 12);
-    c3_0 = f32x4.add(c3_0, f32x4.mul(a3, b0));
-    c3_1 = f32x4.add(c3_1, f32x4.mul(a3, b1));
-    a += 16; b += 32;
-  }
-  v128.store(c + 0 * ldc, c0_0, 0);
-  v128.store(c + 0 * ldc, c0_1, 16);
-  v128.store(c + 1 * ldc, c1_0, 0);
-  v128.store(c + 1 * ldc, c1_1, 16);
-  v128.store(c + 2 * ldc, c2_0, 0);
-  v128.store(c + 2 * ldc, c2_1, 16);
-  v128.store(c + 3 * ldc, c3_0, 0);
-  v128.store(c + 3 * ldc, c3_1, 16);
-}
-function probe_gemm_4x8(M: i32, N: i32, K: i32, Ap: usize, B: usize, Bp: usize, C: usize): void {
-  const ldc = <usize>N << 2;
-  for (let pc = 0; pc < K; pc += PROBE_KC) {
-    const kc = min(PROBE_KC, K - pc);
-    packB_8(B + <usize>pc * ldc, ldc, N, kc, Bp);
-    for (let jr = 0; jr < N; jr += 8) {
-      const bp = Bp + ((<usize>jr * <usize>kc) << 2);
-      for (let ir = 0; ir < M; ir += 4) {
-        dmk_4x8(kc, Ap + ((<usize>ir * <usize>K + <usize>pc * 4) << 2), bp, C + ((<usize>ir * <usize>N + <usize>jr) << 2), ldc, pc > 0);
+
+export interface TableRow { shape: string; flops: number; cells: Record<string, CellResult> }
+
+async function benchTable(rounds: number, filter: string): Promise<{ rows: TableRow[]; peak: number[] }> {
+  const target = loadTarget('wasm-simd128');
+  const pick = (text: string) => !filter || filter.split(',').some((f) => text.includes(f));
+  const al = newAlloc();
+  const calls: { callee: string; args: (number | string)[] }[] = [];
+  const plan: { shape: Shape; col: Column; make(fns: (() => void)[], mem: () => ArrayBuffer): Promise<Timed> }[] = [];
+  for (const shape of SHAPES) {
+    for (const col of COLUMNS) {
+      if (!pick(`${shape.name} ${col.id}`)) continue;
+      if (col.cell) {
+        const cell = col.cell(shape, target);
+        if (!cell) continue;
+        const { args, check } = cell.c.setup(al);
+        const i = calls.push({ callee: cell.callee, args }) - 1;
+        plan.push({ shape, col, make: async (fns, mem) => ({ kernel: cell.kernel, flops: cell.c.flops, run: fns[i], check: () => check(mem()) }) });
+      } else if (col.ort) {
+        const which = col.ort;
+        plan.push({
+          shape, col, async make() {
+            const { ort, opts } = loadOrt(which), m = ortModel(shape);
+            const session = await ort.InferenceSession.create(m.bytes, opts);
+            const feeds = { X: new ort.Tensor('float32', m.x, m.xShape) };
+            return {
+              kernel: `onnxruntime-${which} ${ort.env.versions?.common ?? ''}`.trim(), flops: flopsOf(shape), run: () => session.run(feeds),
+              check: async () => m.check((await session.run(feeds)).Y.data as Float32Array), dispose: () => session.release(),
+            };
+          },
+        });
       }
     }
   }
-}`;
-
-// The wasm SIMD mul+add throughput of the machine right now (perf.md's peak test: 12 independent
-// chains, no loads): 46-52 GFLOP/s when idle. Reading the kernels against it separates kernel
-// quality from how busy the shared machine is.
-const PEAK_SRC = `function peak_muladd(n: i32, m: f32, c: f32): f32 {
-  const vm = f32x4.splat(m), vc = f32x4.splat(c);
-  let a0 = f32x4.splat(1), a1 = f32x4.splat(1.1), a2 = f32x4.splat(1.2), a3 = f32x4.splat(1.3), a4 = f32x4.splat(1.4), a5 = f32x4.splat(1.5);
-  let b0 = f32x4.splat(0), b1 = f32x4.splat(0.1), b2 = f32x4.splat(0.2), b3 = f32x4.splat(0.3), b4 = f32x4.splat(0.4), b5 = f32x4.splat(0.5);
-  for (let i = 0; i < n; i++) {
-    a0 = f32x4.mul(a0, vm); a1 = f32x4.mul(a1, vm); a2 = f32x4.mul(a2, vm); a3 = f32x4.mul(a3, vm); a4 = f32x4.mul(a4, vm); a5 = f32x4.mul(a5, vm);
-    b0 = f32x4.add(b0, vc); b1 = f32x4.add(b1, vc); b2 = f32x4.add(b2, vc); b3 = f32x4.add(b3, vc); b4 = f32x4.add(b4, vc); b5 = f32x4.add(b5, vc);
-  }
-  const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(f32x4.add(b0, b1), f32x4.add(f32x4.add(b2, b3), f32x4.add(b4, b5)))));
-  return f32x4.extract_lane(s, 0);
-}
-// n, m and c come from memory (address 0 of the benchmark region, set at run time) so that
-// binaryen cannot fold the chains away
-export function peak(): f32 { return peak_muladd(load<i32>(PEAK_AT), load<f32>(PEAK_AT, 4), load<f32>(PEAK_AT, 8)); }`;
-const PEAK_FLOPS = 48 * 2000000;
-
-const GEMM_SHAPES: [string, number, number, number, number?][] = [
-  ['256³', 256, 256, 256], ['512³', 512, 512, 512], ['1024³', 1024, 1024, 1024],
-  ['conv-as-GEMM 64x576x3136', 64, 3136, 576],
-];
-const SMALL_SHAPES: [string, number, number, number, number?][] = [
-  ['ViT linear 197x192·192x576', 197, 576, 192], ['GPT linear 128x128·128x512', 128, 512, 128],
-  ['attn Q·Kᵀ 4 heads T=65 d=16', 65, 65, 16, 4], ['attn P·V 4 heads T=65 d=16', 65, 16, 65, 4],
-];
-// batch-1 GEMV (decode steps): 1 activation row times a weight of N outputs x K inputs
-const GEMV_SHAPES: [string, number, number, number, number?][] = [
-  ['GEMV 4096x4096 (DRAM)', 1, 4096, 4096], ['GEMV 1024x4096 (L3)', 1, 1024, 4096], ['GEMV GPT fc 512x128', 1, 512, 128],
-];
-const CONV_SHAPES: ConvShape[] = [
-  { name: '3x3 conv 64→64 56x56', C: 64, Cout: 64, H: 56, W: 56, k: 3, s: 1, p: 1 },
-  { name: '3x3 s2 conv 32→64 112x112', C: 32, Cout: 64, H: 112, W: 112, k: 3, s: 2, p: 1 },
-  { name: '1x1 conv 64→256 56x56', C: 64, Cout: 256, H: 56, W: 56, k: 1, s: 1, p: 0 },
-];
-const DW_SHAPES: ConvShape[] = [
-  { name: 'dw 3x3 128ch 56x56', C: 128, Cout: 128, H: 56, W: 56, k: 3, s: 1, p: 1, G: 128 },
-  { name: 'dw 3x3 s2 128ch 56x56', C: 128, Cout: 128, H: 56, W: 56, k: 3, s: 2, p: 1, G: 128 },
-  { name: 'dw 5x5 96ch 28x28', C: 96, Cout: 96, H: 28, W: 28, k: 5, s: 1, p: 2, G: 96 },
-  { name: 'dw 3x3 96ch 8x8 (BlazeFace)', C: 96, Cout: 96, H: 8, W: 8, k: 3, s: 1, p: 1, G: 96 },
-];
-const CONVT_SHAPES: ConvShape[] = [{ name: 'convT 2x2 s2 24→24 80x80', C: 24, Cout: 24, H: 80, W: 80, k: 2, s: 2, p: 0 }];
-
-function casesFor(kind: string, scalar: boolean): Case[] {
-  const pick = <T>(l: T[]) => (scalar ? l.slice(0, 1) : l);
-  switch (kind) {
-    case 'gemm': return gemmCases(kind, pick([...GEMM_SHAPES.slice(0, 2), ...SMALL_SHAPES.slice(2)]));
-    case 'gemm_pb': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2), ...GEMV_SHAPES]));
-    case 'gemv_nm': return gemmCases(kind, pick(GEMV_SHAPES));
-    case 'gemm_pa': return gemmCases(kind, pick(GEMM_SHAPES));
-    case 'conv2d': return convCases(kind, pick(CONV_SHAPES));
-    case 'gemm_nm': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2)]));
-    case 'conv2d_nm': return convCases(kind, pick(CONV_SHAPES));
-    case 'dwconv2d': return convCases(kind, pick(DW_SHAPES));
-    case 'conv_transpose2d': return convCases(kind, pick(CONVT_SHAPES));
-    default: return [];
-  }
-}
-
-function probeCases(): Case[] {
-  return GEMM_SHAPES.map(([name, M, N, K]) => ({
-    name, kind: 'reference', flops: 2 * M * N * K,
-    setup(al: Alloc) {
-      const A = rand(M * K, 1), B = rand(K * N, 2);
-      const pC = al.reserve(M * N * 4), pBp = al.reserve(256 * N * 4);
-      const args = [M, N, K, al.put(packLeftWeight(A, M, K, false)), al.put(B), pBp, pC];
-      return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pC, M, N, K, (i, k) => A[i * K + k], (k, n) => B[k * N + n]) };
-    },
-  }));
-}
-
-/** Seconds per call: median and minimum wall time, and median CPU time (user + system of this
- *  process). On a shared machine the CPU time leaves out the time the process was descheduled,
- *  so it is the steadier figure; the wall time is what a user waits. A sample repeats the call
- *  until it lasts at least 2 ms so that short kernels stay above the clocks' resolution. */
-function timeRuns(fn: () => void): { med: number; min: number; cpu: number } {
-  const t0 = performance.now();
-  let warm = 0;
-  while (warm < 3 || performance.now() - t0 < 150) { fn(); warm++; }
-  const per = (performance.now() - t0) / warm;
-  const reps = Math.max(1, Math.ceil(2 / per));
-  const wall: number[] = [], cpu: number[] = [];
-  let total = 0;
-  while ((wall.length < 7 || total < 400) && wall.length < 500) {
-    const c0 = process.cpuUsage(), a = performance.now();
-    for (let r = 0; r < reps; r++) fn();
-    const d = performance.now() - a, c = process.cpuUsage(c0);
-    wall.push(d / reps); cpu.push((c.user + c.system) / 1e3 / reps); total += d;
-  }
-  const med = (l: number[]) => [...l].sort((x, y) => x - y)[l.length >> 1];
-  return { med: med(wall) / 1e3, min: Math.min(...wall) / 1e3, cpu: med(cpu) / 1e3 };
-}
-
-interface Row {
-  target: string; kernel: string; kind: string; case: string;
-  /** GFLOP/s of each round's median run */
-  gflops: number[];
-  /** median over rounds of the rounds' medians */
-  median: number;
-  /** GFLOP/s of the fastest sample seen: what the kernel does when it is not preempted */
-  best: number;
-  /** GFLOP/s from the median CPU time per call, over all rounds */
-  cpu: number;
-  seconds: number; maxRelErr: number;
-}
-
-async function benchTarget(targetName: string, rounds: number, filter: string): Promise<Row[]> {
-  const target = loadTarget(targetName);
-  const variants = KERNELS.filter((v) => (v.format === 'dense' || v.format === '2:4') && compiledFor(v, target));
-  const plan: { label: string; kind: string; c: Case; fn: string; check: (m: ArrayBuffer) => number }[] = [];
-  const BASE = 1 << 16;
-  let top = BASE;
-  const blobs: [number, Float32Array | Uint8Array][] = [];
-  const al: Alloc = {
-    put(a) { const p = top; top += Math.ceil(a.byteLength / 64) * 64 + 64; blobs.push([p, a]); return p; },
-    reserve(bytes) { const p = top; top += Math.ceil(bytes / 64) * 64 + 64; return p; },
-  };
-  const body: string[] = [];
-  const add = (label: string, kind: string, callee: string, c: Case) => {
-    if (filter && !filter.split(',').some((f) => `${label} ${c.name}`.includes(f))) return;
-    const { args, check } = c.setup(al);
-    const fn = `case${plan.length}`;
-    body.push(`export function ${fn}(): void { ${callee}(${args.join(', ')}); }`);
-    plan.push({ label, kind, c, fn, check });
-  };
-  for (const v of variants) for (const c of casesFor(v.kind, !target.features.simd)) add(v.id, v.kind, `k.${v.fn}`, c);
-  if (target.features.simd) for (const c of probeCases()) add('probe gemm_dense_4x8 (perf.md reference)', 'reference', 'probe_gemm_4x8', c);
-  if (!plan.length) return [];
-  if (target.features.simd) {
-    plan.push({ label: 'wasm SIMD mul+add peak (perf.md: 46-52 idle)', kind: 'reference', c: { name: '12 independent chains', kind: 'reference', flops: PEAK_FLOPS, setup: () => ({ args: [], check: () => 0 }) }, fn: 'peak', check: () => 0 });
-  }
-  const peakAt = al.reserve(64);
-  const src = [`import * as k from './index';`, ...(target.features.simd ? [`const PEAK_AT: usize = ${peakAt};`, PROBE_SRC, PEAK_SRC] : []), ...body].join('\n');
-  const { wasm } = await compileAssemblyScript(src, { target, memoryBase: BASE - 1024 });
-  const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
-  const memory = instance.exports.memory as WebAssembly.Memory;
-  const need = Math.ceil(top / 65536) - memory.buffer.byteLength / 65536;
-  if (need > 0) memory.grow(need);
-  for (const [p, a] of blobs) new Uint8Array(memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  new Int32Array(memory.buffer, peakAt, 1)[0] = 2000000;
-  new Float32Array(memory.buffer, peakAt + 4, 2).set([0.9999999, 1e-7]);
-  const results = plan.map(() => [] as number[]);
-  const secs = plan.map(() => [] as number[]);
-  const best = plan.map(() => Infinity);
-  const cpus = plan.map(() => [] as number[]);
+  const { fns, peak, memory } = await buildBenchModule(target, al, calls);
+  const timed: Timed[] = [];
+  for (const p of plan) timed.push(await p.make(fns, () => memory.buffer));
+  const cpu = timed.map(() => [] as number[]), wall = timed.map(() => [] as number[]), best = timed.map(() => Infinity);
+  const peaks: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    plan.forEach((p, i) => {
-      const f = instance.exports[p.fn] as () => void;
-      const t = timeRuns(f);
-      results[i].push(p.c.flops / t.med / 1e9);
-      secs[i].push(t.med);
-      best[i] = Math.min(best[i], t.min);
-      cpus[i].push(t.cpu);
-    });
+    for (let i = 0; i < timed.length; i++) {
+      const t = await timeRuns(timed[i].run);
+      cpu[i].push(timed[i].flops / t.cpu / 1e9); wall[i].push(timed[i].flops / t.med / 1e9); best[i] = Math.min(best[i], t.min);
+    }
+    if (peak) peaks.push(+(PEAK_FLOPS / (await timeRuns(peak)).cpu / 1e9).toFixed(1));
+    process.stderr.write(`round ${r + 1}/${rounds} done\n`);
   }
-  const med = (l: number[]) => [...l].sort((a, b) => a - b)[l.length >> 1];
-  return plan.map((p, i) => ({
-    target: targetName, kernel: p.label, kind: p.kind, case: p.c.name,
-    gflops: results[i].map((g) => +g.toFixed(2)), median: +med(results[i]).toFixed(2), best: +(p.c.flops / best[i] / 1e9).toFixed(2), cpu: +(p.c.flops / med(cpus[i]) / 1e9).toFixed(2), seconds: med(secs[i]),
-    maxRelErr: p.check(memory.buffer),
-  }));
+  const rows: TableRow[] = [];
+  const r2 = (x: number) => +x.toFixed(2);
+  for (let i = 0; i < plan.length; i++) {
+    const { shape, col } = plan[i];
+    let row = rows.find((x) => x.shape === shape.name);
+    if (!row) rows.push((row = { shape: shape.name, flops: flopsOf(shape), cells: {} }));
+    row.cells[col.id] = {
+      kernel: timed[i].kernel, cpuRounds: cpu[i].map(r2), wallRounds: wall[i].map(r2), cpu: r2(median(cpu[i])), wall: r2(median(wall[i])),
+      best: r2(timed[i].flops / best[i] / 1e9), maxRelErr: +(await timed[i].check()).toExponential(2),
+    };
+  }
+  for (const t of timed) await t.dispose?.();
+  return { rows, peak: peaks };
 }
 
-/** 2:4 next to dense, per target and case: gemm_nm against gemm_pa (weights on the left, the
- *  same orientation), conv2d_nm against conv2d, gemv_nm against gemm_pb with one row (what a
- *  dense decode step runs); ratios of the CPU-time and best-sample figures */
-function nmTable(rows: Row[]): string {
-  const out = ['| target | case | dense GFLOP/s (CPU) | 2:4 GFLOP/s (CPU) | 2:4 / dense (CPU) | 2:4 / dense (best sample) |', '|---|---|---|---|---|---|'];
-  const denseOf: Record<string, string> = { gemm_nm: 'gemm_pa', conv2d_nm: 'conv2d', gemv_nm: 'gemm_pb' };
-  for (const r of rows.filter((x) => denseOf[x.kind])) {
-    const d = rows.find((x) => x.target === r.target && x.case === r.case && x.kind === denseOf[r.kind]);
-    if (!d) continue;
-    out.push(`| ${r.target} | ${r.case} | ${d.cpu.toFixed(1)} | ${r.cpu.toFixed(1)} | ${(r.cpu / d.cpu).toFixed(2)} | ${(r.best / d.best).toFixed(2)} |`);
-  }
-  return out.length > 2 ? out.join('\n') : '';
-}
-
-function table(rows: Row[]): string {
-  const out = ['| target | kernel | case | GFLOP/s (CPU time) | GFLOP/s (wall, median) | wall spread over rounds | best sample | median time | max rel. err |', '|---|---|---|---|---|---|---|---|---|'];
-  for (const r of rows) {
-    const lo = Math.min(...r.gflops), hi = Math.max(...r.gflops);
-    const t = r.seconds < 1e-3 ? `${(r.seconds * 1e6).toFixed(0)} µs` : `${(r.seconds * 1e3).toFixed(2)} ms`;
-    out.push(`| ${r.target} | ${r.kernel} | ${r.case} | ${r.cpu.toFixed(1)} | ${r.median.toFixed(1)} | ${lo.toFixed(1)}–${hi.toFixed(1)} | ${r.best.toFixed(1)} | ${t} | ${r.maxRelErr.toExponential(1)} |`);
-  }
+/** the markdown table: one row per shape, GFLOP/s (median CPU time) per column, then ratios */
+export function markdownTable(rows: TableRow[], value: (c: CellResult) => number = (c) => c.cpu): string {
+  const cols = COLUMNS.filter((c) => rows.some((r) => r.cells[c.id]));
+  const ratio = (r: TableRow, a: string, b: string) => (r.cells[a] && r.cells[b] ? (value(r.cells[a]) / value(r.cells[b])).toFixed(2) : '–');
+  const out = [
+    `| shape | ${cols.map((c) => c.label).join(' | ')} | 2:4 / dense | dense / ort-web |`,
+    `|---|${cols.map(() => '---:').join('|')}|---:|---:|`,
+  ];
+  for (const r of rows) out.push(`| ${r.shape} | ${cols.map((c) => (r.cells[c.id] ? value(r.cells[c.id]).toFixed(1) : '–')).join(' | ')} | ${ratio(r, '2:4', 'dense')} | ${ratio(r, 'dense', 'ort-web')} |`);
   return out.join('\n');
+}
+
+const loadavg = () => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number); } catch { return []; } };
+
+function writeJson(out: string, json: object): void {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(`${out}.tmp`, JSON.stringify(json, null, 1));
+  renameSync(`${out}.tmp`, out);
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (name: string, dflt: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
-  const out = opt('out', 'out/bench-kernels.json'), rounds = Number(opt('rounds', '3')), filter = opt('filter', '');
-  const t = opt('target', 'wasm-simd128');
-  const targets = t === 'all' ? ['wasm-simd128', 'wasm-mvp'] : [t];
-  const rows: Row[] = [];
-  for (const name of targets) rows.push(...(await benchTarget(name, rounds, filter)));
-  const loadavg = () => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number); } catch { return []; } };
+  const rounds = Number(opt('rounds', '3')), filter = opt('filter', '');
   const load = loadavg();
-  const json = { date: new Date().toISOString(), node: process.version, rounds, loadavg: load, rows };
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(`${out}.tmp`, JSON.stringify(json, null, 1));
-  renameSync(`${out}.tmp`, out);
-  process.stdout.write(table(rows) + '\n');
-  const nm = nmTable(rows);
-  if (nm) process.stdout.write('\n' + nm + '\n');
-  process.stderr.write(`load average before/after: ${load.join(' ')} / ${loadavg().join(' ')} (2 cores; above 1 means the run shared its core)\n`);
-  process.stderr.write(`wrote ${out}\n`);
+  if (argv.includes('--sweep')) {
+    const out = opt('out', 'out/bench-kernels-sweep.json'), t = opt('target', 'wasm-simd128');
+    const rows: SweepRow[] = [];
+    for (const name of t === 'all' ? ['wasm-simd128', 'wasm-mvp'] : [t]) rows.push(...(await benchTarget(name, rounds, filter)));
+    writeJson(out, { date: new Date().toISOString(), node: process.version, rounds, loadavg: load, rows });
+    process.stdout.write(sweepTable(rows) + '\n');
+    const nm = nmTable(rows);
+    if (nm) process.stdout.write('\n' + nm + '\n');
+    process.stderr.write(`load average before/after: ${load.join(' ')} / ${loadavg().join(' ')} (2 cores; above 1 means the run shared its core)\nwrote ${out}\n`);
+    return;
+  }
+  const out = opt('out', 'out/bench-kernels.json');
+  const { rows, peak } = await benchTable(rounds, filter);
+  const after = loadavg();
+  writeJson(out, { date: new Date().toISOString(), node: process.version, rounds, loadavg: load, loadavgAfter: after, wasmPeakGflops: peak, columns: COLUMNS.map(({ id, label }) => ({ id, label })), rows });
+  const md = [
+    `GFLOP/s, single thread, median CPU time per call, median of ${rounds} interleaved rounds (${new Date().toISOString().slice(0, 16)}Z, node ${process.version}).`,
+    `wasm SIMD mul+add peak measured in the same rounds: ${peak.join(', ')} GFLOP/s (perf.md, idle: 46–52); load average before/after: ${load.join(' ')} / ${after.join(' ')}.`,
+    '', markdownTable(rows), '', 'Wall-time medians:', '', markdownTable(rows, (c) => c.wall), '',
+  ].join('\n');
+  writeFileSync(out.replace(/\.json$/, '') + '.md', md);
+  process.stdout.write(md);
+  process.stderr.write(`wrote ${out} and ${out.replace(/\.json$/, '')}.md\n`);
 }
 
 await main();

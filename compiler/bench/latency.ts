@@ -35,6 +35,15 @@ export function sparsecEngine(buildDir: string, feeds: Record<string, FeedSpec>)
 
 type Ort = typeof import('onnxruntime-node');
 
+/** onnxruntime-web and onnxruntime-node share onnxruntime-common's backend registry and both
+ *  register a backend named 'cpu'. If onnxruntime-web loads first, its 'cpu' (the wasm build)
+ *  stays registered and onnxruntime-node sessions asked for 'cpu' run on wasm (measured: a 256³
+ *  MatMul at 13 instead of 106 GFLOP/s). Loading onnxruntime-node first keeps its native one. */
+export function requireOrt(which: 'node' | 'web'): Ort {
+  const node = require('onnxruntime-node') as Ort;
+  return which === 'node' ? node : require('onnxruntime-web');
+}
+
 function ortEngine(name: string, ort: Ort, file: string, feeds: Record<string, FeedSpec>, opts: object): Engine {
   let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
   const tensors = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor(v.data as Float32Array, v.shape)]));
@@ -48,11 +57,11 @@ function ortEngine(name: string, ort: Ort, file: string, feeds: Record<string, F
 }
 
 export function ortNodeEngine(file: string, feeds: Record<string, FeedSpec>, threads: number): Engine {
-  return ortEngine('onnxruntime-node', require('onnxruntime-node'), file, feeds, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  return ortEngine('onnxruntime-node', requireOrt('node'), file, feeds, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
 }
 
 export function ortWebEngine(file: string, feeds: Record<string, FeedSpec>, threads: number): Engine {
-  const ort = require('onnxruntime-web');
+  const ort = requireOrt('web');
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.wasmPaths = join(dirname(require.resolve('onnxruntime-web')), '/');
   ort.env.logLevel = 'error';

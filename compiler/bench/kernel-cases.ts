@@ -1,0 +1,317 @@
+// Shared pieces of the kernel benchmarks (compiler/bench/kernels.ts, kernel-sweep.ts): how a
+// case lays out its data and checks its result against float64, the cases of the dense and 2:4
+// registry kernels, the perf.md reference kernels (probe GEMM, mul+add peak), the timer, and
+// the builder of the one benchmark module.
+//
+// The benchmark module is built the way a model is: one AssemblyScript entry whose functions
+// call the kernels with constant shapes and addresses (so binaryen inlines and specialises
+// exactly as in a model build), through compileAssemblyScript.
+import { compileAssemblyScript } from '../codegen/build.js';
+import type { Target } from '../codegen/target.js';
+import { convNMScratchBytes, gemvNMScratchBytes, convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes, nmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
+import { packConvWeightNM, packMatMulWeightNM, packNMGemv } from '../pack/nm.js';
+import { packConvTransposeWeight, packConvWeight, packLeftWeight, packMatMulWeight } from '../pack/dense.js';
+
+export interface Case {
+  name: string;
+  kind: string;
+  flops: number;
+  /** lays out data from `alloc`, returns the call's argument list and a checker */
+  setup(alloc: Alloc): { args: (number | string)[]; check(mem: ArrayBuffer): number };
+}
+
+export interface Alloc { put(a: Float32Array | Uint8Array | Uint16Array | Int32Array): number; reserve(bytes: number): number }
+
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+export const rand = (n: number, seed: number) => { const r = rng(seed); return Float32Array.from({ length: n }, r); };
+export const f32 = (x: number) => `<f32>${x}`;
+
+/** magnitude 2:4 along K of rows x K (keeps the 2 largest |w| of every 4; ties: lower k) */
+export function mask24(w: Float32Array, rows: number, K: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let r = 0; r < rows; r++) for (let g = 0; g < K; g += 4) {
+    const idx = [g, g + 1, g + 2, g + 3].filter((k) => k < K).sort((a, b) => Math.abs(w[r * K + b]) - Math.abs(w[r * K + a]) || a - b);
+    for (const k of idx.slice(0, 2)) out[r * K + k] = w[r * K + k];
+  }
+  return out;
+}
+
+/** max relative error of sampled C entries (row-major, leading dim ldc) against float64 */
+export function checkGemm(mem: ArrayBuffer, pC: number, M: number, N: number, K: number, a: (i: number, k: number) => number, b: (k: number, n: number) => number): number {
+  const C = new Float32Array(mem, pC, M * N);
+  let worst = 0;
+  for (let s = 0; s < 64; s++) {
+    const i = (s * 7919) % M, n = (s * 104729) % N;
+    let v = 0, t = 0;
+    for (let k = 0; k < K; k++) { const p = a(i, k) * b(k, n); v += p; t += Math.abs(p); }
+    worst = Math.max(worst, Math.abs(C[i * N + n] - v) / (t || 1));
+  }
+  return worst;
+}
+
+export function gemmCases(kind: string, shapes: [string, number, number, number, number?][]): Case[] {
+  return shapes.map(([name, M, N, K, batch = 1]) => ({
+    name, kind, flops: 2 * M * N * K * batch,
+    setup(al: Alloc) {
+      if (kind === 'gemv_nm') {
+        // y[N] = W[N][K]·x: one activation row (M = 1), as a decode step
+        const W = mask24(rand(N * K, 1), N, K), x = rand(K, 2), pk = packNMGemv({ data: W, rowStride: K, kStride: 1 }, N, K, name);
+        const pY = al.reserve(N * 4), scratch = al.reserve(gemvNMScratchBytes(pk.KB));
+        const args = [N, K, pk.KB, al.put(pk.records), al.put(x), pY, 0, 0, f32(0), f32(0), scratch];
+        return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pY, 1, N, K, (_, k) => x[k], (k, n) => W[n * K + k]) };
+      }
+      if (kind === 'gemm_nm') {
+        // C = W·B with W 2:4 (dense-equivalent flops), B row-major [K][N] as for gemm_pa
+        const W = mask24(rand(M * K, 1), M, K), B = rand(K * N, 2), pk = packMatMulWeightNM(W, K, M, true, 1, name);
+        const pC = al.reserve(M * N * 4), scratch = al.reserve(nmScratchBytes(N, K));
+        const args = [M, N, K, al.put(pk.values), al.put(pk.offsets), al.put(B), N, 1, pC, N, 0, 0, f32(0), f32(0), scratch];
+        return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pC, M, N, K, (i, k) => W[i * K + k], (k, n) => B[k * N + n]) };
+      }
+      const A = rand(batch * M * K, 1), B = rand(batch * K * N, 2);
+      const pC = al.reserve(batch * M * N * 4);
+      const scratch = al.reserve(gemmScratchBytes(kind === 'gemm' ? 'gemm' : kind === 'gemm_pb' ? 'pb' : 'pa', M, N, K));
+      const tail = [pC, M * N, N, 0, 0, 0, f32(0), f32(0), scratch];
+      let args: (number | string)[];
+      if (kind === 'gemm') args = [batch, M, N, K, al.put(A), M * K, K, 1, al.put(B), K * N, N, 1, ...tail];
+      else if (kind === 'gemm_pb') {
+        const per = Math.ceil(N / 8) * 8 * K, packed = new Float32Array(per * batch);
+        for (let t = 0; t < batch; t++) packed.set(packMatMulWeight(B, K, N, false, 1, t * K * N), t * per);
+        args = [batch, M, N, K, al.put(A), M * K, K, 1, al.put(packed), per, ...tail];
+      } else {
+        const per = Math.ceil(M / 4) * 4 * K, packed = new Float32Array(per * batch);
+        for (let t = 0; t < batch; t++) packed.set(packLeftWeight(A, M, K, false, 1, t * M * K), t * per);
+        args = [batch, M, N, K, al.put(packed), per, al.put(B), K * N, N, 1, ...tail];
+      }
+      return { args, check: (mem) => checkGemm(mem, pC, M, N, K, (i, k) => A[i * K + k], (k, n) => B[k * N + n]) };
+    },
+  }));
+}
+
+export interface ConvShape { name: string; C: number; Cout: number; H: number; W: number; k: number; s: number; p: number; G?: number }
+
+export function convCases(kind: string, shapes: ConvShape[]): Case[] {
+  return shapes.map((c) => {
+    const G = c.G ?? 1;
+    const Ho = kind === 'conv_transpose2d' ? (c.H - 1) * c.s - 2 * c.p + c.k : Math.floor((c.H + 2 * c.p - c.k) / c.s) + 1;
+    const Wo = kind === 'conv_transpose2d' ? (c.W - 1) * c.s - 2 * c.p + c.k : Math.floor((c.W + 2 * c.p - c.k) / c.s) + 1;
+    const macs = kind === 'conv_transpose2d' ? c.C * (c.Cout / G) * c.k * c.k * c.H * c.W : c.Cout * (c.C / G) * c.k * c.k * Ho * Wo;
+    return {
+      name: c.name, kind, flops: 2 * macs,
+      setup(al: Alloc) {
+        const x = rand(c.C * c.H * c.W, 3), bias = rand(c.Cout, 5);
+        const pX = al.put(x), pB = al.put(bias), pY = al.reserve(c.Cout * Ho * Wo * 4);
+        const geo = [c.k, c.k, c.s, c.s, c.p, c.p, 1, 1];
+        const xAt = (ci: number, iy: number, ix: number) => (iy < 0 || iy >= c.H || ix < 0 || ix >= c.W ? 0 : x[(ci * c.H + iy) * c.W + ix]);
+        let args: (number | string)[], ref: (co: number, oy: number, ox: number) => [number, number];
+        if (kind === 'conv_transpose2d') {
+          const w = rand(c.C * (c.Cout / G) * c.k * c.k, 4);
+          const scratch = al.reserve(convTransposeScratchBytes(c.H * c.W, c.C / G, (c.Cout / G) * c.k * c.k));
+          args = [pX, 1, c.C, c.H, c.W, al.put(packConvTransposeWeight(w, c.C, c.Cout / G, c.k, c.k, G)), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
+          ref = (co, oy, ox) => {
+            let v = bias[co], t = Math.abs(v);
+            const g = Math.floor(co / (c.Cout / G)), col = co % (c.Cout / G), Cg = c.C / G;
+            for (let ci = g * Cg; ci < (g + 1) * Cg; ci++) for (let dy = 0; dy < c.k; dy++) for (let dx = 0; dx < c.k; dx++) {
+              const ty = oy + c.p - dy, tx = ox + c.p - dx;
+              if (ty % c.s || tx % c.s) continue;
+              const p = xAt(ci, ty / c.s, tx / c.s) * w[((ci * (c.Cout / G) + col) * c.k + dy) * c.k + dx];
+              v += p; t += Math.abs(p);
+            }
+            return [v, t];
+          };
+        } else {
+          const w0 = rand(c.Cout * (c.C / G) * c.k * c.k, 4);
+          const w = kind === 'conv2d_nm' ? mask24(w0, c.Cout, (c.C / G) * c.k * c.k) : w0;
+          if (kind === 'conv2d_nm') {
+            const pk = packConvWeightNM(w, c.Cout, c.C / G, c.k, c.k, G, c.name);
+            const scratch = al.reserve(convNMScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
+            args = [pX, 1, c.C, c.H, c.W, al.put(pk.values), al.put(pk.offsets), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
+          } else if (kind === 'dwconv2d') args = [pX, 1, c.C, c.H, c.W, al.put(w), pY, c.Cout, Ho, Wo, ...geo, pB, 0, f32(0), f32(0), al.reserve(dwconvScratchBytes(Ho, Wo, c.k, c.k, c.s, c.s, 1, 1))];
+          else {
+            const scratch = al.reserve(convScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
+            args = [pX, 1, c.C, c.H, c.W, al.put(packConvWeight(w, c.Cout, c.C / G, c.k, c.k, G)), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
+          }
+          ref = (co, oy, ox) => {
+            let v = bias[co], t = Math.abs(v);
+            const Cg = c.C / G, g = Math.floor(co / (c.Cout / G));
+            for (let ci = 0; ci < Cg; ci++) for (let dy = 0; dy < c.k; dy++) for (let dx = 0; dx < c.k; dx++) {
+              const p = xAt(g * Cg + ci, oy * c.s - c.p + dy, ox * c.s - c.p + dx) * w[((co * Cg + ci) * c.k + dy) * c.k + dx];
+              v += p; t += Math.abs(p);
+            }
+            return [v, t];
+          };
+        }
+        return {
+          args,
+          check(mem) {
+            const Y = new Float32Array(mem, pY, c.Cout * Ho * Wo);
+            let worst = 0;
+            for (let s = 0; s < 64; s++) {
+              const co = (s * 7919) % c.Cout, oy = (s * 31) % Ho, ox = (s * 104729) % Wo;
+              const [v, t] = ref(co, oy, ox);
+              worst = Math.max(worst, Math.abs(Y[(co * Ho + oy) * Wo + ox] - v) / (t || 1));
+            }
+            return worst;
+          },
+        };
+      },
+    };
+  });
+}
+
+// The dense 4x8 kernel of the performance probe (shared/research/perfprobe-src/gen.mjs, 57-64
+// GFLOP/s on an idle machine), built into the same module and timed in the same rounds: the
+// ratio to it is what to read when the machine is busy. A packed offline as [M/4][K][4], B
+// row-major packed per K block; needs M % 4 == 0 and N % 8 == 0.
+export const PROBE_SRC = `const PROBE_KC: i32 = 256;
+function packB_8(b: usize, ldb: usize, N: i32, kc: i32, bp: usize): void {
+  for (let j = 0; j < N; j += 8) {
+    let src = b + (<usize>j << 2);
+    for (let k = 0; k < kc; k++) {
+      v128.store(bp, v128.load(src, 0), 0);
+      v128.store(bp, v128.load(src, 16), 16);
+      src += ldb; bp += 32;
+    }
+  }
+}
+function dmk_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, accum: bool): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c1_0 = f32x4.splat(0);
+  let c1_1 = f32x4.splat(0);
+  let c2_0 = f32x4.splat(0);
+  let c2_1 = f32x4.splat(0);
+  let c3_0 = f32x4.splat(0);
+  let c3_1 = f32x4.splat(0);
+  if (accum) {
+    c0_0 = v128.load(c + 0 * ldc, 0);
+    c0_1 = v128.load(c + 0 * ldc, 16);
+    c1_0 = v128.load(c + 1 * ldc, 0);
+    c1_1 = v128.load(c + 1 * ldc, 16);
+    c2_0 = v128.load(c + 2 * ldc, 0);
+    c2_1 = v128.load(c + 2 * ldc, 16);
+    c3_0 = v128.load(c + 3 * ldc, 0);
+    c3_1 = v128.load(c + 3 * ldc, 16);
+  }
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    const a0 = v128.load32_splat(a, 0);
+    c0_0 = f32x4.add(c0_0, f32x4.mul(a0, b0));
+    c0_1 = f32x4.add(c0_1, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(a, 4);
+    c1_0 = f32x4.add(c1_0, f32x4.mul(a1, b0));
+    c1_1 = f32x4.add(c1_1, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(a, 8);
+    c2_0 = f32x4.add(c2_0, f32x4.mul(a2, b0));
+    c2_1 = f32x4.add(c2_1, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(a, 12);
+    c3_0 = f32x4.add(c3_0, f32x4.mul(a3, b0));
+    c3_1 = f32x4.add(c3_1, f32x4.mul(a3, b1));
+    a += 16; b += 32;
+  }
+  v128.store(c + 0 * ldc, c0_0, 0);
+  v128.store(c + 0 * ldc, c0_1, 16);
+  v128.store(c + 1 * ldc, c1_0, 0);
+  v128.store(c + 1 * ldc, c1_1, 16);
+  v128.store(c + 2 * ldc, c2_0, 0);
+  v128.store(c + 2 * ldc, c2_1, 16);
+  v128.store(c + 3 * ldc, c3_0, 0);
+  v128.store(c + 3 * ldc, c3_1, 16);
+}
+function probe_gemm_4x8(M: i32, N: i32, K: i32, Ap: usize, B: usize, Bp: usize, C: usize): void {
+  const ldc = <usize>N << 2;
+  for (let pc = 0; pc < K; pc += PROBE_KC) {
+    const kc = min(PROBE_KC, K - pc);
+    packB_8(B + <usize>pc * ldc, ldc, N, kc, Bp);
+    for (let jr = 0; jr < N; jr += 8) {
+      const bp = Bp + ((<usize>jr * <usize>kc) << 2);
+      for (let ir = 0; ir < M; ir += 4) {
+        dmk_4x8(kc, Ap + ((<usize>ir * <usize>K + <usize>pc * 4) << 2), bp, C + ((<usize>ir * <usize>N + <usize>jr) << 2), ldc, pc > 0);
+      }
+    }
+  }
+}`;
+
+// The wasm SIMD mul+add throughput of the machine right now (perf.md's peak test: 12 independent
+// chains, no loads): 46-52 GFLOP/s when idle. Reading the kernels against it separates kernel
+// quality from how busy the shared machine is.
+export const PEAK_SRC = `function peak_muladd(n: i32, m: f32, c: f32): f32 {
+  const vm = f32x4.splat(m), vc = f32x4.splat(c);
+  let a0 = f32x4.splat(1), a1 = f32x4.splat(1.1), a2 = f32x4.splat(1.2), a3 = f32x4.splat(1.3), a4 = f32x4.splat(1.4), a5 = f32x4.splat(1.5);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0.1), b2 = f32x4.splat(0.2), b3 = f32x4.splat(0.3), b4 = f32x4.splat(0.4), b5 = f32x4.splat(0.5);
+  for (let i = 0; i < n; i++) {
+    a0 = f32x4.mul(a0, vm); a1 = f32x4.mul(a1, vm); a2 = f32x4.mul(a2, vm); a3 = f32x4.mul(a3, vm); a4 = f32x4.mul(a4, vm); a5 = f32x4.mul(a5, vm);
+    b0 = f32x4.add(b0, vc); b1 = f32x4.add(b1, vc); b2 = f32x4.add(b2, vc); b3 = f32x4.add(b3, vc); b4 = f32x4.add(b4, vc); b5 = f32x4.add(b5, vc);
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(f32x4.add(b0, b1), f32x4.add(f32x4.add(b2, b3), f32x4.add(b4, b5)))));
+  return f32x4.extract_lane(s, 0);
+}
+// n, m and c come from memory (address 0 of the benchmark region, set at run time) so that
+// binaryen cannot fold the chains away
+export function peak(): f32 { return peak_muladd(load<i32>(PEAK_AT), load<f32>(PEAK_AT, 4), load<f32>(PEAK_AT, 8)); }`;
+export const PEAK_FLOPS = 48 * 2000000;
+
+/** Seconds per call: median and minimum wall time, and median CPU time (user + system of this
+ *  process). On a shared machine the CPU time leaves out the time the process was descheduled,
+ *  so it is the steadier figure; the wall time is what a user waits. A sample repeats the call
+ *  until it lasts at least 2 ms so that short kernels stay above the clocks' resolution.
+ *  `fn` may return a promise (onnxruntime sessions): it is awaited; wasm kernels are not. */
+export async function timeRuns(fn: () => unknown): Promise<{ med: number; min: number; cpu: number }> {
+  const t0 = performance.now();
+  let warm = 0;
+  // only a promise is awaited: an await per wasm call would add a microtask turn to each call
+  const first = fn(), sync = !(first instanceof Promise);
+  if (!sync) await first;
+  const run = async () => { await fn(); };
+  while (warm < 3 || performance.now() - t0 < 150) { if (sync) fn(); else await run(); warm++; }
+  const per = (performance.now() - t0) / warm;
+  const reps = Math.max(1, Math.ceil(2 / per));
+  const wall: number[] = [], cpu: number[] = [];
+  let total = 0;
+  while ((wall.length < 7 || total < 400) && wall.length < 500) {
+    const c0 = process.cpuUsage(), a = performance.now();
+    if (sync) for (let r = 0; r < reps; r++) fn();
+    else for (let r = 0; r < reps; r++) await run();
+    const d = performance.now() - a, c = process.cpuUsage(c0);
+    wall.push(d / reps); cpu.push((c.user + c.system) / 1e3 / reps); total += d;
+  }
+  return { med: median(wall) / 1e3, min: Math.min(...wall) / 1e3, cpu: median(cpu) / 1e3 };
+}
+
+/** One benchmark module: `calls` become exported functions case0, case1, ... (plus `peak` on
+ *  SIMD targets); `al` is the allocator the cases laid their data out with (from newAlloc). */
+export async function buildBenchModule(target: Target, al: BenchAlloc, calls: { callee: string; args: (number | string)[] }[]): Promise<{ fns: (() => void)[]; peak: (() => void) | null; memory: WebAssembly.Memory }> {
+  const peakAt = al.reserve(64);
+  const body = calls.map((c, i) => `export function case${i}(): void { ${c.callee}(${c.args.join(', ')}); }`);
+  const src = [`import * as k from './index';`, ...(target.features.simd ? [`const PEAK_AT: usize = ${peakAt};`, PROBE_SRC, PEAK_SRC] : []), ...body].join('\n');
+  const { wasm } = await compileAssemblyScript(src, { target, memoryBase: BENCH_BASE - 1024 });
+  const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
+  const memory = instance.exports.memory as WebAssembly.Memory;
+  const need = Math.ceil(al.top() / 65536) - memory.buffer.byteLength / 65536;
+  if (need > 0) memory.grow(need);
+  for (const [p, a] of al.blobs) new Uint8Array(memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  new Int32Array(memory.buffer, peakAt, 1)[0] = 2000000;
+  new Float32Array(memory.buffer, peakAt + 4, 2).set([0.9999999, 1e-7]);
+  const fns = calls.map((_, i) => instance.exports[`case${i}`] as () => void);
+  return { fns, peak: target.features.simd ? (instance.exports.peak as () => void) : null, memory };
+}
+
+const BENCH_BASE = 1 << 16;
+
+export interface BenchAlloc extends Alloc { blobs: [number, Float32Array | Uint8Array | Uint16Array | Int32Array][]; top(): number }
+
+/** a bump allocator over the benchmark module's memory; data is copied in by buildBenchModule */
+export function newAlloc(): BenchAlloc {
+  let top = BENCH_BASE;
+  const blobs: BenchAlloc['blobs'] = [];
+  return {
+    blobs, top: () => top,
+    put(a) { const p = top; top += Math.ceil(a.byteLength / 64) * 64 + 64; blobs.push([p, a]); return p; },
+    reserve(bytes) { const p = top; top += Math.ceil(bytes / 64) * 64 + 64; return p; },
+  };
+}
+
+export const median = (l: number[]): number => [...l].sort((x, y) => x - y)[l.length >> 1];
