@@ -1,17 +1,12 @@
 // Calibration feeds for a byte-level language model from a text file: seeded windows of T
 // bytes as token ids, for the model's single int64/int32 token input.
-import * as ort from 'onnxruntime-node';
 import { SparsecError } from '../errors.js';
 import { readBytes, sampleWindows } from './data.js';
 import { tokenFeeds } from './calibrate.js';
+import { ortSession } from '../eval/session.js';
 
 export async function textCalibration(model: Uint8Array, modelFile: string, file: string, T: number, count: number, seed: number) {
-  let s: ort.InferenceSession;
-  try {
-    s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, logSeverityLevel: 3 });
-  } catch (e) {
-    throw new SparsecError('E_FILE', `onnxruntime cannot load the model: ${(e as Error).message.split('\n')[0]}`, { file: modelFile });
-  }
+  const s = await ortSession(model, modelFile);
   const input = s.inputMetadata[0];
   await s.release();
   if (s.inputNames.length !== 1 || !input.isTensor || (input.type !== 'int64' && input.type !== 'int32')) {

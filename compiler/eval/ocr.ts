@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { SparsecError } from '../errors.js';
 import type { TextLine } from '../calibrate/lines.js';
 import { argmax } from './metrics.js';
+import { ortSession } from './session.js';
 
 /** Input size of the recognizer (real-models.json buildShape) and of the classifier. */
 export interface ImageSize { height: number; width: number }
@@ -137,13 +138,7 @@ export async function classifyOrientation(lines: readonly TextLine[], run: RunIm
 /** A RunImage backed by onnxruntime-node on `model` (path or bytes), 1 thread, input [1, 3, H, W]. */
 export async function ortImageRunner(model: string | Uint8Array, input: ImageSize): Promise<{ run: RunImage; release: () => Promise<void> }> {
   const file = typeof model === 'string' ? model : undefined;
-  const options = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
-  let session: ort.InferenceSession;
-  try {
-    session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
-  } catch (e) {
-    throw new SparsecError('E_FILE', `onnxruntime cannot load the model: ${(e as Error).message.split('\n')[0]}`, { file });
-  }
+  const session = await ortSession(model);
   const meta = session.inputMetadata[0];
   if (session.inputNames.length !== 1 || !meta.isTensor || meta.type !== 'float32') {
     await session.release();

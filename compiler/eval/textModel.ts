@@ -3,6 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import { SparsecError } from '../errors.js';
 import { bitsPerByte } from './metrics.js';
+import { ortSession } from './session.js';
 
 export interface TextEval { bitsPerByte: number; perplexityPerByte: number; windows: number; seconds: number }
 
@@ -10,13 +11,7 @@ export interface TextEval { bitsPerByte: number; perplexityPerByte: number; wind
 export async function evalTextModel(model: string | Uint8Array, text: Uint8Array, T: number, onProgress?: (done: number, total: number) => void): Promise<TextEval> {
   const t0 = performance.now();
   const file = typeof model === 'string' ? model : undefined;
-  const options = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
-  let session: ort.InferenceSession;
-  try {
-    session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
-  } catch (e) {
-    throw new SparsecError('E_FILE', `onnxruntime cannot load the model: ${(e as Error).message.split('\n')[0]}`, { file });
-  }
+  const session = await ortSession(model);
   try {
     const input = session.inputMetadata[0];
     const output = session.outputMetadata[0];
