@@ -17,7 +17,7 @@ import { pruneForBuild } from './prune/buildPrune.js';
 import { parsePattern } from './prune/masks.js';
 import { pruneModel } from './prune/pipeline.js';
 import type { ScoreMethod } from './prune/scores.js';
-import { textCalibration } from './calibrate/text.js';
+import { calibrationFeeds } from './calibrate/feeds.js';
 import { readFileSync } from 'node:fs';
 
 export interface BuildOptions {
@@ -30,7 +30,7 @@ export interface BuildOptions {
   /** prune before compiling: 'magnitude:2:4' or 'magnitude:0.8' (prune/buildPrune.ts), or
    *  'crepe|ria|wanda:<2:4|4:8|0.5>' on the linear layers with calibration text (`calib`) */
   prune?: string;
-  /** calibration text for the activation-aware pruners (byte-level language models) */
+  /** calibration data for the activation-aware pruners: text (byte-level language models) or rendered text lines (calibrate/feeds.ts) */
   calib?: string;
 }
 
@@ -65,11 +65,10 @@ export async function prunedGraph(file: string, opts: BuildOptions): Promise<Gra
   }
   const pattern = parsePattern(m[2], 'matrix');
   if (!pattern) throw new SparsecError('E_OPTION', `--prune ${opts.prune}: the pattern must be N:M (2:4, 4:8) or a sparsity such as 0.5`);
-  if (!opts.calib) throw new SparsecError('E_OPTION', `--prune ${m[1]}:... needs calibration data: --calib text.txt`);
+  if (!opts.calib) throw new SparsecError('E_OPTION', `--prune ${m[1]}:... needs calibration data: --calib text.txt or --calib <rendered lines>`);
   const bytes = readFileSync(file);
-  const tokens = Object.values(opts.inputShapes ?? {})[0];
-  const T = tokens?.[tokens.length - 1] ?? 128;
-  const feeds = await textCalibration(bytes, file, opts.calib, T, 128, 0);
+  const shape = Object.values(opts.inputShapes ?? {})[0];
+  const feeds = await calibrationFeeds(bytes, file, opts.calib, { seq: shape?.[shape.length - 1] ?? 128, count: 128, seed: 0, shape });
   return (await pruneModel(bytes, file, { method: m[1] as ScoreMethod, pattern, feeds })).graph;
 }
 

@@ -23,16 +23,21 @@ export function textWindows(bytes: Uint8Array, T: number): Int32Array[] {
   return out;
 }
 
-/** `count` windows picked without replacement by a seeded partial Fisher-Yates shuffle, in file
- *  order; all windows when count >= their number. */
-export function sampleWindows(bytes: Uint8Array, T: number, count: number, seed = 0): Int32Array[] {
-  const all = textWindows(bytes, T);
-  if (count >= all.length) return all;
-  const order = all.map((_, i) => i);
+/** `count` of the indices 0..n-1 picked without replacement by a seeded partial Fisher-Yates
+ *  shuffle, in increasing order; all of them when count >= n. */
+export function sampleIndices(n: number, count: number, seed = 0): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (count >= n) return order;
   const r = rng(seed);
   for (let i = 0; i < count; i++) {
     const j = i + Math.floor(r() * (order.length - i));
     [order[i], order[j]] = [order[j], order[i]];
   }
-  return order.slice(0, count).sort((a, b) => a - b).map((i) => all[i]);
+  return order.slice(0, count).sort((a, b) => a - b);
+}
+
+/** `count` windows picked by sampleIndices, in file order; all windows when count >= their number. */
+export function sampleWindows(bytes: Uint8Array, T: number, count: number, seed = 0): Int32Array[] {
+  const all = textWindows(bytes, T);
+  return sampleIndices(all.length, count, seed).map((i) => all[i]);
 }

@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SparsecError } from '../errors.js';
-import { textCalibration } from '../calibrate/text.js';
+import { calibrationFeeds } from '../calibrate/feeds.js';
+import { parseInputShapes } from '../ir/passes/inputShapes.js';
 import { parsePattern, patternName } from '../prune/masks.js';
 import { CREPE_DEFAULTS, type ScoreMethod } from '../prune/scores.js';
 import { pruneModel } from '../prune/pipeline.js';
@@ -14,7 +15,7 @@ import { progress } from './progress.js';
 
 interface PruneCliOptions {
   out: string; method: ScoreMethod; sparsity: string; perRow?: boolean;
-  calib?: string; calibWindows: string; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string; pho?: boolean; phoGenerations: string;
+  calib?: string; calibWindows: string; inputShape: string[]; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string; pho?: boolean; phoGenerations: string;
   include?: string; ignore?: string; pruneHead?: boolean;
   crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
   json?: boolean; quiet?: boolean;
@@ -45,8 +46,9 @@ export function register(program: Command): void {
     .addOption(new Option('--method <name>', 'importance score').choices(['crepe', 'ria', 'wanda', 'magnitude']).default('crepe'))
     .option('--sparsity <s>', 'unstructured fraction (0.5, 50%) or N:M kept of M along the input dimension (2:4, 4:8)', '0.5')
     .option('--per-row', 'unstructured: the same fraction in every output row (default: one threshold per matrix)')
-    .option('--calib <file>', 'calibration text (raw bytes = token ids), needed by all methods but magnitude')
-    .option('--calib-windows <n>', 'calibration windows of --seq bytes, picked with --seed', '128')
+    .option('--calib <file>', 'calibration data, needed by all methods but magnitude: text (raw bytes = token ids) or rendered text lines (<stem> of .json + .u8.gz, image models)')
+    .option('--calib-windows <n>', 'calibration windows of --seq bytes (text) or lines (images), picked with --seed', '128')
+    .option('--input-shape <name=dims...>', 'image calibration: the input shape, e.g. x=1x3x48x192 (default: the declared H and W, else 48 x 320)', [])
     .option('--seq <T>', 'window length in tokens', '128')
     .option('--seed <n>', 'seed of the window sampling', '0')
     .option('--sequential', 'calibrate stage by stage on the already pruned earlier layers (one pass per stage)')
@@ -86,7 +88,8 @@ export function register(program: Command): void {
       const T = int('--seq', o.seq, 1);
       const needCalib = o.method !== 'magnitude' || o.owl || o.dsnot;
       if (needCalib && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''}${o.dsnot ? ' with --dsnot' : ''} needs --calib <data.txt>`);
-      const feeds = needCalib && o.calib ? await textCalibration(bytes, model, o.calib, T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0)) : undefined;
+      const shape = Object.values(parseInputShapes(o.inputShape))[0];
+      const feeds = needCalib && o.calib ? await calibrationFeeds(bytes, model, o.calib, { seq: T, count: int('--calib-windows', o.calibWindows, 1), seed: int('--seed', o.seed, 0), shape }) : undefined;
       const bar = progress(o.sequential ? 'stages' : 'calibrating', o.quiet);
       const r = await pruneModel(bytes, model, {
         method: o.method, pattern, crepe, feeds, sequential: o.sequential,
