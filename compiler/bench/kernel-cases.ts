@@ -63,6 +63,12 @@ export function gemmCases(kind: string, shapes: [string, number, number, number,
         const args = [N, K, pk.KB, al.put(pk.records), al.put(x), pY, 0, 0, f32(0), f32(0), scratch];
         return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pY, 1, N, K, (_, k) => x[k], (k, n) => W[n * K + k]) };
       }
+      if (kind === 'gemv') {
+        // y[N] = W[N][K]·x with W in the B panels of gemm_pb (M = 1)
+        const W = rand(N * K, 1), x = rand(K, 2), pY = al.reserve(N * 4);
+        const args = [N, K, al.put(packMatMulWeight(W, K, N, true)), al.put(x), pY, 0, 0, f32(0), f32(0)];
+        return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pY, 1, N, K, (_, k) => x[k], (k, n) => W[n * K + k]) };
+      }
       if (kind === 'gemm_nm') {
         // C = W·B with W 2:4 (dense-equivalent flops), B row-major [K][N] as for gemm_pa
         const W = mask24(rand(M * K, 1), M, K), B = rand(K * N, 2), pk = packMatMulWeightNM(W, K, M, true, 1, name);

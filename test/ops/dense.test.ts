@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel } from '../../compiler/compile.js';
 import { compileAssemblyScript } from '../../compiler/codegen/build.js';
-import { emitModule } from '../../compiler/codegen/emit.js';
+import { emitModule, type LayerRecord } from '../../compiler/codegen/emit.js';
 import { lowerings } from '../../compiler/codegen/ops/index.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 import { canonicalize } from '../../compiler/ir/passes/canonicalize.js';
@@ -69,7 +69,8 @@ const constant = (name: string, shape: number[], seed: number): In => ({ name, s
  *  first case of each group only (the kernel tests cover its scalar bodies) */
 let mvpBudget = 0;
 
-async function check(file: string, inputs: (In | null)[], what: string): Promise<void> {
+/** `kernel`: a kernel function the build must call (its manifest's layers list it) */
+async function check(file: string, inputs: (In | null)[], what: string, kernel?: string): Promise<void> {
   const feeds = inputs.filter((x): x is In => !!x && x.name.startsWith('in_'));
   const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, logSeverityLevel: 3 });
   const y = (await session.run(Object.fromEntries(feeds.map((f) => [f.name, new ort.Tensor('float32', f.data!, f.shape)])))).y;
@@ -77,6 +78,7 @@ async function check(file: string, inputs: (In | null)[], what: string): Promise
   await session.release();
   for (const target of mvpBudget-- > 0 ? ['wasm-simd128', 'wasm-mvp'] : ['wasm-simd128']) {
     const built = await compileModel(file, { target });
+    if (kernel) assert.ok((built.files.manifest.layers as LayerRecord[]).some((l) => l.kernels.some((id) => id.startsWith(`${kernel}.`))), `${what} (${target}): calls ${kernel}`);
     const { instance } = await WebAssembly.instantiate(built.files.wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
     const meta = built.meta, memory = instance.exports.memory as WebAssembly.Memory;
     if (meta.memoryBytes > memory.buffer.byteLength) memory.grow(Math.ceil((meta.memoryBytes - memory.buffer.byteLength) / 65536));
@@ -133,6 +135,13 @@ test('MatMul: weight on either side, batch broadcasting, 1-D operands, fused act
     const opset = act?.op === 'Gelu' ? 20 : 17;
     await check(model('MatMul', ins, {}, act, opset), ins, `MatMul ${what}`);
   }
+  // one activation row: the GEMV kernel
+  const gemv: [string, (In | null)[]][] = [
+    ['one row', [input('a', [1, 37], 41), constant('w', [37, 19], 42)]],
+    ['one row in a batch of 1', [input('a', [1, 1, 9], 43), constant('w', [9, 13], 44)]],
+    ['1-D activation', [input('a', [130], 45), constant('w', [130, 8], 46)]],
+  ];
+  for (const [what, ins] of gemv) await check(model('MatMul', ins, {}), ins, `MatMul ${what}`, 'gemv_f32');
   // internal transA/transB attributes: a model with explicit Transposes runs in onnxruntime;
   // sparsec compiles the same graph after folding the Transposes into the MatMul by hand
   for (const [what, aT, bT, bConst] of [['transB, computed', false, true, false], ['transB, constant weight', false, true, true], ['transA and transB', true, true, true]] as const) {
@@ -198,6 +207,15 @@ test('Gemm: transposes, alpha/beta, every shape of C, computed operands, activat
     ['HardSigmoid', [a(false, false), b(false, true), constant('c', [N], 33)], {}, { op: 'HardSigmoid', attrs: { alpha: 0.3, beta: 0.4 } }],
     ['Clip', [a(false, false), b(false, true), constant('c', [N], 34)], {}, { op: 'Clip', inputs: [constant('lo', [], 35), constant('hi', [], 36)] }],
   ];
+  // one activation row: the GEMV kernel takes no bias, a vector bias or a [1, N] bias
+  const row = input('a', [1, K], 37);
+  const gemv: [string, (In | null)[], Attrs, { op: string }?][] = [
+    ['one row, transB weight, alpha, beta, vector bias', [row, constant('b', [N, K], 38), constant('c', [N], 39)], { transB: 1, alpha: 0.5, beta: 2 }],
+    ['one row, [1,N] bias, Tanh', [row, constant('b', [K, N], 40), constant('c', [1, N], 41)], {}, { op: 'Tanh' }],
+    ['one row, transA, computed [1,N] C with beta', [input('a', [K, 1], 42), constant('b', [K, N], 43), input('c', [1, N], 44)], { transA: 1, beta: 0.5 }],
+    ['one row, no C', [row, constant('b', [K, N], 45), null], {}],
+  ];
+  for (const [what, ins, attrs, act] of gemv) await check(model('Gemm', ins, attrs, act), ins, `Gemm ${what}`, 'gemv_f32');
   for (const [what, ins, attrs, act] of cases) {
     const used = act?.inputs ? [...ins, ...act.inputs] : ins;
     if (act?.inputs) { act.inputs[0].data![0] = -0.3; act.inputs[1].data![0] = 0.6; }

@@ -4,6 +4,7 @@
 //   - B constant (linear layers X·W, Gemm with a weight): W is packed offline into 8-column
 //     panels (compiler/pack/dense.ts), with Gemm's alpha folded in, and gemm_f32_pb reads the
 //     activations in place. Leading batch dims of A fold into M (one call for [B,T,K]·[K,N]).
+//     With a single activation row, gemv_f32 (assembly/gemv.ts) reads the same panels instead.
 //   - A constant, B computed: A is packed offline into 4-row panels, gemm_f32_pa.
 //   - both computed (attention Q·Kᵀ, P·V): gemm_f32 packs both per block at run time; a
 //     transposed operand is read through strides, so a Transpose before it could be folded.
@@ -246,12 +247,16 @@ export const matmulLowering: OpLowering = {
           `k.${nm.fn}(${N}, ${rows}, ${K}, ${wv}, ${wo}, ${x.ptr}, 1, ${K}, ${yt}, ${rows}, ${biasPtr}, ${act.join(', ')}, ${scratch});`,
           call(ctx, 'transpose2d_32', [yt, y.ptr, 1, N, rows])].join('\n');
       }
-      const v = selectKernel('gemm_pb', target)!;
+      // one activation row (a decode step, batch 1): the GEMV streams the same B panels once,
+      // without the 4-row tiles of which the GEMM would pad 3; its bias is per output column
+      const dv = rows === 1 && nB === 1 && (biasMode === BIAS_NONE || biasMode === BIAS_COL || biasMode === BIAS_FULL) ? selectKernel('gemv', target) : null;
+      const v = dv ?? selectKernel('gemm_pb', target)!;
       ctx.useKernel(v.id);
       const packed = new Float32Array(per * nB);
       for (let t = 0; t < nB; t++) packed.set(packMatMulWeight(w, K, N, transB, alpha, t * K * N), t * per);
       const wp = ctx.weight(packed, `${node.name}:B`);
       const x = ctx.input(0)!;
+      if (dv) return [...pre, `k.${dv.fn}(${N}, ${K}, ${wp}, ${x.ptr}, ${y.ptr}, ${biasPtr}, ${act.join(', ')});`].join('\n');
       if (nB === 1 && !transA) {
         // leading dims of A fold into M: rows of A and of Y are contiguous
         const rows = numel(s.outBatch) * M;

@@ -11,5 +11,5 @@ export function run(): void {
   // pool (GlobalAveragePool)
   k.reduce_sum_f32((ARENA + 0), (ARENA + 1024), 4, 64, 1, <f32>(0.015625));
   // fc (Gemm)
-  k.gemm_f32_pb(1, 1, 5, 4, (ARENA + 1024), 0, 4, 1, (WEIGHTS + 576), 0, (ARENA + 0), 0, 5, (WEIGHTS + 512), 2, 0, <f32>(0), <f32>(0), (SCRATCH + 0));
+  k.gemv_f32(5, 4, (WEIGHTS + 576), (ARENA + 1024), (ARENA + 0), (WEIGHTS + 512), 0, <f32>(0), <f32>(0));
 }
