@@ -10,6 +10,7 @@ import { version } from './version.js';
 import { register as registerPrune } from './cli/prune.js';
 import { register as registerEval } from './cli/eval.js';
 import { register as registerBench } from './cli/bench.js';
+import { register as registerReport } from './cli/report.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const log = (quiet: boolean | undefined, msg: string) => { if (!quiet) process.stderr.write(msg + '\n'); };
@@ -70,6 +71,7 @@ program.command('inspect')
 registerPrune(program);
 registerEval(program);
 registerBench(program);
+registerReport(program);
 
 export async function main(argv = process.argv): Promise<void> {
   try {
