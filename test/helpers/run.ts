@@ -10,8 +10,10 @@ import { buildModel, type BuildOptions } from '../../compiler/compile.js';
 export type Feed = Float32Array | Int32Array | BigInt64Array | Uint8Array;
 export type Feeds = Record<string, { data: Feed; shape: number[] }>;
 
-export async function runOrt(file: string, feeds: Feeds): Promise<Record<string, { data: Feed; shape: number[] }>> {
-  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+/** `file`: a path, or the bytes of a model (e.g. writeOnnx of a rewritten graph) */
+export async function runOrt(file: string | Uint8Array, feeds: Feeds): Promise<Record<string, { data: Feed; shape: number[] }>> {
+  const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
+  const session = typeof file === 'string' ? await ort.InferenceSession.create(file, opts) : await ort.InferenceSession.create(file, opts);
   const inputs: Record<string, ort.Tensor> = {};
   for (const [name, f] of Object.entries(feeds)) inputs[name] = new ort.Tensor(f.data as Float32Array, f.shape);
   const out = await session.run(inputs);
