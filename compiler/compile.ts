@@ -18,6 +18,7 @@ import { parsePattern } from './prune/masks.js';
 import { pruneModel } from './prune/pipeline.js';
 import type { ScoreMethod } from './prune/scores.js';
 import { calibrationFeeds } from './calibrate/feeds.js';
+import { parseToastSpec, toastForBuild } from './prune/toast/build.js';
 import { readFileSync } from 'node:fs';
 
 export interface BuildOptions {
@@ -28,7 +29,8 @@ export interface BuildOptions {
   /** call the host after every layer, for per-layer timing */
   profile?: boolean;
   /** prune before compiling: 'magnitude:2:4' or 'magnitude:0.8' (prune/buildPrune.ts), or
-   *  'crepe|ria|wanda:<2:4|4:8|0.5>' on the linear layers with calibration text (`calib`) */
+   *  'crepe|ria|wanda:<2:4|4:8|0.5>' on the linear layers with calibration text (`calib`), or
+   *  'toast:<MAC reduction>[,crepe:2:4]' (prune/toast/build.ts) */
   prune?: string;
   /** calibration data for the activation-aware pruners: text (byte-level language models) or rendered text lines (calibrate/feeds.ts) */
   calib?: string;
@@ -58,6 +60,8 @@ function checkSupported(g: Graph, unknown: Graph['nodes']): void {
 
 /** The graph to compile: the model as it is, or pruned as --prune says (the file is not touched). */
 export async function prunedGraph(file: string, opts: BuildOptions): Promise<Graph> {
+  const toast = opts.prune ? parseToastSpec(opts.prune) : null;
+  if (toast) return toastForBuild(file, toast, opts.calib, Object.values(opts.inputShapes ?? {})[0]);
   const m = opts.prune ? /^(crepe|ria|wanda):(.+)$/.exec(opts.prune.trim()) : null;
   if (!m) {
     const g = readOnnxFile(file);

@@ -12,9 +12,10 @@ import { pruneModel } from '../prune/pipeline.js';
 import { OWL_DEFAULTS } from '../prune/owl.js';
 import { DSNOT_DEFAULTS } from '../prune/dsnot.js';
 import { progress } from './progress.js';
+import { pruneToast } from '../prune/toast/toast.js';
 
 interface PruneCliOptions {
-  out: string; method: ScoreMethod; sparsity: string; perRow?: boolean;
+  out: string; method: ScoreMethod | 'toast'; sparsity: string; flopsReduction?: string; headScore?: 'data' | 'gm' | 'magnitude'; refit: boolean; perRow?: boolean;
   calib?: string; calibWindows: string; inputShape: string[]; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string; pho?: boolean; phoGenerations: string;
   include?: string; ignore?: string; pruneHead?: boolean;
   crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
@@ -40,13 +41,13 @@ const regex = (name: string, v: string | undefined): RegExp | undefined => {
 
 export function register(program: Command): void {
   program.command('prune')
-    .description('prune the linear layers (MatMul/Gemm) of an ONNX model and write a masked .onnx that onnxruntime runs')
+    .description('prune the linear layers (MatMul/Gemm) of an ONNX model and write a masked .onnx that onnxruntime runs; --method toast removes ViT head dimensions and FFN hidden units instead (smaller dense matrices)')
     .argument('<model>', 'the .onnx file')
     .requiredOption('-o, --out <file>', 'the pruned .onnx file')
-    .addOption(new Option('--method <name>', 'importance score').choices(['crepe', 'ria', 'wanda', 'magnitude']).default('crepe'))
+    .addOption(new Option('--method <name>', 'importance score').choices(['crepe', 'ria', 'wanda', 'magnitude', 'toast']).default('crepe'))
     .option('--sparsity <s>', 'unstructured fraction (0.5, 50%) or N:M kept of M along the input dimension (2:4, 4:8)', '0.5')
     .option('--per-row', 'unstructured: the same fraction in every output row (default: one threshold per matrix)')
-    .option('--calib <file>', 'calibration data, needed by all methods but magnitude: text (raw bytes = token ids) or rendered text lines (<stem> of .json + .u8.gz, image models)')
+    .option('--calib <file>', 'calibration data, needed by all methods but magnitude: text (raw bytes = token ids) or rendered text lines (<stem> of .json + .u8.gz, image models), or raw uint8 images (pixel/255, models with a static float input)')
     .option('--calib-windows <n>', 'calibration windows of --seq bytes (text) or lines (images), picked with --seed', '128')
     .option('--input-shape <name=dims...>', 'image calibration: the input shape, e.g. x=1x3x48x192 (default: the declared H and W, else 48 x 320)', [])
     .option('--seq <T>', 'window length in tokens', '128')
@@ -70,10 +71,14 @@ export function register(program: Command): void {
     .option('--pho', 'CRePE: search α, β, γ, k with PHO (seeded CMA-ES on a proxy) before pruning')
     .option('--pho-generations <n>', 'PHO: CMA-ES generations of 8 candidates', '20')
     .option('--no-crepe-normalize', 'do not divide each CRePE term by its matrix mean')
+    .option('--flops-reduction <x>', 'toast: fraction of the model MACs to remove (0.3 or 30%)')
+    .addOption(new Option('--head-score <s>', 'toast: head-dimension score (default data with --calib, gm without)').choices(['data', 'gm', 'magnitude']))
+    .option('--no-refit', 'toast: no least-squares refit of W_o and fc2 (the removed features\' means go into the bias)')
     .option('--json', 'print a report (layers, sparsity) as JSON on stdout')
     .option('-q, --quiet', 'no log or progress on stderr')
     .action(async (model: string, o: PruneCliOptions) => {
       const t0 = performance.now();
+      if (o.method === 'toast') return toastCommand(model, o, t0);
       const pattern = parsePattern(o.sparsity, o.perRow ? 'row' : 'matrix');
       if (!pattern) throw new SparsecError('E_OPTION', `--sparsity must be a fraction in [0, 1), a percentage or N:M such as 2:4, got '${o.sparsity}'`);
       if (resolve(model) === resolve(o.out)) throw new SparsecError('E_OPTION', '-o must differ from the input model (the input is never modified)');
@@ -86,27 +91,21 @@ export function register(program: Command): void {
       let bytes: Uint8Array;
       try { bytes = readFileSync(model); } catch (e) { throw new SparsecError('E_FILE', `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: model }); }
       const T = int('--seq', o.seq, 1);
-      const needCalib = o.method !== 'magnitude' || o.owl || o.dsnot;
+      const method = o.method;
+      const needCalib = method !== 'magnitude' || o.owl || o.dsnot;
       if (needCalib && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''}${o.dsnot ? ' with --dsnot' : ''} needs --calib <data.txt>`);
       const shape = Object.values(parseInputShapes(o.inputShape))[0];
       const feeds = needCalib && o.calib ? await calibrationFeeds(bytes, model, o.calib, { seq: T, count: int('--calib-windows', o.calibWindows, 1), seed: int('--seed', o.seed, 0), shape }) : undefined;
       const bar = progress(o.sequential ? 'stages' : 'calibrating', o.quiet);
       const r = await pruneModel(bytes, model, {
-        method: o.method, pattern, crepe, feeds, sequential: o.sequential,
+        method, pattern, crepe, feeds, sequential: o.sequential,
         dsnot: o.dsnot ? { ...DSNOT_DEFAULTS, maxCycles: int('--dsnot-cycles', o.dsnotCycles, 0), threshold: float('--dsnot-threshold', o.dsnotThreshold) } : undefined,
         pho: o.pho ? { generations: int('--pho-generations', o.phoGenerations, 1), seed: int('--seed', o.seed, 0) } : undefined,
         owl: o.owl ? { ...OWL_DEFAULTS, lambda: float('--owl-lambda', o.owlLambda), m: float('--owl-m', o.owlM) } : undefined,
         include: regex('--include', o.include), ignore: regex('--ignore', o.ignore), pruneHead: o.pruneHead,
         onProgress: (d, t) => bar.update(d, t),
       }).finally(() => bar.stop());
-      const tmp = `${o.out}.${process.pid}.tmp`;
-      try {
-        writeFileSync(tmp, r.onnx);
-        renameSync(tmp, o.out);
-      } catch (e) {
-        rmSync(tmp, { force: true });
-        throw new SparsecError('E_FILE', `cannot write the pruned model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: o.out });
-      }
+      writeModel(o.out, r.onnx);
       const pruned = r.report.filter((l) => !l.skip);
       if (o.json) {
         process.stdout.write(JSON.stringify({
@@ -120,4 +119,41 @@ export function register(program: Command): void {
         for (const l of r.report.filter((x) => x.skip)) process.stderr.write(`  dense: ${l.name} (${l.skip})\n`);
       }
     });
+}
+
+function writeModel(out: string, onnx: Uint8Array): void {
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, onnx);
+    renameSync(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new SparsecError('E_FILE', `cannot write the pruned model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: out });
+  }
+}
+
+/** `sparsec prune --method toast`: calibration (optional: data-free without), prune, write. */
+async function toastCommand(model: string, o: PruneCliOptions, t0: number): Promise<void> {
+  if (resolve(model) === resolve(o.out)) throw new SparsecError('E_OPTION', '-o must differ from the input model (the input is never modified)');
+  if (o.flopsReduction === undefined) throw new SparsecError('E_OPTION', '--method toast needs --flops-reduction <x> (e.g. 0.3)');
+  const pct = o.flopsReduction.trim().endsWith('%');
+  const reduction = Number(pct ? o.flopsReduction.trim().slice(0, -1) : o.flopsReduction) / (pct ? 100 : 1);
+  if (!Number.isFinite(reduction) || reduction <= 0 || reduction >= 1) throw new SparsecError('E_OPTION', `--flops-reduction must be in (0, 1) or a percentage, got '${o.flopsReduction}'`);
+  let bytes: Uint8Array;
+  try { bytes = readFileSync(model); } catch (e) { throw new SparsecError('E_FILE', `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: model }); }
+  const shape = Object.values(parseInputShapes(o.inputShape))[0];
+  const feeds = o.calib ? await calibrationFeeds(bytes, model, o.calib, { count: int('--calib-windows', o.calibWindows, 1), seq: int('--seq', o.seq, 1), seed: int('--seed', o.seed, 0), shape }) : undefined;
+  const bar = progress('toast', o.quiet);
+  const r = await pruneToast(bytes, model, {
+    flopsReduction: reduction, feeds, headScore: o.headScore, refit: feeds ? o.refit : false, seed: int('--seed', o.seed, 0),
+    onProgress: (_stage, d, t) => bar.update(d, t),
+  }).finally(() => bar.stop());
+  writeModel(o.out, r.onnx);
+  if (o.json) process.stdout.write(JSON.stringify({ model, out: o.out, method: 'toast', calibInputs: feeds?.length ?? 0, ...r.report }, null, 2) + '\n');
+  if (!o.quiet) {
+    const m = r.report.macs;
+    process.stderr.write(`toast: ${r.report.attention.length} attention blocks, ${r.report.ffn.length} FFNs; MACs ${m.dense.toLocaleString('en-US')} -> ${m.pruned.toLocaleString('en-US')} (-${(m.reduction * 100).toFixed(1)}%) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${o.out}\n`);
+    process.stderr.write(`  head dims kept: ${r.report.attention.map((a) => `${a.kept}/${a.headDim}`).join(' ')}; FFN units kept: ${r.report.ffn.map((f) => `${f.kept}/${f.hidden}`).join(' ')}\n`);
+    process.stderr.write(`  scores: heads ${r.report.headScore}, FFN ${r.report.ffnScore}; ${r.report.refit ? 'W_o and fc2 refitted' : r.report.biasCorrection ? 'bias correction' : 'no corrections'}\n`);
+  }
 }

@@ -15,12 +15,13 @@ import { rewriteShapeElement } from './shapeConst.js';
 /** Kept dimensions per head (ascending), coupled: q and k share `qk`, v and W_o share `vo`. */
 export interface HeadKeep { block: AttentionBlock; qk: number[][]; vo: number[][] }
 
-/** A copy that surgery may mutate: nodes and the value map are new, tensors are shared (they
- *  are replaced, never written). Shapes of intermediate values are dropped: they change. */
+/** A copy that surgery (or shape inference) may mutate: nodes, the value map and non-constant
+ *  values are new, constants are shared (they are replaced, never written). Shapes of
+ *  intermediate values are dropped: they change. */
 export function copyGraph(g: Graph): Graph {
   const keepShape = new Set([...g.inputs, ...g.outputs]);
   const values = new Map<string, Value>();
-  for (const [k, v] of g.values) values.set(k, v.data || keepShape.has(k) ? v : { ...v, shape: null });
+  for (const [k, v] of g.values) values.set(k, v.data ? v : { ...v, shape: keepShape.has(k) ? v.shape && [...v.shape] : null });
   return { ...g, values, nodes: g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } })) };
 }
 
