@@ -46,6 +46,18 @@ export interface Graph {
 }
 
 
+/** A copy that passes may rewrite: nodes, attribute records, value records and lists are new;
+ *  tensor data is shared (passes replace constants, they never write into them). */
+export function cloneGraph(g: Graph): Graph {
+  return {
+    ...g,
+    nodes: g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } })),
+    values: new Map([...g.values].map(([k, v]) => [k, { ...v, shape: v.shape && [...v.shape] }])),
+    inputs: [...g.inputs],
+    outputs: [...g.outputs],
+  };
+}
+
 export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

@@ -44,7 +44,8 @@
 //     channels into the gated tensor's group, and the squeeze conv is a consumer of it.
 //   - Concat on the channel axis stacks element lists (channel offsets); a constant input
 //     (BlazeFace's zero channel padding) becomes its own elements, sliced with their group.
-//     Split and Slice on the channel axis take sub-lists; their sizes are rewritten.
+//     Split and Slice on the channel axis take sub-lists; their sizes are rewritten. A constant
+//     Pad on the channel axis adds channels of its own; their group is pruned by padding less.
 //   - Flatten/Reshape: when the output keeps the channel as whole blocks of one axis (NCHW
 //     flatten: feature c·H·W + p; GlobalAveragePool→Reshape: H·W = 1), that axis repeats the
 //     elements and the Gemm/MatMul reading it is a consumer of those input features; a
@@ -60,11 +61,11 @@
 //   op this file does not know; a weight also used by a node that would not be sliced with it.
 import { SparsecError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
-import { attrFloat, attrInt, attrInts, consumers, isConst, normAxis, numel, valueOf } from '../ir/graph.js';
+import { attrFloat, attrInt, attrInts, attrString, cloneGraph, consumers, isConst, normAxis, numel, valueOf } from '../ir/graph.js';
 import { fixInputShapes } from '../ir/passes/inputShapes.js';
 import { propagate } from '../ir/passes/propagate.js';
 import { removeDeadCode } from '../ir/passes/deadCode.js';
-import { sliceParams, splitSizes } from '../ir/shapes.js';
+import { padAmounts, sliceParams, splitSizes } from '../ir/shapes.js';
 
 /** producer: a weight whose output channels are the group's; bias: its bias; consumer: a weight
  *  reading the group along its input axis; channelwise: depthwise weights, BN and per-channel
@@ -129,17 +130,6 @@ export function prepareForChannels(g: Graph, inputShapes: Record<string, number[
   propagate(copy);
   removeDeadCode(copy);
   return copy;
-}
-
-/** Nodes, attribute records and value records copied; tensor data shared (never mutated). */
-export function cloneGraph(g: Graph): Graph {
-  return {
-    ...g,
-    nodes: g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } })),
-    values: new Map([...g.values].map(([k, v]) => [k, { ...v, shape: v.shape && [...v.shape] }])),
-    inputs: [...g.inputs],
-    outputs: [...g.outputs],
-  };
 }
 
 // ---- the walk ----
@@ -286,7 +276,21 @@ function walkNode(w: Walk, n: Node): void {
       w.set(n.outputs[0], t0.axis, t0.els);
       return;
     }
-    case 'Resize': case 'Upsample': case 'Pad': case 'Expand': {
+    case 'Pad': {
+      if (!t0) return;
+      const rank = w.shape(n.inputs[0])!.length, pads = padAmounts(n, g, rank);
+      const before = pads[t0.axis], after = pads[t0.axis + rank];
+      if (before === 0 && after === 0) { w.set(n.outputs[0], t0.axis, t0.els); return; }
+      if (attrString(n, 'mode', 'constant') !== 'constant' || before < 0 || after < 0) return w.opaque(n, `Pad '${n.name}' crops or mirrors the channels`);
+      // padded channels (constant values) are channels of their own, pruned by padding less
+      const els = new Int32Array(before + t0.els.length + after);
+      els.set(w.space(`${n.name}:before`, before, false), 0);
+      els.set(t0.els, before);
+      els.set(w.space(`${n.name}:after`, after, false), before + t0.els.length);
+      w.set(n.outputs[0], t0.axis, els);
+      return;
+    }
+    case 'Resize': case 'Upsample': case 'Expand': {
       if (!t0) return;
       const inShape = w.shape(n.inputs[0])!;
       const off = outShape!.length - inShape.length;

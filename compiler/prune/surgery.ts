@@ -3,7 +3,7 @@
 //
 //   applyChannelSelection(g, keep)  the real thing: every tensor of a group is sliced to the
 //       kept channels (pack/sliced.ts, channel-sliced dense), depthwise/grouped Conv `group`,
-//       Reshape targets, Split sizes, Slice bounds, Expand shapes and Resize sizes are
+//       Reshape targets, Split sizes, Slice bounds, Pad amounts, Expand shapes and Resize sizes are
 //       rewritten, and shapes are inferred again and checked against the predicted ones.
 //   maskChannels(g, keep)  the reference: same sizes, and every consumer (a node that reduces
 //       over the channels: Conv, Gemm, MatMul) reads its input multiplied by a 0/1 channel mask.
@@ -12,11 +12,11 @@
 //
 // keep: group id → the group's kept channel indices, sorted; a group not named keeps all.
 import type { Graph, Node } from '../ir/graph.js';
-import { attrInt, normAxis, typedArrayFrom, valueOf } from '../ir/graph.js';
+import { attrInt, cloneGraph, normAxis, typedArrayFrom, valueOf } from '../ir/graph.js';
 import { propagate } from '../ir/passes/propagate.js';
-import { sliceParams } from '../ir/shapes.js';
+import { padAmounts, sliceParams } from '../ir/shapes.js';
 import { complement, sliceAxis, sliceGroupedConvWeight, type DenseTensor } from '../pack/sliced.js';
-import { cloneGraph, findChannelGroups, type ChannelGroup } from './groups.js';
+import { findChannelGroups, type ChannelGroup } from './groups.js';
 
 export type Selection = ReadonlyMap<string, ArrayLike<number>>;
 
@@ -141,6 +141,21 @@ function fixNode(out: Graph, g: Graph, n: Node, shapeOf: (x: string) => number[]
       return;
     }
     case 'Expand': n.inputs[1] = constant(n.name, shapeOf(n.outputs[0])); return;
+    case 'Pad': {
+      // padded channels that were pruned come off the pad amounts
+      const inShape = valueOf(g, n.inputs[0]).shape!, rank = inShape.length, pads = padAmounts(n, g, rank);
+      const newOut = shapeOf(n.outputs[0]), outShape = valueOf(g, n.outputs[0]).shape!;
+      const a = [...Array(rank).keys()].find((i) => newOut[i] !== outShape[i]);
+      if (a === undefined) return;
+      const cut = prunedOf(n.outputs[0]);
+      let before = 0, after = 0;
+      for (const p of cut) if (p < pads[a]) before++; else if (p >= outShape[a] - pads[a + rank]) after++;
+      pads[a] -= before;
+      pads[a + rank] -= after;
+      if (g.opset < 11) n.attrs.pads = pads;
+      else n.inputs = [n.inputs[0], constant(n.name, pads), n.inputs[2] ?? ''].filter((x, i) => i < 2 || x !== '');
+      return;
+    }
     case 'Resize': case 'Upsample':
       if (n.inputs[3]) n.inputs[3] = constant(n.name, shapeOf(n.outputs[0]));
       return;

@@ -26,6 +26,11 @@ export class GraphBuilder {
     return name;
   }
 
+  floats(values: number[], name = `f${this.count++}`): string {
+    this.values.set(name, { name, dtype: 'float32', shape: [values.length], data: Float32Array.from(values) });
+    return name;
+  }
+
   ints(values: number[], name = `i${this.count++}`): string {
     this.values.set(name, { name, dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
     return name;

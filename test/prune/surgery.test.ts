@@ -2,7 +2,7 @@
 // sliced graph and the masked graph (same sizes, channels zeroed where consumed) on the same
 // input; outputs agree within 1e-5 (relative to the output scale above 1). Each case also
 // checks that pruning changed the output (the test could fail) and that tensors really shrank.
-// Last, the sparsec build of a sliced cnn matches onnxruntime-node on it.
+// Last, the sparsec builds of a sliced cnn and PP-OCR cls match onnxruntime-node on them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -87,6 +87,22 @@ test('depthwise: the group attribute follows the width; grouped conv keeps its g
   assert.ok((dw.attrs.group as number) < 10);
 });
 
+test('Pad amounts, Split sizes and Slice bounds on channels are rewritten', async () => {
+  const g = prepareForChannels(CHANNEL_GRAPHS.shapeOpsNet());
+  // s = [pad0 | a0..a4 | pad6 pad7] (+ side); drop a1, a3 and pad7
+  const keep = new Map([['a', [0, 2, 4]], ['side@6', [0]]]);
+  const cut = applyChannelSelection(g, keep);
+  const ints = (name: string) => Array.from(cut.values.get(name)!.data as BigInt64Array, Number);
+  const node = (name: string) => cut.nodes.find((n) => n.name === name)!;
+  assert.equal(ints(node('pad').inputs[1]), [0, 1, 0, 0, 0, 1, 0, 0]);
+  assert.equal(ints(node('split').inputs[1]), [2, 3]); // [pad0 a0 | a2 a4 pad6]
+  assert.equal([ints(node('slice').inputs[1]), ints(node('slice').inputs[2])], [[1], [3]]); // a4, pad6
+  assert.equal(cut.values.get(node('v').inputs[1])!.shape, [4, 2, 1, 1]);
+  const feeds = feedsOf(g, 3);
+  const [a, b] = await Promise.all([runOrt(writeOnnx(cut), feeds), runOrt(writeOnnx(maskChannels(g, keep)), feeds)]);
+  for (const o of g.outputs) assert.ok(compare(a[o].data, b[o].data).maxAbs <= 1e-5, o);
+});
+
 test('bad selections are refused with the group named', () => {
   const g = prepareForChannels(CHANNEL_GRAPHS.groupedNet());
   const groups = findChannelGroups(g);
@@ -101,6 +117,7 @@ const REAL: [string, () => string, Record<string, number[]>][] = [
   ['cnn fixture', () => join(packageRoot, 'test', 'fixtures', 'cnn.onnx'), {}],
   ['PP-OCR cls', () => paths['ppocr-cls'], { x: [1, 3, 48, 192] }],
   ['BlazeFace', () => paths['blazeface-front'], {}],
+  ['vit fixture (FFN channels)', () => join(packageRoot, 'test', 'fixtures', 'vit.onnx'), {}],
 ];
 for (const [name, file, shapes] of REAL) {
   test(`${name}: sliced = masked in onnxruntime (2 random selections)`, async () => {
@@ -109,19 +126,22 @@ for (const [name, file, shapes] of REAL) {
   });
 }
 
-test('the sparsec build of a sliced cnn matches onnxruntime-node on the sliced model', async () => {
-  const g = prepareForChannels(readOnnxFile(join(packageRoot, 'test', 'fixtures', 'cnn.onnx')));
-  const { cut } = await check('cnn fixture', g, 7);
-  const file = join(mkdtempSync(join(tmpdir(), 'sparsec-surgery-')), 'cnn-sliced.onnx');
-  writeFileSync(file, writeOnnx(cut));
-  const feeds = feedsOf(g, 9);
-  const ref = await runOrt(file, feeds);
-  const model = await compileAndLoad(file);
-  const ours = model.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.data])));
-  for (const o of g.outputs) {
-    const { maxAbs, scale } = compare(ours[o], ref[o].data);
-    assert.ok(maxAbs <= 1e-4 * Math.max(1, scale), `${o}: ${maxAbs} (scale ${scale})`);
-  }
-});
+const BUILDS: [string, () => string, Record<string, number[]>][] = [REAL[0], REAL[1]];
+for (const [name, file, shapes] of BUILDS) {
+  test(`the sparsec build of a sliced ${name} matches onnxruntime-node on it`, async () => {
+    const g = prepareForChannels(readOnnxFile(file()), shapes);
+    const { cut } = await check(name, g, 7);
+    const path = join(mkdtempSync(join(tmpdir(), 'sparsec-surgery-')), 'sliced.onnx');
+    writeFileSync(path, writeOnnx(cut));
+    const feeds = feedsOf(g, 9);
+    const ref = await runOrt(path, feeds);
+    const model = await compileAndLoad(path);
+    const ours = model.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.data])));
+    for (const o of g.outputs) {
+      const { maxAbs, scale } = compare(ours[o], ref[o].data);
+      assert.ok(maxAbs <= 1e-4 * Math.max(1, scale), `${o}: ${maxAbs} (scale ${scale})`);
+    }
+  });
+}
 
 test.run();
