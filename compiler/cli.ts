@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { isSparsecError } from './errors.js';
 import { buildModel } from './compile.js';
 import { inspectModel } from './inspect.js';
+import { channelGroupRows, formatChannelGroups } from './cli/channels.js';
 import { parseInputShapes } from './ir/passes/inputShapes.js';
 import { targetNames } from './codegen/target.js';
 import { version } from './version.js';
@@ -46,11 +47,13 @@ program.command('inspect')
   .argument('<model>', 'the .onnx file')
   .option('--input-shape <name=dims>', 'fix an input shape, e.g. x=1x3x48x320 (repeatable)', collect, [])
   .option('--layers', 'list every layer')
+  .option('--channels', 'list the channel coupling groups: what structured pruning can remove together, and why the rest stays')
   .option('--json', 'print the report as JSON')
   .option('-q, --quiet', 'print nothing but --json output')
-  .action((model: string, o: { inputShape: string[]; layers?: boolean; json?: boolean; quiet?: boolean }) => {
+  .action((model: string, o: { inputShape: string[]; layers?: boolean; channels?: boolean; json?: boolean; quiet?: boolean }) => {
     const r = inspectModel(model, parseInputShapes(o.inputShape));
-    if (o.json) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); return; }
+    const channels = o.channels ? channelGroupRows(model, parseInputShapes(o.inputShape)) : undefined;
+    if (o.json) { process.stdout.write(JSON.stringify(channels ? { ...r, channels } : r, null, 2) + '\n'); return; }
     if (o.quiet) return;
     const out: string[] = [];
     out.push(`${r.file} (opset ${r.opset})`);
@@ -63,6 +66,7 @@ program.command('inspect')
       out.push('', 'layer'.padEnd(40) + 'op'.padEnd(22) + 'output'.padEnd(22) + 'params'.padStart(10) + 'MACs'.padStart(14));
       for (const l of r.layers) out.push(l.name.slice(0, 39).padEnd(40) + l.op.padEnd(22) + `[${l.outputShape?.join(',') ?? '?'}]`.padEnd(22) + fmt(l.params).padStart(10) + fmt(l.macs).padStart(14));
     }
+    if (channels) out.push('', ...formatChannelGroups(channels), '');
     out.push(r.unsupported.length ? `unsupported (${r.unsupported.length}):` : 'unsupported: none');
     for (const u of r.unsupported) out.push(`  ${u.op} in node '${u.node}': ${u.reason}`);
     process.stdout.write(out.join('\n') + '\n');

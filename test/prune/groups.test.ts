@@ -2,6 +2,7 @@
 // worked out by hand in the comments, and on the cnn fixture and two real models.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readOnnxFile } from '../../compiler/onnx/read.js';
@@ -148,6 +149,15 @@ test('cnn fixture and real models: every prunable group has a producer and a con
     }
     assert.equal(new Set(ids(groups)).size, groups.length, 'ids are unique');
   }
+});
+
+test('sparsec inspect --channels --json lists the same groups', () => {
+  const file = join(packageRoot, 'test', 'fixtures', 'cnn.onnx');
+  const r = spawnSync(process.execPath, [join(packageRoot, 'bin', 'sparsec.js'), 'inspect', file, '--channels', '--json'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const rows = (JSON.parse(r.stdout) as { channels: { id: string; channels: number; prunable: boolean }[] }).channels;
+  const groups = findChannelGroups(prepareForChannels(readOnnxFile(file)));
+  assert.equal(rows.map((x) => [x.id, x.channels, x.prunable]), groups.map((x) => [x.id, x.size, x.prunable]));
 });
 
 test.run();
