@@ -38,13 +38,13 @@ export function filterNorms(ws: readonly ConvWeight[], filters: number): Float64
   return s.map(Math.sqrt);
 }
 
-/** The `k` filters REPrune keeps (sorted). `gamma`: |BN scale| per filter, multiplied into the
- *  tie-break when present. */
-export function repruneSelect(producers: readonly ConvWeight[], k: number, gamma?: ArrayLike<number>): number[] {
-  const filters = producers[0].shape[0];
+/** The `k` of `filters` filters REPrune keeps (sorted). `gamma`: |BN scale| per filter,
+ *  multiplied into the tie-break when present. With no producer to cluster (only grouped convs)
+ *  the tie-break alone decides. */
+export function repruneSelect(producers: readonly ConvWeight[], k: number, filters = producers[0].shape[0], gamma?: ArrayLike<number>): number[] {
   if (k >= filters) return Array.from({ length: filters }, (_, i) => i);
   const labels = producers.flatMap((w) => channelClusters(w, k));
-  const tie = filterNorms(producers, filters);
+  const tie = producers.length ? filterNorms(producers, filters) : new Float64Array(filters).fill(1);
   if (gamma) for (let i = 0; i < filters; i++) tie[i] *= Math.abs(gamma[i]);
   return greedyCoverage(labels, filters, k, tie).sort((a, b) => a - b);
 }

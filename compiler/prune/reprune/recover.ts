@@ -1,0 +1,249 @@
+// Post-training recovery of a channel-pruned model, without gradients, from calibration inputs
+// run through onnxruntime-node. Layers are visited input → output; each step runs the current
+// pruned model, so later layers see (and compensate) the error left by earlier ones.
+//
+// - Reconstruction (consumers whose input channels were removed, Conv with group 1 or Gemm):
+//   ridge least squares from im2col patches of the *pruned* network's input, kept channels only,
+//   to the *dense* network's output (pre-BN) at the same positions, kept output channels only:
+//   new weights and a bias, which absorbs the removed channels' mean contribution.
+// - Recalibration (every other Conv/Gemm downstream of a change, depthwise ones included): per
+//   output channel, the affine map a·y + b that gives the pruned output the dense output's mean
+//   and standard deviation on the calibration set (a clamped to [0.5, 2]), folded into the
+//   weights and bias. With BatchNorm after the conv this is BN statistics recalibration; without
+//   it, bias correction.
+import * as ort from 'onnxruntime-node';
+import type { Graph, Node } from '../../ir/graph.js';
+import { attrFloat, attrInt, consumers, isConst, valueOf } from '../../ir/graph.js';
+import { convPads } from '../../ir/shapes.js';
+import { writeOnnx } from '../../onnx/write.js';
+import { exposeValues } from '../../calibrate/expose.js';
+import { ChannelStats } from '../../calibrate/stats.js';
+import type { Feeds } from '../../calibrate/calibrate.js';
+import { rng } from '../../util/random.js';
+import { Ridge } from './ridge.js';
+
+/** Which original channels a pruned layer kept, on its input and output (null: all). */
+export interface LayerChannels { keptIn: ArrayLike<number> | null; keptOut: ArrayLike<number> | null }
+
+export interface RecoverOptions {
+  /** ridge reconstruction of the consumers of removed channels */
+  reconstruct: boolean;
+  /** mean/std recalibration of the other changed layers (and of consumers when not reconstructing) */
+  recalibrate: boolean;
+  /** ridge strength relative to tr(XᵀX)/d */
+  ridge?: number;
+  /** patches per unknown (weights + bias) of a reconstructed layer, spread over the images */
+  samplesPerUnknown?: number;
+  seed?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RecoverStep { node: string; op: string; action: 'ridge' | 'recalibrate'; rows: number; error: { before: number; after: number } }
+
+interface Site { node: Node; action: 'ridge' | 'recalibrate'; denseOut: string; channels: LayerChannels }
+
+const sessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
+
+async function runAll(model: Uint8Array, feeds: readonly Feeds[], fetch: string[], each: (out: Record<string, ort.Tensor>, image: number) => void): Promise<void> {
+  const s = await ort.InferenceSession.create(exposeValues(model, fetch), sessionOptions);
+  try {
+    for (let i = 0; i < feeds.length; i++) each(await s.run(feeds[i], fetch), i);
+  } finally {
+    await s.release();
+  }
+}
+
+/** Conv (group 1, 2-D) or Gemm geometry: how to read one input patch / output row. */
+interface Geometry {
+  /** positions per image */
+  positions: number;
+  /** features per patch */
+  d: number;
+  /** fills x with the patch at position p of input `inp` (dims `dims`) */
+  patch(inp: Float32Array, dims: readonly number[], p: number, x: Float64Array): void;
+  /** output channel t at position p */
+  out(y: Float32Array, dims: readonly number[], t: number, p: number): number;
+}
+
+function geometry(g: Graph, n: Node, inDims: readonly number[], outDims: readonly number[]): Geometry {
+  if (n.op === 'Gemm') {
+    const d = inDims[1];
+    return {
+      positions: inDims[0], d,
+      patch: (inp, _dims, p, x) => { for (let i = 0; i < d; i++) x[i] = inp[p * d + i]; },
+      out: (y, dims, t, p) => y[p * dims[1] + t],
+    };
+  }
+  const w = valueOf(g, n.inputs[1]).shape!;
+  const [C, H, W] = [inDims[1], inDims[2], inDims[3]];
+  const [kh, kw] = [w[2], w[3]];
+  const { pads, strides, dilations } = convPads(n, [H, W], [kh, kw]);
+  const OW = outDims[3];
+  return {
+    positions: outDims[2] * OW, d: C * kh * kw,
+    patch: (inp, _dims, p, x) => {
+      const oy = Math.floor(p / OW), ox = p % OW;
+      let f = 0;
+      for (let c = 0; c < C; c++) for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * strides[0] - pads[0] + ky * dilations[0];
+        for (let kx = 0; kx < kw; kx++, f++) {
+          const ix = ox * strides[1] - pads[1] + kx * dilations[1];
+          x[f] = iy >= 0 && iy < H && ix >= 0 && ix < W ? inp[(c * H + iy) * W + ix] : 0;
+        }
+      }
+    },
+    out: (y, dims, t, p) => y[t * dims[2] * dims[3] + p],
+  };
+}
+
+/** Seeded positions of one image for one layer (the same in the dense and the pruned pass). */
+function positionsOf(seed: number, site: number, image: number, total: number, count: number): number[] {
+  if (count >= total) return Array.from({ length: total }, (_, i) => i);
+  const r = rng((seed * 7919 + site * 104729 + image * 15485863) >>> 0);
+  return Array.from({ length: count }, () => Math.floor(r() * total));
+}
+
+/** The graph with node `idx`'s weight (and bias) replaced by new tensors (the input graph is not touched). */
+function setParams(g: Graph, idx: number, w: Float32Array, bias: Float32Array): Graph {
+  const n = g.nodes[idx];
+  const values = new Map(g.values);
+  const wv = valueOf(g, n.inputs[1]);
+  values.set(n.inputs[1], { ...wv, shape: [...wv.shape!], data: w });
+  const inputs = [...n.inputs];
+  const biasIndex = 2;
+  if (!inputs[biasIndex]) {
+    let name = `${n.name || n.outputs[0]}.bias_recovered`;
+    while (values.has(name)) name += '_';
+    inputs[biasIndex] = name;
+  }
+  values.set(inputs[biasIndex], { name: inputs[biasIndex], dtype: 'float32', shape: [bias.length], data: bias });
+  const nodes = [...g.nodes];
+  nodes[idx] = { ...n, inputs };
+  return { ...g, nodes, values };
+}
+
+/** The layers to touch, in graph order: Conv/Gemm with constant weights downstream of a change. */
+function findSites(pruned: Graph, dense: Graph, channels: (node: string) => LayerChannels | undefined, o: RecoverOptions): Site[] {
+  const changed = new Set<string>();
+  const users = consumers(pruned);
+  const denseByName = new Map(dense.nodes.map((n) => [n.name, n]));
+  const sites: Site[] = [];
+  for (const n of pruned.nodes) {
+    const ch = channels(n.name) ?? { keptIn: null, keptOut: null };
+    const inputChanged = n.inputs.some((x) => changed.has(x));
+    if (inputChanged || ch.keptOut || ch.keptIn) for (const y of n.outputs) changed.add(y);
+    if (!inputChanged && !ch.keptIn) continue;
+    if (n.op !== 'Conv' && n.op !== 'Gemm') continue;
+    if (!isConst(pruned, n.inputs[1]) || (users.get(n.inputs[1])?.length ?? 0) > 1) continue;
+    if (n.inputs[2] && (!isConst(pruned, n.inputs[2]) || (users.get(n.inputs[2])?.length ?? 0) > 1)) continue;
+    if (n.op === 'Gemm' && (attrFloat(n, 'alpha', 1) !== 1 || attrFloat(n, 'beta', 1) !== 1 || attrInt(n, 'transA', 0) !== 0)) continue;
+    if (n.op === 'Conv' && valueOf(pruned, n.inputs[1]).shape!.length !== 4) continue;
+    const d = denseByName.get(n.name);
+    if (!d) continue;
+    const grouped = n.op === 'Conv' && attrInt(n, 'group', 1) !== 1;
+    const action = o.reconstruct && ch.keptIn && !grouped ? 'ridge' : o.recalibrate ? 'recalibrate' : null;
+    if (action) sites.push({ node: n, action, denseOut: d.outputs[0], channels: ch });
+  }
+  return sites;
+}
+
+/** Weight of output row t, input feature f, in the stored layout (Gemm transB=0 is [d][o]). */
+const weightIndex = (n: Node, dims: readonly number[]) =>
+  n.op === 'Gemm' && attrInt(n, 'transB', 0) === 0 ? (t: number, f: number) => f * dims[1] + t : (t: number, f: number) => t * (dims.length > 1 ? dims.slice(1).reduce((a, b) => a * b, 1) : 1) + f;
+
+export async function recoverPruned(denseModel: Uint8Array, dense: Graph, pruned: Graph, channels: (node: string) => LayerChannels | undefined, feeds: readonly Feeds[], o: RecoverOptions): Promise<{ graph: Graph; steps: RecoverStep[] }> {
+  const sites = findSites(pruned, dense, channels, o);
+  if (!sites.length || !feeds.length) return { graph: pruned, steps: [] };
+  const seed = o.seed ?? 0, perUnknown = o.samplesPerUnknown ?? 16;
+  // dense pass: output statistics of every site, and the ridge targets at sampled positions
+  const denseStats = sites.map(() => null as ChannelStats | null);
+  const targets = sites.map(() => [] as Float32Array[]);
+  const perImage = sites.map(() => 0);
+  await runAll(denseModel, feeds, [...new Set(sites.map((s) => s.denseOut))], (out, image) => {
+    sites.forEach((s, k) => {
+      const y = out[s.denseOut], dims = y.dims, data = y.data as Float32Array;
+      const C = dims[1];
+      (denseStats[k] ??= new ChannelStats(C)).add(data, s.node.op === 'Conv');
+      if (s.action !== 'ridge') return;
+      const total = s.node.op === 'Gemm' ? dims[0] : dims[2] * dims[3];
+      const kept = s.channels.keptOut ?? Array.from({ length: C }, (_, i) => i);
+      const wDims = valueOf(pruned, s.node.inputs[1]).shape!;
+      const unknowns = (s.node.op === 'Gemm' ? (attrInt(s.node, 'transB', 0) ? wDims[1] : wDims[0]) : wDims[1] * wDims[2] * wDims[3]) + 1;
+      if (image === 0) perImage[k] = Math.max(1, Math.ceil((perUnknown * unknowns) / feeds.length));
+      for (const p of positionsOf(seed, k, image, total, perImage[k])) {
+        const row = new Float32Array(kept.length);
+        for (let t = 0; t < kept.length; t++) row[t] = s.node.op === 'Gemm' ? data[p * C + kept[t]] : data[kept[t] * dims[2] * dims[3] + p];
+        targets[k].push(row);
+      }
+    });
+  });
+  let graph = pruned;
+  const steps: RecoverStep[] = [];
+  for (let k = 0; k < sites.length; k++) {
+    const s = sites[k], idx = graph.nodes.findIndex((n) => n.name === s.node.name);
+    const n = graph.nodes[idx];
+    const wv = valueOf(graph, n.inputs[1]);
+    const wDims = wv.shape!, w = wv.data as Float32Array;
+    const oc = n.op === 'Gemm' && attrInt(n, 'transB', 0) === 0 ? wDims[1] : wDims[0];
+    const bias = n.inputs[2] ? Float32Array.from(valueOf(graph, n.inputs[2]).data as Float32Array) : new Float32Array(oc);
+    if (bias.length !== oc) continue; // a broadcast bias of another shape: leave the layer as it is
+    const wi = weightIndex(n, wDims);
+    const model = writeOnnx(graph);
+    if (s.action === 'ridge') {
+      let geo: Geometry | null = null, ridge: Ridge | null = null, x: Float64Array | null = null, row = 0;
+      let before = 0;
+      await runAll(model, feeds, [n.inputs[0], n.outputs[0]], (out, image) => {
+        const inp = out[n.inputs[0]], y = out[n.outputs[0]];
+        geo ??= geometry(graph, n, inp.dims, y.dims);
+        ridge ??= new Ridge(geo.d, oc);
+        x ??= new Float64Array(geo.d);
+        for (const p of positionsOf(seed, k, image, geo.positions, perImage[k])) {
+          geo.patch(inp.data as Float32Array, inp.dims, p, x);
+          const target = targets[k][row++];
+          ridge.add(x, target);
+          for (let t = 0; t < oc; t++) before += (geo.out(y.data as Float32Array, y.dims, t, p) - target[t]) ** 2;
+        }
+      });
+      const sol = ridge!.solve(o.ridge ?? 1e-4);
+      const nw = new Float32Array(w.length);
+      for (let t = 0; t < oc; t++) for (let f = 0; f < geo!.d; f++) nw[wi(t, f)] = sol.W[t * geo!.d + f];
+      graph = setParams(graph, idx, nw, Float32Array.from(sol.b));
+      // the fit's error on the calibration rows, for the report
+      let after = 0;
+      row = 0;
+      await runAll(writeOnnx(graph), feeds, [n.inputs[0], n.outputs[0]], (out, image) => {
+        const y = out[n.outputs[0]];
+        for (const p of positionsOf(seed, k, image, geo!.positions, perImage[k])) {
+          const target = targets[k][row++];
+          for (let t = 0; t < oc; t++) after += (geo!.out(y.data as Float32Array, y.dims, t, p) - target[t]) ** 2;
+        }
+      });
+      steps.push({ node: n.name, op: n.op, action: 'ridge', rows: ridge!.rows, error: { before: before / row, after: after / row } });
+    } else {
+      let stats: ChannelStats | null = null;
+      await runAll(model, feeds, [n.outputs[0]], (out) => {
+        const y = out[n.outputs[0]];
+        (stats ??= new ChannelStats(y.dims[1])).add(y.data as Float32Array, n.op === 'Conv');
+      });
+      const dm = denseStats[k]!.mean(), dv = denseStats[k]!.variance();
+      const pm = stats!.mean(), pv = stats!.variance();
+      const kept = s.channels.keptOut ?? Array.from({ length: oc }, (_, i) => i);
+      const nw = Float32Array.from(w);
+      const nb = new Float32Array(oc);
+      const per = w.length / oc;
+      let before = 0, after = 0;
+      for (let t = 0; t < oc; t++) {
+        const mu = dm[kept[t]], sd = Math.sqrt(dv[kept[t]]), muP = pm[t], sdP = Math.sqrt(pv[t]);
+        const a = sdP > 1e-6 * Math.max(sd, 1e-12) && sd > 0 ? Math.min(2, Math.max(0.5, sd / sdP)) : 1;
+        for (let f = 0; f < per; f++) nw[wi(t, f)] *= a;
+        nb[t] = a * bias[t] + (mu - a * muP);
+        before += (mu - muP) ** 2;
+        after += (sd - a * sdP) ** 2;
+      }
+      graph = setParams(graph, idx, nw, nb);
+      steps.push({ node: n.name, op: n.op, action: 'recalibrate', rows: stats!.count, error: { before: before / oc, after: after / oc } });
+    }
+    o.onProgress?.(k + 1, sites.length);
+  }
+  return { graph, steps };
+}
