@@ -20,6 +20,7 @@ import type { ScoreMethod } from './prune/scores.js';
 import { calibrationFeeds } from './calibrate/feeds.js';
 import { parseToastSpec, toastForBuild } from './prune/toast/build.js';
 import { readFileSync } from 'node:fs';
+import { channelPrune, type ChannelMethod } from './prune/reprune/channelPrune.js';
 
 export interface BuildOptions {
   target?: string;
@@ -30,7 +31,9 @@ export interface BuildOptions {
   profile?: boolean;
   /** prune before compiling: 'magnitude:2:4' or 'magnitude:0.8' (prune/buildPrune.ts), or
    *  'crepe|ria|wanda:<2:4|4:8|0.5>' on the linear layers with calibration text (`calib`), or
-   *  'toast:<MAC reduction>[,crepe:2:4]' (prune/toast/build.ts) */
+   *  'toast:<MAC reduction>[,crepe:2:4]' (prune/toast/build.ts), or
+   *  'reprune|l1|random:<FLOPs reduction>' channel pruning of a CNN (recovered when `calib`
+   *  names calibration images or rendered lines) */
   prune?: string;
   /** calibration data for the activation-aware pruners: text (byte-level language models) or rendered text lines (calibrate/feeds.ts) */
   calib?: string;
@@ -62,6 +65,14 @@ function checkSupported(g: Graph, unknown: Graph['nodes']): void {
 export async function prunedGraph(file: string, opts: BuildOptions): Promise<Graph> {
   const toast = opts.prune ? parseToastSpec(opts.prune) : null;
   if (toast) return toastForBuild(file, toast, opts.calib, Object.values(opts.inputShapes ?? {})[0]);
+  const ch = opts.prune ? /^(reprune|l1|random):(.+)$/.exec(opts.prune.trim()) : null;
+  if (ch) {
+    const x = Number(ch[2]);
+    if (!(x >= 0 && x < 1)) throw new SparsecError('E_OPTION', `--prune ${opts.prune}: the FLOPs reduction must be a number in [0, 1), e.g. reprune:0.5`);
+    const bytes = readFileSync(file);
+    const feeds = opts.calib ? await calibrationFeeds(bytes, file, opts.calib, { count: 256, seed: 0, seq: 0, shape: Object.values(opts.inputShapes ?? {})[0] }) : undefined;
+    return (await channelPrune(bytes, file, { method: ch[1] as ChannelMethod, flopsReduction: x, inputShapes: opts.inputShapes, feeds, reconstruct: !!feeds, recalibrate: !!feeds })).graph;
+  }
   const m = opts.prune ? /^(crepe|ria|wanda):(.+)$/.exec(opts.prune.trim()) : null;
   if (!m) {
     const g = readOnnxFile(file);

@@ -1,6 +1,7 @@
 // `sparsec eval`: through onnxruntime-node, bits per byte (and perplexity per byte, 2^bpb) of a
 // byte-level language model on held-out text; or, with --task ocr-rec|ocr-cls, the character
-// error rate of a PP-OCR recognizer / the accuracy of its 0°/180° classifier on rendered lines.
+// error rate of a PP-OCR recognizer / the accuracy of its 0°/180° classifier on rendered lines;
+// or, with --task classify, the top-1 accuracy of an image classifier on an image file.
 import { Command, Option } from 'commander';
 import { SparsecError } from '../errors.js';
 import { readBytes } from '../calibrate/data.js';
@@ -8,8 +9,9 @@ import { readTextLines } from '../calibrate/lines.js';
 import { evalTextModel } from '../eval/textModel.js';
 import { CLS_INPUT, REC_INPUT, classifyOrientation, ortImageRunner, readDictionary, recognize } from '../eval/ocr.js';
 import { progress } from './progress.js';
+import { evalImageClassifier } from '../eval/imageClassifier.js';
 
-interface EvalCliOptions { task: 'text' | 'ocr-rec' | 'ocr-cls'; text?: string; data?: string; dict?: string; width?: string; limit?: string; seq: string; json?: boolean; quiet?: boolean }
+interface EvalCliOptions { task: 'text' | 'ocr-rec' | 'ocr-cls' | 'classify'; images?: string; labels?: string; text?: string; data?: string; dict?: string; width?: string; limit?: string; seq: string; json?: boolean; quiet?: boolean }
 
 const positive = (name: string, v: string): number => {
   const n = Number(v);
@@ -19,15 +21,17 @@ const positive = (name: string, v: string): number => {
 
 export function register(program: Command): void {
   program.command('eval')
-    .description('quality through onnxruntime-node: bits per byte of a byte-level LM, or OCR error rates on rendered text lines')
+    .description('quality through onnxruntime-node: bits per byte of a byte-level LM, OCR error rates on rendered text lines, or classifier accuracy')
     .argument('<model>', 'the .onnx file')
-    .addOption(new Option('--task <task>', 'text: bits per byte; ocr-rec: CER of a CTC recognizer; ocr-cls: 0°/180° accuracy').choices(['text', 'ocr-rec', 'ocr-cls']).default('text'))
+    .addOption(new Option('--task <task>', 'text: bits per byte; ocr-rec: CER of a CTC recognizer; ocr-cls: 0°/180° accuracy; classify: top-1 accuracy').choices(['text', 'ocr-rec', 'ocr-cls', 'classify']).default('text'))
     .option('--text <file>', 'text: held-out text, raw bytes as token ids, cut into non-overlapping windows of --seq')
     .option('--seq <T>', 'text: window length in tokens', '128')
     .option('--data <lines>', 'ocr-*: rendered lines (tools/render-text-lines.py: <stem>.json + <stem>.u8.gz)')
     .option('--dict <file>', 'ocr-rec: the character dictionary (ppocr_keys_v1.txt, cached by tools/fetch-models.mjs)')
     .option('--width <W>', `ocr-*: padded input width (default ${REC_INPUT.width} for ocr-rec, ${CLS_INPUT.width} for ocr-cls)`)
     .option('--limit <n>', 'ocr-*: only the first n lines')
+    .option('--images <file>', 'classify: images back to back in the input layout (.u8 fed /255, .f32 as is)')
+    .option('--labels <file>', 'classify: one label byte per image')
     .option('--json', 'print the result as JSON on stdout')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (model: string, o: EvalCliOptions) => {
@@ -39,6 +43,14 @@ export function register(program: Command): void {
         const r = await evalTextModel(model, text, T, (d, t) => bar.update(d, t)).finally(() => bar.stop());
         if (o.json) process.stdout.write(JSON.stringify({ model, text: o.text, seq: T, ...r }, null, 2) + '\n');
         else process.stdout.write(`bits per byte ${r.bitsPerByte.toFixed(4)}  perplexity per byte ${r.perplexityPerByte.toFixed(4)}  (${r.windows} windows of ${T}, ${r.seconds.toFixed(1)} s)\n`);
+        return;
+      }
+      if (o.task === 'classify') {
+        if (!o.images || !o.labels) throw new SparsecError('E_OPTION', '--task classify needs --images <file> and --labels <file>');
+        const bar = progress('evaluating', o.quiet);
+        const r = await evalImageClassifier(model, o.images, o.labels, (d, t) => bar.update(d, t)).finally(() => bar.stop());
+        if (o.json) process.stdout.write(JSON.stringify({ model, task: o.task, imageFile: o.images, labelFile: o.labels, ...r }, null, 2) + '\n');
+        else process.stdout.write(`accuracy ${r.accuracy.toFixed(4)}  (${r.correct} of ${r.images} images, ${r.seconds.toFixed(1)} s)\n`);
         return;
       }
       if (!o.data) throw new SparsecError('E_OPTION', `--task ${o.task} needs --data <rendered lines>`);

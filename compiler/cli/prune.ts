@@ -13,6 +13,7 @@ import { OWL_DEFAULTS } from '../prune/owl.js';
 import { DSNOT_DEFAULTS } from '../prune/dsnot.js';
 import { progress } from './progress.js';
 import { pruneToast } from '../prune/toast/toast.js';
+import { channelPruneCli } from './channelPrune.js';
 
 interface PruneCliOptions {
   out: string; method: ScoreMethod | 'toast'; sparsity: string; flopsReduction?: string; headScore?: 'data' | 'gm' | 'magnitude'; refit: boolean; perRow?: boolean;
@@ -37,17 +38,20 @@ const regex = (name: string, v: string | undefined): RegExp | undefined => {
   try { return new RegExp(v); } catch (e) { throw new SparsecError('E_OPTION', `${name} is not a valid regular expression: ${(e as Error).message}`); }
 };
 
-/** Feeds for calibration from a .txt file (see calibrate/data.ts for the format). */
-
 export function register(program: Command): void {
   program.command('prune')
     .description('prune the linear layers (MatMul/Gemm) of an ONNX model and write a masked .onnx that onnxruntime runs; --method toast removes ViT head dimensions and FFN hidden units instead (smaller dense matrices)')
     .argument('<model>', 'the .onnx file')
     .requiredOption('-o, --out <file>', 'the pruned .onnx file')
-    .addOption(new Option('--method <name>', 'importance score').choices(['crepe', 'ria', 'wanda', 'magnitude', 'toast']).default('crepe'))
+    .addOption(new Option('--method <name>', 'crepe|ria|wanda|magnitude: weights of linear layers; toast: ViT heads and FFN units; reprune|l1|random: channels of a CNN (the last two with --flops-reduction)').choices(['crepe', 'ria', 'wanda', 'magnitude', 'toast', 'reprune', 'l1', 'random']).default('crepe'))
+    .option('--no-reconstruct', 'channel methods: no ridge least-squares refit of the layers that lost input channels')
+    .option('--no-recalibrate', 'channel methods: no mean/std recalibration of the other changed layers')
+    .addOption(new Option('--residual <how>', 'channel methods: channels shared by several producers (residual Add, SE gate): prune them as one group, or keep them').choices(['prune', 'keep']).default('prune'))
+    .option('--cap <s>', 'channel methods: at most this fraction of one group\'s channels goes', '0.7')
+    .option('--calib-images <n>', 'channel methods: calibration images (or lines) taken from --calib', '256')
     .option('--sparsity <s>', 'unstructured fraction (0.5, 50%) or N:M kept of M along the input dimension (2:4, 4:8)', '0.5')
     .option('--per-row', 'unstructured: the same fraction in every output row (default: one threshold per matrix)')
-    .option('--calib <file>', 'calibration data, needed by all methods but magnitude: text (raw bytes = token ids) or rendered text lines (<stem> of .json + .u8.gz, image models), or raw uint8 images (pixel/255, models with a static float input)')
+    .option('--calib <file>', 'calibration data, needed by all methods but magnitude: text (raw bytes = token ids) or rendered text lines (<stem> of .json + .u8.gz, image models); or raw uint8 images (pixel/255, models with a static float input); reprune|l1|random also take .f32 images (fed as is)')
     .option('--calib-windows <n>', 'calibration windows of --seq bytes (text) or lines (images), picked with --seed', '128')
     .option('--input-shape <name=dims...>', 'image calibration: the input shape, e.g. x=1x3x48x192 (default: the declared H and W, else 48 x 320)', [])
     .option('--seq <T>', 'window length in tokens', '128')
@@ -79,6 +83,19 @@ export function register(program: Command): void {
     .action(async (model: string, o: PruneCliOptions) => {
       const t0 = performance.now();
       if (o.method === 'toast') return toastCommand(model, o, t0);
+      const chosen: string = o.method;
+      if (chosen === 'reprune' || chosen === 'l1' || chosen === 'random') {
+        if (resolve(model) === resolve(o.out)) throw new SparsecError('E_OPTION', '-o must differ from the input model (the input is never modified)');
+        const r = await channelPruneCli(model, o as unknown as Parameters<typeof channelPruneCli>[1]);
+        writeModel(o.out, r.onnx);
+        if (o.json) process.stdout.write(JSON.stringify({ model, out: o.out, method: o.method, flops: r.flops, allocation: { ...r.allocation, kept: Object.fromEntries(r.allocation.kept) }, groups: r.groups, recovery: r.steps }, null, 2) + '\n');
+        if (!o.quiet) {
+          const pruned = r.groups.filter((g) => g.kept < g.channels);
+          process.stderr.write(`pruned ${pruned.length} of ${r.groups.length} channel groups with ${o.method}: MACs ${r.flops.dense.toLocaleString('en-US')} -> ${r.flops.pruned.toLocaleString('en-US')} (${(r.flops.reduction * 100).toFixed(1)}% fewer), ${r.steps.length} layers recovered, in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${o.out}\n`);
+          for (const g of r.groups) process.stderr.write(`  ${g.id}: ${g.skip ? `kept whole (${g.skip})` : `${g.kept} of ${g.channels} channels`}\n`);
+        }
+        return;
+      }
       const pattern = parsePattern(o.sparsity, o.perRow ? 'row' : 'matrix');
       if (!pattern) throw new SparsecError('E_OPTION', `--sparsity must be a fraction in [0, 1), a percentage or N:M such as 2:4, got '${o.sparsity}'`);
       if (resolve(model) === resolve(o.out)) throw new SparsecError('E_OPTION', '-o must differ from the input model (the input is never modified)');
