@@ -15,7 +15,8 @@ import { writeOnnx } from '../../compiler/onnx/write.js';
 import { uniform } from '../../compiler/util/random.js';
 import { findAttention, type AttentionBlock } from '../../compiler/prune/toast/attention.js';
 import { findFfns } from '../../compiler/prune/toast/ffn.js';
-import { copyGraph, pruneHeads, pruneHidden, type HeadKeep } from '../../compiler/prune/toast/surgery.js';
+import { copyGraph, pruneHeads, pruneHiddenUnits, type HeadKeep } from '../../compiler/prune/toast/surgery.js';
+import { prepareForChannels } from '../../compiler/prune/groups.js';
 import { fitSchedule, graphMacs, modelCost } from '../../compiler/prune/toast/schedule.js';
 import { medianDistance } from '../../compiler/prune/toast/scores.js';
 import { ridgeFit } from '../../compiler/util/ridge.js';
@@ -109,14 +110,15 @@ function masked(g: Graph, plans: HeadKeep[], qkvIndex: (which: number, j: number
 }
 
 test('recognition: timm fused qkv (vit fixture), HF separate q/k/v, Paddle SVTR (Concat reshapes)', () => {
-  const vit = readOnnx(readFileSync(VIT), VIT);
+  const vit = prepareForChannels(readOnnx(readFileSync(VIT), VIT));
   const a = findAttention(vit);
   assert.equal(a.blocks.map((b) => [b.heads, b.headDim, b.q.chunk, b.k.chunk, b.v.chunk, b.q.proj.node === b.v.proj.node]), new Array(6).fill([4, 24, 0, 1, 2, true]));
   assert.equal(findFfns(vit).map((f) => [f.fc1.dOut, f.fc2.dIn]), new Array(6).fill([384, 384]));
   const hf = findAttention(hfBlock());
   assert.equal(hf.blocks.map((b) => [b.heads, b.headDim, b.q.proj.node, b.k.proj.node, b.v.proj.node, b.out.node]), [[2, 8, 'q/MatMul', 'k/MatMul', 'v/MatMul', 'o/MatMul']]);
-  assert.equal(findFfns(hfBlock()).map((f) => [f.fc1.node, f.fc2.node, f.hidden]), [['fc1/MatMul', 'fc2/MatMul', 'f3']]);
-  const ocr = readOnnx(readFileSync(OCR), OCR);
+  assert.equal(findFfns(prepareForChannels(hfBlock())).map((f) => [f.fc1.node, f.fc2.node, f.hidden]), [['fc1/MatMul', 'fc2/MatMul', 'f3']]);
+  const ocr = prepareForChannels(readOnnx(readFileSync(OCR), OCR), { x: [1, 3, 48, 320] });
+  assert.ok(findAttention(readOnnx(readFileSync(OCR), OCR)).blocks.length === 2, 'also before shape folding (Concat of Cast pieces)');
   const s = findAttention(ocr);
   assert.equal(s.blocks.map((b) => [b.heads, b.headDim]), [[8, 15], [8, 15]]);
   assert.equal(s.skipped.length, 1, 'the output softmax is not attention');
@@ -126,9 +128,10 @@ test('recognition: timm fused qkv (vit fixture), HF separate q/k/v, Paddle SVTR 
 test('zero pruning is exact (vit, HF block)', async () => {
   const cases: [Graph, number[]][] = [[readOnnx(readFileSync(VIT), VIT), [1, 1, 28, 28]], [hfBlock(), [1, 6, 16]]];
   for (const [g, shape] of cases) {
-    const out = copyGraph(g);
-    pruneHeads(out, findAttention(g).blocks.map((b) => keepSets(b, b.headDim, 0)));
-    for (const f of findFfns(g)) pruneHidden(out, f.fc1, f.fc2, Array.from({ length: f.fc1.dOut }, (_, i) => i));
+    const heads = copyGraph(g);
+    pruneHeads(heads, findAttention(g).blocks.map((b) => keepSets(b, b.headDim, 0)));
+    const shapes = { [g.inputs[0]]: shape };
+    const out = pruneHiddenUnits(heads, shapes, new Map(findFfns(prepareForChannels(g, shapes)).map((f) => [f.group, Array.from({ length: f.fc1.dOut }, (_, i) => i)])));
     const x = uniform(3, shape.reduce((a, b) => a * b, 1), 0, 1);
     assert.is(maxDiff(await run(writeOnnx(out), x, shape), await run(writeOnnx(g), x, shape)), 0);
   }
@@ -156,12 +159,12 @@ test('head pruning equals the masked-head model in onnxruntime within 1e-5 (vit 
 });
 
 test('the softmax scale keeps its original constant; FFN hidden units prune to a smaller dense fc1/fc2', async () => {
-  const g = hfBlock();
+  const g = prepareForChannels(hfBlock());
   const [b] = findAttention(g).blocks;
-  const out = copyGraph(g);
-  pruneHeads(out, [keepSets(b, 4, 1)]);
+  const heads = copyGraph(g);
+  pruneHeads(heads, [keepSets(b, 4, 1)]);
   const [f] = findFfns(g);
-  pruneHidden(out, f.fc1, f.fc2, [0, 3, 5, 8, 13, 21, 30, 31]);
+  const out = pruneHiddenUnits(heads, {}, new Map([[f.group, [0, 3, 5, 8, 13, 21, 30, 31]]]));
   assert.equal(Array.from(out.values.get(out.nodes.find((n) => n.name === 'scale')!.inputs[1])!.data as Float32Array), [Math.fround(Math.sqrt(8))]);
   assert.equal(out.values.get('wq')!.shape, [16, 8]);
   assert.equal(out.values.get('wo')!.shape, [8, 16]);
@@ -175,7 +178,7 @@ test('the softmax scale keeps its original constant; FFN hidden units prune to a
 });
 
 test('schedule: fitted to the MAC budget, block 0 attention dense, FFNs back-loaded, counts multiples of 4', () => {
-  const g = readOnnx(readFileSync(VIT), VIT);
+  const g = prepareForChannels(readOnnx(readFileSync(VIT), VIT));
   const blocks = findAttention(g).blocks, ffns = findFfns(g);
   const cost = modelCost(g, blocks, ffns, {});
   assert.is(cost.total, 11689536); // 11.69 M MACs (`sparsec inspect` counts the same)

@@ -1,54 +1,26 @@
-// Transformer FFNs: fc1 (MatMul/Gemm + bias) → an elementwise activation (GELU as an Erf chain,
-// swish as x·Sigmoid(x), ReLU, ...) → fc2. Hidden unit j is then one coupled group: column j of
-// fc1 and its bias, row j of fc2. Only a chain whose every value stays inside it qualifies.
+// Transformer FFNs, taken from the channel coupling groups (prune/groups.ts): a prunable group
+// produced by one linear op (fc1, MatMul/Gemm + bias) and consumed by one other (fc2), i.e.
+// fc1 → elementwise activation (GELU as an Erf chain, swish, ReLU...) → fc2. Hidden unit j is
+// column j of fc1 (and its bias) and row j of fc2; the surgery that removes units is the
+// groups' own (applyChannelSelection, keyed by the group id = fc1's node name).
 import type { Graph } from '../../ir/graph.js';
-import { consumers, isConst } from '../../ir/graph.js';
+import { consumers } from '../../ir/graph.js';
+import { findChannelGroups, type ChannelGroup } from '../groups.js';
 import { asLinear, withBiasAdd, type LinearOp } from './linearOp.js';
 
-export interface Ffn { fc1: LinearOp; fc2: LinearOp; /** the activation fc2 reads */ hidden: string }
+export interface Ffn { group: string; fc1: LinearOp; fc2: LinearOp; /** the activation fc2 reads */ hidden: string }
 
-const UNARY = new Set(['Erf', 'Sigmoid', 'Tanh', 'Relu', 'Gelu', 'HardSigmoid', 'HardSwish', 'Clip', 'Exp', 'Sqrt', 'Neg', 'Abs', 'LeakyRelu', 'Elu', 'Softplus', 'Identity', 'Cast']);
-const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow']);
-
-export function findFfns(g: Graph): Ffn[] {
+/** FFNs of a prepared graph (prepareForChannels). */
+export function findFfns(g: Graph, groups: readonly ChannelGroup[] = findChannelGroups(g)): Ffn[] {
   const uses = consumers(g);
+  const byName = new Map(g.nodes.map((n) => [n.name, n]));
   const out: Ffn[] = [];
-  const scalar = (x: string) => isConst(g, x) && g.values.get(x)!.data!.length === 1;
-  for (const n of g.nodes) {
-    const base = asLinear(g, n);
-    if (!base) continue;
-    const fc1 = withBiasAdd(g, base, uses);
-    // grow the activation chain from fc1's output until no node joins; then every reader of a
-    // chain value must be a chain node or the one linear op (fc2) that reads it
-    const inChain = new Set([fc1.output]);
-    const chainNodes = new Set<number>();
-    for (let grew = true; grew;) {
-      grew = false;
-      for (const v of [...inChain]) {
-        for (const i of uses.get(v) ?? []) {
-          if (chainNodes.has(i)) continue;
-          const m = g.nodes[i];
-          const data = m.inputs.filter((x) => x !== '' && !scalar(x) && !(m.op === 'Clip' && isConst(g, x)));
-          if ((UNARY.has(m.op) || BINARY.has(m.op)) && data.every((x) => inChain.has(x))) { chainNodes.add(i); inChain.add(m.outputs[0]); grew = true; }
-        }
-      }
-    }
-    let fc2: LinearOp | null = null, ok = true;
-    for (const v of inChain) {
-      if (g.outputs.includes(v)) ok = false;
-      for (const i of uses.get(v) ?? []) {
-        if (chainNodes.has(i)) continue;
-        const l = asLinear(g, g.nodes[i]);
-        if (!l || fc2 || l.input !== v) ok = false;
-        else fc2 = withBiasAdd(g, l, uses);
-      }
-    }
-    if (!ok || !fc2 || fc2.dIn !== fc1.dOut) continue;
-    // every chain value but the hidden one must be used inside the chain only (checked above);
-    // the hidden one feeds fc2 alone
-    if ((uses.get(fc2.input) ?? []).length !== 1) continue;
-    out.push({ fc1, fc2, hidden: fc2.input });
+  for (const gr of groups) {
+    if (!gr.prunable || gr.producers.length !== 1 || gr.consumers.length !== 1) continue;
+    const p = byName.get(gr.producers[0].node), c = byName.get(gr.consumers[0].node);
+    const base1 = p && asLinear(g, p), base2 = c && asLinear(g, c);
+    if (!base1 || !base2 || base2.input !== gr.consumers[0].value || base1.dOut !== gr.size || base2.dIn !== gr.size) continue;
+    out.push({ group: gr.id, fc1: withBiasAdd(g, base1, uses), fc2: withBiasAdd(g, base2, uses), hidden: base2.input });
   }
   return out;
 }
-

@@ -4,13 +4,16 @@
 // need nothing), the merged Reshape's h·d, a feature Split's sizes. The softmax scale is a
 // separate constant and keeps its original value 1/√d. Each head keeps the same count (one
 // Reshape serves all heads) and q/k and v/o keep the same count (one fused Reshape serves all
-// three; ToaSt's released schedules do the same).
+// three; ToaSt's released schedules do the same). FFN hidden units go through the channel
+// groups' surgery (prune/surgery.ts), which owns the MatMul → activation → MatMul coupling.
 import { SparsecError } from '../../errors.js';
 import type { Graph, Value } from '../../ir/graph.js';
 import { constNumbers, isConst, typedArrayFrom, valueOf } from '../../ir/graph.js';
 import { featureOf, type AttentionBlock, type Side } from './attention.js';
 import { range, sliceWeight, type LinearOp } from './linearOp.js';
 import { rewriteShapeElement } from './shapeConst.js';
+import { findChannelGroups, prepareForChannels } from '../groups.js';
+import { applyChannelSelection } from '../surgery.js';
 
 /** Kept dimensions per head (ascending), coupled: q and k share `qk`, v and W_o share `vo`. */
 export interface HeadKeep { block: AttentionBlock; qk: number[][]; vo: number[][] }
@@ -83,8 +86,10 @@ function rewriteSplitSizes(g: Graph, name: string, from: number, to: number): vo
   n.inputs[1] = fresh;
 }
 
-/** FFN hidden units: fc1's kept output columns (and bias) and fc2's matching input rows. */
-export function pruneHidden(g: Graph, fc1: LinearOp, fc2: LinearOp, keep: readonly number[]): void {
-  sliceLinear(g, fc1, null, keep);
-  sliceLinear(g, fc2, keep, null);
+/** FFN hidden units through the channel groups' surgery: `keep` maps an FFN's group id (fc1's
+ *  node name) to its kept units; the graph is re-prepared first (head surgery changed shapes). */
+export function pruneHiddenUnits(g: Graph, inputShapes: Record<string, number[]>, keep: ReadonlyMap<string, readonly number[]>): Graph {
+  if (!keep.size) return g;
+  const prepared = prepareForChannels(g, inputShapes);
+  return applyChannelSelection(prepared, keep, findChannelGroups(prepared));
 }

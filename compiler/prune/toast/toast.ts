@@ -21,7 +21,8 @@ import { findFfns, type Ffn } from './ffn.js';
 import { range, weightAt, type LinearOp } from './linearOp.js';
 import { fitSchedule, graphMacs, modelCost, type Schedule } from './schedule.js';
 import { headScores, hiddenScores, topK, type HeadScore } from './scores.js';
-import { copyGraph, pruneHeads, pruneHidden, type HeadKeep } from './surgery.js';
+import { copyGraph, pruneHeads, pruneHiddenUnits, type HeadKeep } from './surgery.js';
+import { prepareForChannels } from '../groups.js';
 
 export interface ToastOptions {
   /** fraction of the model's MACs to remove (0.3 = 30%) */
@@ -39,6 +40,8 @@ export interface ToastOptions {
   biasCorrection?: boolean;
   /** ridge strength relative to the mean feature energy */
   ridge?: number;
+  /** input shapes for models with symbolic dimensions (default: the calibration feeds') */
+  inputShapes?: Record<string, number[]>;
   /** tokens kept per calibration input */
   maxTokens?: number;
   seed?: number;
@@ -69,7 +72,11 @@ export function hasClassToken(g: Graph): boolean {
 const nodeIndex = (g: Graph, name: string) => g.nodes.findIndex((n) => n.name === name);
 
 export async function pruneToast(bytes: Uint8Array, file: string, o: ToastOptions): Promise<ToastResult> {
-  const g = readOnnx(bytes, file);
+  const feeds = o.feeds?.length ? o.feeds : undefined;
+  const inputShapes = o.inputShapes ?? (feeds ? Object.fromEntries(Object.entries(feeds[0]).map(([k, t]) => [k, t.dims.map(Number)])) : {});
+  // fixed shapes and folded shape arithmetic: what the channel groups work on (the written model
+  // is for these input shapes)
+  const g = prepareForChannels(readOnnx(bytes, file), inputShapes);
   const scan = findAttention(g);
   const blocks = scan.blocks;
   const used = new Set(blocks.flatMap((b) => [b.q.proj.node, b.k.proj.node, b.v.proj.node, b.out.node]));
@@ -78,7 +85,6 @@ export async function pruneToast(bytes: Uint8Array, file: string, o: ToastOption
     const why = scan.skipped.map((s) => `${s.node}: ${s.reason}`).join('; ');
     throw new SparsecError('E_MODEL', `no attention block or FFN found for ToaSt${why ? ` (${why})` : ''}`, { file });
   }
-  const feeds = o.feeds?.length ? o.feeds : undefined;
   const headScore = o.headScore ?? (feeds ? 'data' : 'gm');
   const ffnScore = o.ffnScore ?? (feeds ? 'data' : 'magnitude');
   const refit = o.refit ?? !!feeds;
@@ -86,7 +92,6 @@ export async function pruneToast(bytes: Uint8Array, file: string, o: ToastOption
   if ((headScore === 'data' || ffnScore === 'data' || refit || biasCorrection) && !feeds) {
     throw new SparsecError('E_OPTION', 'data-aware scores, refits and bias correction need calibration data (--calib)');
   }
-  const inputShapes = feeds ? Object.fromEntries(Object.entries(feeds[0]).map(([k, t]) => [k, t.dims.map(Number)])) : {};
   const cost = modelCost(g, blocks, ffns, inputShapes);
   let schedule = o.schedule;
   if (!schedule) {
@@ -123,9 +128,9 @@ export async function pruneToast(bytes: Uint8Array, file: string, o: ToastOption
     hidden.push({ ffn: f, keep: topK(hiddenScores(g, f.fc1, f.fc2, ffnScore, dense, probs), keep) });
   });
 
-  const out = copyGraph(g);
-  pruneHeads(out, plans);
-  for (const h of hidden) pruneHidden(out, h.ffn.fc1, h.ffn.fc2, h.keep);
+  const headsPruned = copyGraph(g);
+  pruneHeads(headsPruned, plans);
+  const out = pruneHiddenUnits(headsPruned, inputShapes, new Map(hidden.map((h) => [h.ffn.group, h.keep])));
 
   // corrections, each against the dense model's outputs
   if (dense && (refit || biasCorrection)) {
