@@ -12,6 +12,7 @@ import { register as registerPrune } from './cli/prune.js';
 import { register as registerEval } from './cli/eval.js';
 import { register as registerBench } from './cli/bench.js';
 import { register as registerReport } from './cli/report.js';
+import { progress } from './cli/progress.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const log = (quiet: boolean | undefined, msg: string) => { if (!quiet) process.stderr.write(msg + '\n'); };
@@ -36,7 +37,9 @@ program.command('build')
   .option('-q, --quiet', 'no log on stderr')
   .action(async (model: string, o: { out: string; target: string; inputShape: string[]; prune?: string; calib?: string; keepSource?: boolean; json?: boolean; quiet?: boolean }) => {
     const t0 = performance.now();
-    const r = await buildModel(model, o.out, { target: o.target, inputShapes: parseInputShapes(o.inputShape), keepSource: o.keepSource, prune: o.prune, calib: o.calib });
+    const bar = progress('building', o.quiet);
+    const r = await buildModel(model, o.out, { target: o.target, inputShapes: parseInputShapes(o.inputShape), keepSource: o.keepSource, prune: o.prune, calib: o.calib, onProgress: (d, t, s) => bar.update(d, t, s) })
+      .finally(() => bar.stop());
     const m = r.files.manifest as { sizes: { wasm: number; weights: number; arena: number } };
     if (o.json) process.stdout.write(JSON.stringify(r.files.manifest, null, 2) + '\n');
     log(o.quiet, `built ${o.out} for ${o.target} in ${((performance.now() - t0) / 1000).toFixed(1)} s: model.wasm ${fmt(m.sizes.wasm)} B, weights.bin ${fmt(m.sizes.weights)} B, arena ${fmt(m.sizes.arena)} B`);

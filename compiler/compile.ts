@@ -35,6 +35,8 @@ export interface BuildOptions {
    *  'reprune|l1|random:<FLOPs reduction>' channel pruning of a CNN (recovered when `calib`
    *  names calibration images or rendered lines) */
   prune?: string;
+  /** progress of the long steps: calibration windows, then the build's steps (for a progress bar) */
+  onProgress?: (done: number, total: number, step: string) => void;
   /** calibration data for the activation-aware pruners: text (byte-level language models) or rendered text lines (calibrate/feeds.ts) */
   calib?: string;
 }
@@ -84,12 +86,19 @@ export async function prunedGraph(file: string, opts: BuildOptions): Promise<Gra
   const bytes = readFileSync(file);
   const shape = Object.values(opts.inputShapes ?? {})[0];
   const feeds = await calibrationFeeds(bytes, file, opts.calib, { seq: shape?.[shape.length - 1] ?? 128, count: 128, seed: 0, shape });
-  return (await pruneModel(bytes, file, { method: m[1] as ScoreMethod, pattern, feeds })).graph;
+  const onProgress = opts.onProgress && ((d: number, t: number) => opts.onProgress!(d, t, 'calibrating'));
+  return (await pruneModel(bytes, file, { method: m[1] as ScoreMethod, pattern, feeds, onProgress })).graph;
 }
+
+/** read or prune, lower, compile, write (onProgress's build steps) */
+const BUILD_STEPS = 4;
 
 export async function compileModel(file: string, opts: BuildOptions = {}): Promise<BuildResult> {
   const target = loadTarget(opts.target ?? 'wasm-simd128');
+  const step = (i: number, name: string) => opts.onProgress?.(i, BUILD_STEPS, name);
+  step(0, opts.prune ? 'pruning' : 'reading');
   const g = await prunedGraph(file, opts);
+  step(1, 'lowering');
   fixInputShapes(g, opts.inputShapes ?? {});
   const { unknownOps } = canonicalize(g);
   checkSupported(g, unknownOps);
@@ -98,6 +107,7 @@ export async function compileModel(file: string, opts: BuildOptions = {}): Promi
   if (emitted.layout.end > target.memoryLimit) {
     throw new SparsecError('E_BUILD', `the model needs ${(emitted.layout.end / 2 ** 20).toFixed(1)} MiB of linear memory; target ${target.name} allows ${(target.memoryLimit / 2 ** 20).toFixed(0)} MiB`, { file });
   }
+  step(2, 'compiling');
   const { wasm } = await compileAssemblyScript(emitted.source, { target, memoryBase: emitted.layout.end });
   const spec = (name: string): TensorSpec => {
     const v = g.values.get(name)!;
@@ -134,7 +144,9 @@ export async function compileModel(file: string, opts: BuildOptions = {}): Promi
 
 export async function buildModel(file: string, outDir: string, opts: BuildOptions = {}): Promise<BuildResult> {
   const r = await compileModel(file, opts);
+  opts.onProgress?.(3, BUILD_STEPS, 'writing');
   writeBundle(outDir, r.files);
   if (opts.keepSource) writeAtomic(join(outDir, 'model.ts'), r.files.source);
+  opts.onProgress?.(BUILD_STEPS, BUILD_STEPS, 'done');
   return r;
 }

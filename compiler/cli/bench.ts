@@ -82,7 +82,8 @@ export function register(program: Command): void {
         model = target;
         dir = mkdtempSync(join(tmpdir(), 'sparsec-bench-'));
         log(`building ${target}${o.prune ? ` (--prune ${o.prune})` : ''} into ${dir}`);
-        await buildModel(target, dir, { inputShapes, prune: o.prune, calib: o.calib });
+        const bar = progress('building', o.quiet);
+        await buildModel(target, dir, { inputShapes, prune: o.prune, calib: o.calib, onProgress: (d, t, s) => bar.update(d, t, s) }).finally(() => bar.stop());
       } else if (o.prune) throw new SparsecError('E_OPTION', '--prune applies when benchmarking an .onnx file; a build folder is benchmarked as it was built');
       const manifestFile = join(dir, 'manifest.json');
       if (!existsSync(manifestFile)) throw new SparsecError('E_FILE', `${dir} is not a sparsec build (no manifest.json)`);

@@ -114,6 +114,7 @@ export function register(program: Command): void {
       const shape = Object.values(parseInputShapes(o.inputShape))[0];
       const feeds = needCalib && o.calib ? await calibrationFeeds(bytes, model, o.calib, { seq: T, count: int('--calib-windows', o.calibWindows, 1), seed: int('--seed', o.seed, 0), shape }) : undefined;
       const bar = progress(o.sequential ? 'stages' : 'calibrating', o.quiet);
+      const search = progress('PHO search', o.quiet);
       const r = await pruneModel(bytes, model, {
         method, pattern, crepe, feeds, sequential: o.sequential,
         dsnot: o.dsnot ? { ...DSNOT_DEFAULTS, maxCycles: int('--dsnot-cycles', o.dsnotCycles, 0), threshold: float('--dsnot-threshold', o.dsnotThreshold) } : undefined,
@@ -121,7 +122,8 @@ export function register(program: Command): void {
         owl: o.owl ? { ...OWL_DEFAULTS, lambda: float('--owl-lambda', o.owlLambda), m: float('--owl-m', o.owlM) } : undefined,
         include: regex('--include', o.include), ignore: regex('--ignore', o.ignore), pruneHead: o.pruneHead,
         onProgress: (d, t) => bar.update(d, t),
-      }).finally(() => bar.stop());
+        onSearch: (d, t) => { bar.stop(); search.update(d, t, 'generations'); },
+      }).finally(() => { bar.stop(); search.stop(); });
       writeModel(o.out, r.onnx);
       const pruned = r.report.filter((l) => !l.skip);
       if (o.json) {

@@ -13,6 +13,8 @@ export interface CmaesOptions {
   seed: number;
   /** default 4 + ⌊3 ln n⌋ */
   popsize?: number;
+  /** called after each generation (for a progress bar) */
+  onGeneration?: (done: number, total: number) => void;
 }
 
 export interface CmaesResult { best: number[]; bestValue: number; evaluations: number; history: { generation: number; best: number; mean: number[] }[] }
@@ -97,6 +99,7 @@ export async function cmaes(f: (x: number[]) => number | Promise<number>, o: Cma
     }));
     sigma *= Math.exp((cs / damps) * (psNorm / chiN - 1));
     history.push({ generation: gen, best: bestValue, mean: clip(m) });
+    o.onGeneration?.(gen + 1, o.generations);
   }
   return { best, bestValue, evaluations, history };
 }

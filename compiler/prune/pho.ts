@@ -98,12 +98,14 @@ export interface PhoOptions {
   generations?: number;
   seed?: number;
   sigma0?: number;
+  /** called after each CMA-ES generation */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export async function pho(layers: readonly CachedLayer[], o: PhoOptions): Promise<{ crepe: CrepeOptions; theta: number[]; search: CmaesResult; seconds: number }> {
   const t0 = performance.now();
   const search = await cmaes((t) => o.objective.sign * proxy(layers, decodeTheta(t), o.pattern)[o.objective.proxy], {
-    x0: THETA_DEFAULT, sigma0: o.sigma0 ?? 0.5, lower: THETA_LOWER, upper: THETA_UPPER, generations: o.generations ?? 20, seed: o.seed ?? 0,
+    x0: THETA_DEFAULT, sigma0: o.sigma0 ?? 0.5, lower: THETA_LOWER, upper: THETA_UPPER, generations: o.generations ?? 20, seed: o.seed ?? 0, onGeneration: o.onProgress,
   });
   return { crepe: decodeTheta(search.best), theta: search.best, search, seconds: (performance.now() - t0) / 1000 };
 }

@@ -28,6 +28,8 @@ export interface PruneModelOptions extends PruneOptions, LinearOptions {
    *  sign measured on the gpt fixture; see docs/crepe.md) */
   pho?: { generations: number; seed: number };
   onProgress?: (done: number, total: number) => void;
+  /** PHO's search: generations done of total */
+  onSearch?: (done: number, total: number) => void;
 }
 
 export interface PruneResult {
@@ -60,7 +62,7 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
   } else {
     if (!stats && needStats) stats = await calibrate(bytes, active, o.feeds!, { onProgress: o.onProgress });
     if (o.pho) {
-      const found = await pho(cacheLayers(g, layers, stats!), { pattern: o.pattern, objective: { proxy: 'keptEnergy', sign: -1 }, generations: o.pho.generations, seed: o.pho.seed });
+      const found = await pho(cacheLayers(g, layers, stats!), { pattern: o.pattern, objective: { proxy: 'keptEnergy', sign: -1 }, generations: o.pho.generations, seed: o.pho.seed, onProgress: o.onSearch });
       o = { ...o, crepe: found.crepe };
     }
     const layerSparsity = o.owl && o.pattern.kind === 'unstructured' ? owlLayerSparsity(g, layers, stats!, o.pattern.sparsity, o.owl) : undefined;
