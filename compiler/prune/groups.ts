@@ -484,6 +484,20 @@ function elementwise(w: Walk, n: Node, outShape: number[]): void {
 
 // ---- groups ----
 
+/** Names read by the nodes of every subgraph (If/Loop/Scan bodies may read outer constants). */
+function subgraphReads(g: Graph, out = new Set<string>()): Set<string> {
+  for (const n of g.nodes) {
+    for (const a of Object.values(n.attrs)) {
+      for (const sub of Array.isArray(a) ? a : [a]) {
+        if (typeof sub !== 'object' || !sub || !('nodes' in sub)) continue;
+        for (const m of sub.nodes) for (const x of m.inputs) if (x) out.add(x);
+        subgraphReads(sub, out);
+      }
+    }
+  }
+  return out;
+}
+
 function lcm(a: number, b: number): number {
   const gcd = (x: number, y: number): number => (y ? gcd(y, x % y) : x);
   return (a / gcd(a, b)) * b;
@@ -497,11 +511,12 @@ export function findChannelGroups(g: Graph): ChannelGroup[] {
   for (const n of g.nodes) walkNode(w, n);
   for (const o of g.outputs) w.pinValue(o, `graph output '${o}'`);
   // a sliced constant also read by a node that does not slice it
-  const uses = consumers(g);
+  const uses = consumers(g), inSubgraphs = subgraphReads(g);
   for (const s of w.slices) {
     const other = (uses.get(s.tensor) ?? []).map((i) => g.nodes[i].name).find((name) => !w.sliceUsers.get(s.tensor)!.has(name));
     if (other) w.pin(s.els, `constant '${s.tensor}' is also read by '${other}', which is not sliced with it`);
     if (g.outputs.includes(s.tensor)) w.pin(s.els, `constant '${s.tensor}' is a graph output`);
+    if (inSubgraphs.has(s.tensor)) w.pin(s.els, `constant '${s.tensor}' is also read inside a subgraph (If, Loop, Scan)`);
   }
 
   // components → groups keyed by the set of spaces (producers) they touch

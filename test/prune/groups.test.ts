@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Graph } from '../../compiler/ir/graph.js';
 import { readOnnxFile } from '../../compiler/onnx/read.js';
 import { packageRoot } from '../../compiler/paths.js';
 import { findChannelGroups, groupGamma, prepareForChannels, type ChannelGroup } from '../../compiler/prune/groups.js';
@@ -133,6 +134,22 @@ test('a weight shared by two convs couples their channel groups', () => {
   const grp = groups.find((x) => x.producers.some((p) => p.node === 'mid'))!;
   assert.ok(grp.producers.some((p) => p.node === 'twin'));
   assert.is(grp.prunable, false); // twin's output is a graph output
+});
+
+test('a weight also read inside an If branch stays', () => {
+  const g = residualNet();
+  const weight = g.nodes.find((n) => n.name === 'mid')!.inputs[1];
+  const branch = (name: string): Graph => ({
+    name, source: '', opset: 17, values: new Map(), inputs: [], outputs: [`${name}_out`],
+    nodes: [{ name: `${name}_id`, op: 'Identity', domain: '', inputs: [weight], outputs: [`${name}_out`], attrs: {} }],
+  });
+  g.values.set('cond', { name: 'cond', dtype: 'bool', shape: [], data: Uint8Array.from([1]) });
+  g.values.set('if_out', { name: 'if_out', dtype: 'float32', shape: null });
+  g.nodes.push({ name: 'if', op: 'If', domain: '', inputs: ['cond'], outputs: ['if_out'], attrs: { then_branch: branch('then'), else_branch: branch('else') } });
+  g.outputs.push('if_out');
+  const mid = findChannelGroups(prepareForChannels(g)).find((x) => x.id === 'mid')!;
+  assert.is(mid.prunable, false);
+  assert.match(mid.reasons.join(), /read inside a subgraph/);
 });
 
 test('cnn fixture and real models: every prunable group has a producer and a consumer', () => {
