@@ -91,7 +91,8 @@ export function register(program: Command): void {
       if (model && !existsSync(model)) throw new SparsecError('E_FILE', `no such file: ${model}`);
       if (!model) log('no --model: timing the sparsec build alone (onnxruntime needs the .onnx file)');
 
-      // onnxruntime runs the same weights as the build: the model pruned the same way
+      // onnxruntime runs the same weights as the build: the model pruned again the same way (the
+      // pruners are seeded; the activation-aware ones need the build's --calib data)
       let ortModel = model, ortPrune: string | null = null;
       const prune: string | null = manifest.prune ?? null;
       if (model && prune) {
@@ -100,7 +101,7 @@ export function register(program: Command): void {
           ortModel = join(mkdtempSync(join(tmpdir(), 'sparsec-bench-')), 'pruned.onnx');
           writeFileSync(ortModel, writeOnnx(g));
           ortPrune = prune;
-        } else log(`onnxruntime runs ${model} unpruned (pass --calib to prune it with ${prune} too; its dense kernels take the same time either way)`);
+        } else log(`onnxruntime runs ${model} unpruned: pass the build's --calib to prune it with ${prune} too (structured pruning changes its work; masks do not)`);
       }
 
       const feeds = inputsFor(manifest, seed, range);
