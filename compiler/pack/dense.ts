@@ -10,7 +10,8 @@
 //     channels (of one group), depth = Cin_g*kh*kw. Groups are stored back to back.
 //   - B panels, R = DENSE_NR = 8: weights on the right (MatMul/Gemm X·W): rows = output
 //     features N, depth = K. A W[K][N] (or W[N][K] with Gemm transB=1) packs without a copy
-//     because the source is read through strides.
+//     because the source is read through strides. With one activation row the same panels feed
+//     the GEMV (assembly/gemv.ts), which reads the weight once, panel after panel.
 // The layout does not depend on the kernels' cache blocking (KC): a K block of a panel is a
 // contiguous slice of it. The kernels pack run-time operands into the same layout.
 
