@@ -1,22 +1,28 @@
-// 2:4 sparse float32 GEMM: C[M,N] = W[M,K]·B[K,N] (+ per-row bias), then a fused activation,
-// with W 2:4 along K, packed offline by compiler/pack/nm.ts (layout "nm-rows", R = 2, NR = 16):
-//   values  f32 [ceil(M/2)][Kp/4][2][2], offsets u8 [ceil(M/2)][Kp/4][2][2] = (k % 4) * 64,
-//   Kp = ceil4(K). Unused slots hold value 0 at offset 0.
+// N:M sparse float32 GEMM: C[M,N] = W[M,K]·B[K,N] (+ per-row bias), then a fused activation,
+// with W 2:4 or 4:8 along K, packed offline by compiler/pack/nm.ts (layout "nm-rows", R = 2,
+// NR = 16): values f32 [ceil(M/2)][Kp/m][2][n], offsets u8 [ceil(M/2)][Kp/m][2][n], each offset
+// (k % m) * 64 >> s (s = 0 for 2:4, 1 for 4:8), Kp = K rounded up to m. Unused slots hold value
+// 0 at offset 0. A row tile holds Kp slots; K block [pc, pc + kc) is its slots [pc, pc + kc).
 // B (activations) is packed per KC x NC block into 16-column panels [ceil(nc/16)][kc][16].
 //
-// Micro-kernel 2x16: 8 f32x4 accumulators. Per group of 4 k: one u32 load of the 4 offsets, then
-// per kept weight one splat load of the value, 4 loads of the B row it selects and 4 mul+add.
-// The kernel is load-bound (perf.md): each kept weight reads its own B row, so B loads are not
+// Micro-kernels 2x16 (8 f32x4 accumulators), one per pattern. Per kept weight: one splat load of
+// the value, 4 loads of the B row its offset selects and 4 mul+add; per group one u32 load of 4
+// offsets (2:4: a group of 4 k, 2 rows x 2 kept; 4:8: a group of 8 k, one u32 per row of 4 kept).
+// The kernels are load-bound (perf.md): each kept weight reads its own B row, so B loads are not
 // shared between rows as in the dense 4x8 tile. 2x16 shares each splat over 4 vectors and keeps
 // 8 accumulators (more spill on V8's 16 xmm registers).
-// Loop order: per K block and NC block, B panels are packed once; then per MC rows, per panel
-// (16 KiB at KC = 256, stays in L1), all 2-row tiles of the block: the panel's random row reads
-// hit L1 while the compact weight stream (20 B per group and tile) comes from L2.
-// Edge tiles (M odd, N % 16) run the same micro-kernel on a 2x16 staging tile in scratch.
-// The micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
+// Loop order: K in blocks of equal size (at most KC, a multiple of m: K = 576 runs as 3 x 192,
+// not 256 + 256 + 64, whose short block pays a full C round trip for a quarter of the work);
+// per K block and NC block, B panels are packed once; then per MC rows, per panel (16 KiB at
+// kc = 256, stays in L1), all 2-row tiles of the block: the panel's random row reads hit L1
+// while the compact weight stream (20 B per 4 k and tile) comes from L2.
+// Edge tiles: columns past the last full panel run 2x4 micro-kernels (one vector per row) on C
+// directly, 1-3 leftover columns and an odd last row on a staging tile in scratch (a 17-column
+// call, ViT's 17 tokens, costs 1 + 1/4 panel instead of 2).
+// Every micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
 // micro-kernels ran 2-3x slower in V8, perf.md).
 // Scratch: [256 B staging][packed B block: min(ceil16(N), NM_NC) x min(K, NM_KC) floats]
-//   (+ conv2d_nm_f32: a block of im2col rows, as conv2d_f32). gemm-blocking.ts mirrors it.
+//   (+ conv2d_nm*_f32: a block of im2col rows, as conv2d_f32). gemm-blocking.ts mirrors it.
 import { act_apply_f32, act_tile_f32 } from './activation';
 import { conv_im2col_f32 } from './conv';
 
@@ -33,7 +39,7 @@ const INIT_ROWBIAS = 2;
 
 /** C[2][16] (row stride ldc bytes) = init + sum over `groups` groups of 4 k. a: values [g][2][2],
  *  ix: offsets [g][2][2], b: B panel [4*g][16]. bias: the tile's 2 row biases (INIT_ROWBIAS). */
-function nmk_2x16(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
+function nmk24_2x16(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
@@ -65,27 +71,143 @@ function nmk_2x16(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usi
     v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
     v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); v128.store(c + ldc, c12, 32); v128.store(c + ldc, c13, 48);
   } else {
-    // scalar: per row and 4 columns, 4 accumulators
-    for (let r = 0; r < 2; r++) {
-      for (let q = 0; q < 16; q += 4) {
-        const cp = c + <usize>r * ldc + (<usize>q << 2);
-        let x0: f32 = 0, x1: f32 = 0, x2: f32 = 0, x3: f32 = 0;
-        if (init == INIT_LOAD) { x0 = load<f32>(cp); x1 = load<f32>(cp, 4); x2 = load<f32>(cp, 8); x3 = load<f32>(cp, 12); }
-        else if (init == INIT_ROWBIAS) { x0 = load<f32>(bias + (<usize>r << 2)); x1 = x0; x2 = x0; x3 = x0; }
-        let ap = a + (<usize>r << 3), ip = ix + (<usize>r << 1), bp = b + (<usize>q << 2);
-        for (let g = 0; g < groups; g++) {
-          const v0 = load<f32>(ap), v1 = load<f32>(ap, 4);
-          const p0 = bp + <usize>load<u8>(ip), p1 = bp + <usize>load<u8>(ip, 1);
-          x0 += v0 * load<f32>(p0) + v1 * load<f32>(p1);
-          x1 += v0 * load<f32>(p0, 4) + v1 * load<f32>(p1, 4);
-          x2 += v0 * load<f32>(p0, 8) + v1 * load<f32>(p1, 8);
-          x3 += v0 * load<f32>(p0, 12) + v1 * load<f32>(p1, 12);
-          ap += 16; ip += 4; bp += 256;
+    nmk_scalar(4, 16, groups, a, ix, b, c, ldc, init, bias);
+  }
+}
+
+/** as nmk24_2x16 for 4:8: groups of 8 k, a: values [g][2][4], ix: offsets [g][2][4] (k % 8) * 32,
+ *  b: B panel [8*g][16] */
+function nmk48_2x16(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
+      c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16); c12 = v128.load(c + ldc, 32); c13 = v128.load(c + ldc, 48);
+    } else if (init == INIT_ROWBIAS) {
+      c00 = v128.load32_splat(bias); c01 = c00; c02 = c00; c03 = c00;
+      c10 = v128.load32_splat(bias, 4); c11 = c10; c12 = c10; c13 = c10;
+    }
+    for (let g = 0; g < groups; g++) {
+      // offsets are multiples of 32 below 256: doubled by shifting one bit less
+      let m = load<u32>(ix);
+      let o0 = b + <usize>((m << 1) & 0x1C0), o1 = b + <usize>((m >> 7) & 0x1C0);
+      let o2 = b + <usize>((m >> 15) & 0x1C0), o3 = b + <usize>((m >> 23) & 0x1C0);
+      let w = v128.load32_splat(a);
+      c00 = f32x4.add(c00, f32x4.mul(w, v128.load(o0))); c01 = f32x4.add(c01, f32x4.mul(w, v128.load(o0, 16)));
+      c02 = f32x4.add(c02, f32x4.mul(w, v128.load(o0, 32))); c03 = f32x4.add(c03, f32x4.mul(w, v128.load(o0, 48)));
+      w = v128.load32_splat(a, 4);
+      c00 = f32x4.add(c00, f32x4.mul(w, v128.load(o1))); c01 = f32x4.add(c01, f32x4.mul(w, v128.load(o1, 16)));
+      c02 = f32x4.add(c02, f32x4.mul(w, v128.load(o1, 32))); c03 = f32x4.add(c03, f32x4.mul(w, v128.load(o1, 48)));
+      w = v128.load32_splat(a, 8);
+      c00 = f32x4.add(c00, f32x4.mul(w, v128.load(o2))); c01 = f32x4.add(c01, f32x4.mul(w, v128.load(o2, 16)));
+      c02 = f32x4.add(c02, f32x4.mul(w, v128.load(o2, 32))); c03 = f32x4.add(c03, f32x4.mul(w, v128.load(o2, 48)));
+      w = v128.load32_splat(a, 12);
+      c00 = f32x4.add(c00, f32x4.mul(w, v128.load(o3))); c01 = f32x4.add(c01, f32x4.mul(w, v128.load(o3, 16)));
+      c02 = f32x4.add(c02, f32x4.mul(w, v128.load(o3, 32))); c03 = f32x4.add(c03, f32x4.mul(w, v128.load(o3, 48)));
+      m = load<u32>(ix, 4);
+      o0 = b + <usize>((m << 1) & 0x1C0); o1 = b + <usize>((m >> 7) & 0x1C0);
+      o2 = b + <usize>((m >> 15) & 0x1C0); o3 = b + <usize>((m >> 23) & 0x1C0);
+      w = v128.load32_splat(a, 16);
+      c10 = f32x4.add(c10, f32x4.mul(w, v128.load(o0))); c11 = f32x4.add(c11, f32x4.mul(w, v128.load(o0, 16)));
+      c12 = f32x4.add(c12, f32x4.mul(w, v128.load(o0, 32))); c13 = f32x4.add(c13, f32x4.mul(w, v128.load(o0, 48)));
+      w = v128.load32_splat(a, 20);
+      c10 = f32x4.add(c10, f32x4.mul(w, v128.load(o1))); c11 = f32x4.add(c11, f32x4.mul(w, v128.load(o1, 16)));
+      c12 = f32x4.add(c12, f32x4.mul(w, v128.load(o1, 32))); c13 = f32x4.add(c13, f32x4.mul(w, v128.load(o1, 48)));
+      w = v128.load32_splat(a, 24);
+      c10 = f32x4.add(c10, f32x4.mul(w, v128.load(o2))); c11 = f32x4.add(c11, f32x4.mul(w, v128.load(o2, 16)));
+      c12 = f32x4.add(c12, f32x4.mul(w, v128.load(o2, 32))); c13 = f32x4.add(c13, f32x4.mul(w, v128.load(o2, 48)));
+      w = v128.load32_splat(a, 28);
+      c10 = f32x4.add(c10, f32x4.mul(w, v128.load(o3))); c11 = f32x4.add(c11, f32x4.mul(w, v128.load(o3, 16)));
+      c12 = f32x4.add(c12, f32x4.mul(w, v128.load(o3, 32))); c13 = f32x4.add(c13, f32x4.mul(w, v128.load(o3, 48)));
+      a += 32; ix += 8; b += 512;
+    }
+    v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
+    v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); v128.store(c + ldc, c12, 32); v128.store(c + ldc, c13, 48);
+  } else {
+    nmk_scalar(8, 16, groups, a, ix, b, c, ldc, init, bias);
+  }
+}
+
+/** C[2][4] = init + W·(the first 4 columns of the panel at b), 2:4 (as nmk24_2x16); two
+ *  accumulators per row so that the adds of one group do not chain */
+function nmk24_2x4(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+    if (init == INIT_LOAD) { c0 = v128.load(c); c1 = v128.load(c + ldc); }
+    else if (init == INIT_ROWBIAS) { c0 = v128.load32_splat(bias); c1 = v128.load32_splat(bias, 4); }
+    for (let g = 0; g < groups; g++) {
+      const m = load<u32>(ix);
+      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(b + <usize>(m & 0xFF))));
+      d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(a, 4), v128.load(b + <usize>((m >> 8) & 0xFF))));
+      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 8), v128.load(b + <usize>((m >> 16) & 0xFF))));
+      d1 = f32x4.add(d1, f32x4.mul(v128.load32_splat(a, 12), v128.load(b + <usize>(m >> 24))));
+      a += 16; ix += 4; b += 256;
+    }
+    v128.store(c, f32x4.add(c0, d0)); v128.store(c + ldc, f32x4.add(c1, d1));
+  } else {
+    nmk_scalar(4, 4, groups, a, ix, b, c, ldc, init, bias);
+  }
+}
+
+/** C[2][4] for 4:8 (as nmk48_2x16) */
+function nmk48_2x4(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+    if (init == INIT_LOAD) { c0 = v128.load(c); c1 = v128.load(c + ldc); }
+    else if (init == INIT_ROWBIAS) { c0 = v128.load32_splat(bias); c1 = v128.load32_splat(bias, 4); }
+    for (let g = 0; g < groups; g++) {
+      let m = load<u32>(ix);
+      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(b + <usize>((m << 1) & 0x1C0))));
+      d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(a, 4), v128.load(b + <usize>((m >> 7) & 0x1C0))));
+      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a, 8), v128.load(b + <usize>((m >> 15) & 0x1C0))));
+      d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(a, 12), v128.load(b + <usize>((m >> 23) & 0x1C0))));
+      m = load<u32>(ix, 4);
+      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 16), v128.load(b + <usize>((m << 1) & 0x1C0))));
+      d1 = f32x4.add(d1, f32x4.mul(v128.load32_splat(a, 20), v128.load(b + <usize>((m >> 7) & 0x1C0))));
+      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 24), v128.load(b + <usize>((m >> 15) & 0x1C0))));
+      d1 = f32x4.add(d1, f32x4.mul(v128.load32_splat(a, 28), v128.load(b + <usize>((m >> 23) & 0x1C0))));
+      a += 32; ix += 8; b += 512;
+    }
+    v128.store(c, f32x4.add(c0, d0)); v128.store(c + ldc, f32x4.add(c1, d1));
+  } else {
+    nmk_scalar(8, 4, groups, a, ix, b, c, ldc, init, bias);
+  }
+}
+
+/** the scalar body of the micro-kernels (wasm-mvp builds): C[2][cols], groups of m k (m = 4:
+ *  2 kept per row, offsets as stored; m = 8: 4 kept per row, offsets doubled) */
+function nmk_scalar(m: i32, cols: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
+  const n = m >> 1, shift = m == 8 ? 1 : 0, gstep = <usize>m << 6;
+  for (let r = 0; r < 2; r++) {
+    for (let q = 0; q < cols; q += 4) {
+      const cp = c + <usize>r * ldc + (<usize>q << 2);
+      let x0: f32 = 0, x1: f32 = 0, x2: f32 = 0, x3: f32 = 0;
+      if (init == INIT_LOAD) { x0 = load<f32>(cp); x1 = load<f32>(cp, 4); x2 = load<f32>(cp, 8); x3 = load<f32>(cp, 12); }
+      else if (init == INIT_ROWBIAS) { x0 = load<f32>(bias + (<usize>r << 2)); x1 = x0; x2 = x0; x3 = x0; }
+      let ap = a + (<usize>(r * n) << 2), ip = ix + <usize>(r * n), bp = b + (<usize>q << 2);
+      for (let g = 0; g < groups; g++) {
+        for (let j = 0; j < n; j++) {
+          const v = load<f32>(ap + (<usize>j << 2)), p = bp + (<usize>load<u8>(ip + <usize>j) << shift);
+          x0 += v * load<f32>(p); x1 += v * load<f32>(p, 4); x2 += v * load<f32>(p, 8); x3 += v * load<f32>(p, 12);
         }
-        store<f32>(cp, x0); store<f32>(cp, x1, 4); store<f32>(cp, x2, 8); store<f32>(cp, x3, 12);
+        ap += <usize>m << 2; ip += <usize>m; bp += gstep;
       }
+      store<f32>(cp, x0); store<f32>(cp, x1, 4); store<f32>(cp, x2, 8); store<f32>(cp, x3, 12);
     }
   }
+}
+
+/** the 2x16 micro-kernel of pattern m */
+@inline function nmk_2x16(m: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
+  if (m == 8) nmk48_2x16(groups, a, ix, b, c, ldc, init, bias);
+  else nmk24_2x16(groups, a, ix, b, c, ldc, init, bias);
+}
+
+/** the 2x4 micro-kernel of pattern m */
+@inline function nmk_2x4(m: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
+  if (m == 8) nmk48_2x4(groups, a, ix, b, c, ldc, init, bias);
+  else nmk24_2x4(groups, a, ix, b, c, ldc, init, bias);
 }
 
 /** packs B k [0,kc) x columns [0,nc) into [ceil(nc/16)][kc][16] at dst (columns past nc zero).
@@ -132,42 +254,70 @@ export function nm_pack_b16_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, ds
   }
 }
 
+/** copies a rows x cols block of C (row stride ldcb bytes) into the staging tile (16 floats
+ *  per row), or the row biases, or nothing (INIT_ZERO) */
+function nm_stage_in(c: usize, ldcb: usize, rows: i32, cols: i32, init: i32, bias: usize, tmp: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      let v: f32 = 0;
+      if (init == INIT_LOAD) v = load<f32>(c + <usize>r * ldcb + (<usize>j << 2));
+      else if (init == INIT_ROWBIAS) v = load<f32>(bias + (<usize>r << 2));
+      store<f32>(tmp + (<usize>(r * 16 + j) << 2), v);
+    }
+  }
+}
+
+function nm_stage_out(c: usize, ldcb: usize, rows: i32, cols: i32, tmp: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) store<f32>(c + <usize>r * ldcb + (<usize>j << 2), load<f32>(tmp + (<usize>(r * 16 + j) << 2)));
+  }
+}
+
 /** C block [mc][nc] (row stride ldc elements) from the packed weights of its rows (wv, wo at the
- *  block's first group; tiles tstride groups apart) and a packed B block (panels bps bytes apart).
- *  groups = ceil(kc/4). tmp: 128 bytes of staging for edge tiles. */
-function nm_macro_f32(mc: i32, nc: i32, groups: i32, wv: usize, wo: usize, tstride: usize, b: usize, bps: usize,
+ *  block's first slot; tiles tstride slots apart) and a packed B block (panels bps bytes apart).
+ *  m: 4 (2:4) or 8 (4:8); groups = ceil(kc/m). tmp: 128 bytes of staging for edge tiles. */
+function nm_macro_f32(m: i32, mc: i32, nc: i32, groups: i32, wv: usize, wo: usize, tstride: usize, b: usize, bps: usize,
   c: usize, ldc: i32, init: i32, bias: usize, tmp: usize): void {
   const ldcb = <usize>ldc << 2;
+  const sinit = init == INIT_ZERO ? INIT_ZERO : INIT_LOAD;
   for (let jr = 0; jr < nc; jr += 16) {
     const nr = min(16, nc - jr);
     const bp = b + <usize>(jr >> 4) * bps;
     for (let ir = 0; ir < mc; ir += 2) {
       const mr = min(2, mc - ir);
       const t = <usize>(ir >> 1) * tstride;
+      const a = wv + (t << 2), ix = wo + t;
       const cp = c + <usize>ir * ldcb + (<usize>jr << 2);
       const bb = bias + (<usize>ir << 2);
       if (mr == 2 && nr == 16) {
-        nmk_2x16(groups, wv + (t << 2), wo + t, bp, cp, ldcb, init, bb);
+        nmk_2x16(m, groups, a, ix, bp, cp, ldcb, init, bb);
+      } else if (mr == 2) {
+        // narrow last panel: 4 columns at a time, leftover columns staged
+        let q = 0;
+        for (; q + 4 <= nr; q += 4) nmk_2x4(m, groups, a, ix, bp + (<usize>q << 2), cp + (<usize>q << 2), ldcb, init, bb);
+        if (q < nr) {
+          nm_stage_in(cp + (<usize>q << 2), ldcb, 2, nr - q, init, bb, tmp);
+          nmk_2x4(m, groups, a, ix, bp + (<usize>q << 2), tmp, 64, sinit, 0);
+          nm_stage_out(cp + (<usize>q << 2), ldcb, 2, nr - q, tmp);
+        }
       } else {
-        for (let r = 0; r < mr; r++) {
-          for (let j = 0; j < nr; j++) {
-            let v: f32 = 0;
-            if (init == INIT_LOAD) v = load<f32>(cp + <usize>r * ldcb + (<usize>j << 2));
-            else if (init == INIT_ROWBIAS) v = load<f32>(bb + (<usize>r << 2));
-            store<f32>(tmp + (<usize>(r * 16 + j) << 2), v);
-          }
-        }
-        nmk_2x16(groups, wv + (t << 2), wo + t, bp, tmp, 64, init == INIT_ZERO ? INIT_ZERO : INIT_LOAD, 0);
-        for (let r = 0; r < mr; r++) {
-          for (let j = 0; j < nr; j++) store<f32>(cp + <usize>r * ldcb + (<usize>j << 2), load<f32>(tmp + (<usize>(r * 16 + j) << 2)));
-        }
+        // odd last row: the tile's second row is padding
+        nm_stage_in(cp, ldcb, mr, nr, init, bb, tmp);
+        nmk_2x16(m, groups, a, ix, bp, tmp, 64, sinit, 0);
+        nm_stage_out(cp, ldcb, mr, nr, tmp);
       }
     }
   }
 }
 
-@inline function ceil4(x: i32): i32 { return (x + 3) & ~3; }
+@inline function ceilTo(x: i32, m: i32): i32 { return (x + m - 1) / m * m; }
 @inline function ceil16(x: i32): i32 { return (x + 15) & ~15; }
+
+/** the K block size: K split into equal blocks of at most NM_KC, rounded up to m */
+@inline function nm_kc(K: i32, m: i32): i32 {
+  const nb = (K + NM_KC - 1) / NM_KC;
+  return ceilTo((K + nb - 1) / nb, m);
+}
 
 /** C = W·B (+ bias, act) with W 2:4 packed (wv values, wo offsets; layout in the header), B read
  *  through strides: element (k,n) at b + (k*b_rs + n*b_cs)*4. C row-major, leading dim ldc.
@@ -175,21 +325,33 @@ function nm_macro_f32(mc: i32, nc: i32, groups: i32, wv: usize, wo: usize, tstri
 export function gemm_nm24_f32(M: i32, N: i32, K: i32, wv: usize, wo: usize,
   b: usize, b_rs: i32, b_cs: i32, c: usize, ldc: i32,
   bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  nm_gemm(4, M, N, K, wv, wo, b, b_rs, b_cs, c, ldc, bias, act, alpha, beta, scratch);
+}
+
+/** as gemm_nm24_f32 with W 4:8 */
+export function gemm_nm48_f32(M: i32, N: i32, K: i32, wv: usize, wo: usize,
+  b: usize, b_rs: i32, b_cs: i32, c: usize, ldc: i32,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  nm_gemm(8, M, N, K, wv, wo, b, b_rs, b_cs, c, ldc, bias, act, alpha, beta, scratch);
+}
+
+function nm_gemm(m: i32, M: i32, N: i32, K: i32, wv: usize, wo: usize,
+  b: usize, b_rs: i32, b_cs: i32, c: usize, ldc: i32,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
   if (M <= 0 || N <= 0) return;
-  const G = <usize>(ceil4(K) >> 2), tstride = G << 2; // slots per 2-row tile: G groups x 4
-  const bblk = scratch + TMP_BYTES;
   if (K <= 0) { nm_bias_only(M, N, c, ldc, bias, act, alpha, beta); return; }
+  const tstride = <usize>ceilTo(K, m); // slots per 2-row tile
+  const bblk = scratch + TMP_BYTES, kcs = nm_kc(K, m);
   for (let jc = 0; jc < N; jc += NM_NC) {
     const nc = min(NM_NC, N - jc);
-    for (let pc = 0; pc < K; pc += NM_KC) {
-      const kc = min(NM_KC, K - pc);
+    for (let pc = 0; pc < K; pc += kcs) {
+      const kc = min(kcs, K - pc);
       const init = pc > 0 ? INIT_LOAD : bias != 0 ? INIT_ROWBIAS : INIT_ZERO;
       nm_pack_b16_f32(kc, nc, b + (<usize>(pc * b_rs + jc * b_cs) << 2), b_rs, b_cs, bblk);
-      const g0 = <usize>(pc >> 2) << 2;
       for (let ic = 0; ic < M; ic += NM_MC) {
         const mc = min(NM_MC, M - ic);
-        const t0 = <usize>(ic >> 1) * tstride + g0;
-        nm_macro_f32(mc, nc, (kc + 3) >> 2, wv + (t0 << 2), wo + t0, tstride, bblk, <usize>kc << 6,
+        const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
+        nm_macro_f32(m, mc, nc, (kc + m - 1) / m, wv + (t0 << 2), wo + t0, tstride, bblk, <usize>kc << 6,
           c + (<usize>(ic * ldc + jc) << 2), ldc, init, bias + (<usize>ic << 2), scratch);
         if (act != 0 && pc + kc >= K) act_tile_f32(c + (<usize>(ic * ldc + jc) << 2), ldc, mc, nc, act, alpha, beta);
       }
@@ -213,12 +375,27 @@ export function conv2d_nm24_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   wv: usize, wo: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
   bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  nm_conv(4, x, N, C, H, W, wv, wo, y, Cout, Ho, Wo, kh, kw, sh, sw, pt, pl, dh, dw, G, bias, act, alpha, beta, scratch);
+}
+
+/** as conv2d_nm24_f32 with W 4:8 (groups of ceil(Cout_g/2)*2 x ceil8(Cin_g*kh*kw)/2 slots) */
+export function conv2d_nm48_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
+  wv: usize, wo: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  nm_conv(8, x, N, C, H, W, wv, wo, y, Cout, Ho, Wo, kh, kw, sh, sw, pt, pl, dh, dw, G, bias, act, alpha, beta, scratch);
+}
+
+function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
+  wv: usize, wo: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
   const Cg = C / G, Mg = Cout / G, K = Cg * kh * kw, P = Ho * Wo;
   if (Mg <= 0 || P <= 0) return;
   const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && Ho == H && Wo == W;
-  const slots = <usize>((Mg + 1) & ~1) * <usize>(ceil4(K) >> 1); // per group
-  const Gk = <usize>(ceil4(K) >> 2), tstride = Gk << 2;
-  const bblk = scratch + TMP_BYTES;
+  const tstride = <usize>ceilTo(K, m); // slots per 2-row tile
+  const slots = <usize>((Mg + 1) >> 1) * tstride; // per group
+  const bblk = scratch + TMP_BYTES, kcs = nm_kc(K, m);
   const ldr = min(P, NM_NC) + 16;
   const rows = bblk + ((<usize>min(ceil16(P), NM_NC) * <usize>min(K, NM_KC) * 4 + 63) & ~<usize>63);
   for (let n = 0; n < N; n++) {
@@ -228,21 +405,20 @@ export function conv2d_nm24_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
       const wvg = wv + (<usize>g * slots << 2), wog = wo + <usize>g * slots;
       const bg = bias != 0 ? bias + (<usize>(g * Mg) << 2) : 0;
       if (pointwise) {
-        gemm_nm24_f32(Mg, P, K, wvg, wog, xg, P, 1, yg, P, bg, act, alpha, beta, scratch);
+        nm_gemm(m, Mg, P, K, wvg, wog, xg, P, 1, yg, P, bg, act, alpha, beta, scratch);
         continue;
       }
       for (let jc = 0; jc < P; jc += NM_NC) {
         const nc = min(NM_NC, P - jc);
-        for (let pc = 0; pc < K; pc += NM_KC) {
-          const kc = min(NM_KC, K - pc);
+        for (let pc = 0; pc < K; pc += kcs) {
+          const kc = min(kcs, K - pc);
           const init = pc > 0 ? INIT_LOAD : bg != 0 ? INIT_ROWBIAS : INIT_ZERO;
           conv_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, rows, ldr);
           nm_pack_b16_f32(kc, nc, rows, ldr, 1, bblk);
-          const g0 = <usize>(pc >> 2) << 2;
           for (let ic = 0; ic < Mg; ic += NM_MC) {
             const mc = min(NM_MC, Mg - ic);
-            const t0 = <usize>(ic >> 1) * tstride + g0;
-            nm_macro_f32(mc, nc, (kc + 3) >> 2, wvg + (t0 << 2), wog + t0, tstride, bblk, <usize>kc << 6,
+            const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
+            nm_macro_f32(m, mc, nc, (kc + m - 1) / m, wvg + (t0 << 2), wog + t0, tstride, bblk, <usize>kc << 6,
               yg + (<usize>(ic * P + jc) << 2), P, init, bg + (<usize>ic << 2), scratch);
             if (act != 0 && pc + kc >= K) act_tile_f32(yg + (<usize>(ic * P + jc) << 2), P, mc, nc, act, alpha, beta);
           }
@@ -342,6 +518,134 @@ export function gemv_nm24_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: 
           const v = rp + metaBytes + (<usize>u << 4), xb = xp + (<usize>u << 5);
           s += load<f32>(v) * load<f32>(xb + (<usize>pairFirst(p0) << 2)) + load<f32>(v, 4) * load<f32>(xb + (<usize>pairSecond(p0) << 2))
             + load<f32>(v, 8) * load<f32>(xb + (<usize>(4 + pairFirst(p1)) << 2)) + load<f32>(v, 12) * load<f32>(xb + (<usize>(4 + pairSecond(p1)) << 2));
+        }
+      }
+      const yp = y + (<usize>i << 2);
+      store<f32>(yp, kb == 0 ? (bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0) + s : load<f32>(yp) + s);
+      rp += recBytes;
+    }
+  }
+  act_apply_f32(y, M, act, alpha, beta);
+}
+
+// 4:8 GEMV: the same records ("nm-gemv", compiler/pack/nm.ts) with one meta byte per 8 k naming
+// one of the 70 4-subsets of the 8 k (lexicographic), KB at most 128 so that the table (70 x 16 B
+// per 8 k, 17.5 KiB) stays in L1. Scratch: KB floats + KB/8 * 1120 bytes.
+
+function nm_expand_x70(n8: i32, x: usize, xe: usize): void {
+  for (let g = 0; g < n8; g++) {
+    const x0 = v128.load(x + (<usize>g << 5)), x1 = v128.load(x + (<usize>g << 5), 16);
+    const d = xe + <usize>g * 1120;
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 2, 3), 0);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 2, 4), 16);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 2, 5), 32);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 2, 6), 48);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 2, 7), 64);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 3, 4), 80);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 3, 5), 96);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 3, 6), 112);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 3, 7), 128);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 4, 5), 144);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 4, 6), 160);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 4, 7), 176);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 5, 6), 192);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 5, 7), 208);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 1, 6, 7), 224);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 3, 4), 240);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 3, 5), 256);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 3, 6), 272);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 3, 7), 288);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 4, 5), 304);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 4, 6), 320);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 4, 7), 336);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 5, 6), 352);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 5, 7), 368);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 2, 6, 7), 384);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 4, 5), 400);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 4, 6), 416);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 4, 7), 432);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 5, 6), 448);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 5, 7), 464);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 3, 6, 7), 480);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 4, 5, 6), 496);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 4, 5, 7), 512);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 4, 6, 7), 528);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 0, 5, 6, 7), 544);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 3, 4), 560);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 3, 5), 576);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 3, 6), 592);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 3, 7), 608);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 4, 5), 624);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 4, 6), 640);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 4, 7), 656);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 5, 6), 672);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 5, 7), 688);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 2, 6, 7), 704);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 4, 5), 720);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 4, 6), 736);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 4, 7), 752);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 5, 6), 768);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 5, 7), 784);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 3, 6, 7), 800);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 4, 5, 6), 816);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 4, 5, 7), 832);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 4, 6, 7), 848);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 1, 5, 6, 7), 864);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 4, 5), 880);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 4, 6), 896);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 4, 7), 912);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 5, 6), 928);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 5, 7), 944);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 3, 6, 7), 960);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 4, 5, 6), 976);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 4, 5, 7), 992);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 4, 6, 7), 1008);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 2, 5, 6, 7), 1024);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 3, 4, 5, 6), 1040);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 3, 4, 5, 7), 1056);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 3, 4, 6, 7), 1072);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 3, 5, 6, 7), 1088);
+    v128.store(d, v128.shuffle<f32>(x0, x1, 4, 5, 6, 7), 1104);
+  }
+}
+
+// the 70 combinations, 4 positions each (the scalar body's decoder)
+// @ts-ignore: decorator
+@lazy const COMBOS48 = memory.data<u8>([0, 1, 2, 3, 0, 1, 2, 4, 0, 1, 2, 5, 0, 1, 2, 6, 0, 1, 2, 7, 0, 1, 3, 4, 0, 1, 3, 5, 0, 1, 3, 6, 0, 1, 3, 7, 0, 1, 4, 5, 0, 1, 4, 6, 0, 1, 4, 7, 0, 1, 5, 6, 0, 1, 5, 7, 0, 1, 6, 7, 0, 2, 3, 4, 0, 2, 3, 5, 0, 2, 3, 6, 0, 2, 3, 7, 0, 2, 4, 5, 0, 2, 4, 6, 0, 2, 4, 7, 0, 2, 5, 6, 0, 2, 5, 7, 0, 2, 6, 7, 0, 3, 4, 5, 0, 3, 4, 6, 0, 3, 4, 7, 0, 3, 5, 6, 0, 3, 5, 7, 0, 3, 6, 7, 0, 4, 5, 6, 0, 4, 5, 7, 0, 4, 6, 7, 0, 5, 6, 7, 1, 2, 3, 4, 1, 2, 3, 5, 1, 2, 3, 6, 1, 2, 3, 7, 1, 2, 4, 5, 1, 2, 4, 6, 1, 2, 4, 7, 1, 2, 5, 6, 1, 2, 5, 7, 1, 2, 6, 7, 1, 3, 4, 5, 1, 3, 4, 6, 1, 3, 4, 7, 1, 3, 5, 6, 1, 3, 5, 7, 1, 3, 6, 7, 1, 4, 5, 6, 1, 4, 5, 7, 1, 4, 6, 7, 1, 5, 6, 7, 2, 3, 4, 5, 2, 3, 4, 6, 2, 3, 4, 7, 2, 3, 5, 6, 2, 3, 5, 7, 2, 3, 6, 7, 2, 4, 5, 6, 2, 4, 5, 7, 2, 4, 6, 7, 2, 5, 6, 7, 3, 4, 5, 6, 3, 4, 5, 7, 3, 4, 6, 7, 3, 5, 6, 7, 4, 5, 6, 7]);
+
+/** y = act(W·x + bias) for one vector x of K floats, W 4:8; bias: M floats or 0 */
+export function gemv_nm48_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  const xp = scratch, xe = scratch + (<usize>KB << 2);
+  const metaBytes = <usize>(KB >> 3), recBytes = metaBytes + (<usize>KB << 1);
+  const n8 = KB >> 3;
+  let rp = rec;
+  if (K <= 0) for (let i = 0; i < M; i++) store<f32>(y + (<usize>i << 2), bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0);
+  for (let kb = 0; kb < K; kb += KB) {
+    const kn = min(KB, K - kb);
+    for (let i = 0; i < KB; i++) store<f32>(xp + (<usize>i << 2), i < kn ? load<f32>(x + (<usize>(kb + i) << 2)) : 0);
+    if (ASC_FEATURE_SIMD) nm_expand_x70(n8, xp, xe);
+    for (let i = 0; i < M; i++) {
+      let s: f32 = 0;
+      if (ASC_FEATURE_SIMD) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let mp = rp, vp = rp + metaBytes, tp = xe;
+        for (let u = 0; u < n8; u += 4) {
+          s0 = f32x4.add(s0, f32x4.mul(v128.load(vp), v128.load(tp + (<usize>load<u8>(mp) << 4))));
+          s1 = f32x4.add(s1, f32x4.mul(v128.load(vp, 16), v128.load(tp + (<usize>load<u8>(mp, 1) << 4), 1120)));
+          s2 = f32x4.add(s2, f32x4.mul(v128.load(vp, 32), v128.load(tp + (<usize>load<u8>(mp, 2) << 4), 2240)));
+          s3 = f32x4.add(s3, f32x4.mul(v128.load(vp, 48), v128.load(tp + (<usize>load<u8>(mp, 3) << 4), 3360)));
+          mp += 4; vp += 64; tp += 4480;
+        }
+        const t = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
+        const h = f32x4.add(t, v128.shuffle<f32>(t, t, 2, 3, 0, 1));
+        s = f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1);
+      } else {
+        for (let u = 0; u < n8; u++) {
+          const cb = COMBOS48 + (<usize>load<u8>(rp + <usize>u) << 2);
+          const v = rp + metaBytes + (<usize>u << 4), xb = xp + (<usize>u << 5);
+          s += load<f32>(v) * load<f32>(xb + (<usize>load<u8>(cb) << 2)) + load<f32>(v, 4) * load<f32>(xb + (<usize>load<u8>(cb, 1) << 2))
+            + load<f32>(v, 8) * load<f32>(xb + (<usize>load<u8>(cb, 2) << 2)) + load<f32>(v, 12) * load<f32>(xb + (<usize>load<u8>(cb, 3) << 2));
         }
       }
       const yp = y + (<usize>i << 2);

@@ -9,7 +9,7 @@
 import { compileAssemblyScript } from '../codegen/build.js';
 import type { Target } from '../codegen/target.js';
 import { convNMScratchBytes, gemvNMScratchBytes, convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes, nmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
-import { packConvWeightNM, packMatMulWeightNM, packNMGemv } from '../pack/nm.js';
+import { NM24, NM48, packConvWeightNM, packMatMulWeightNM, packNMGemv, type NMPattern } from '../pack/nm.js';
 import { packConvTransposeWeight, packConvWeight, packLeftWeight, packMatMulWeight } from '../pack/dense.js';
 
 export interface Case {
@@ -29,15 +29,18 @@ export function rng(seed: number): () => number {
 export const rand = (n: number, seed: number) => { const r = rng(seed); return Float32Array.from({ length: n }, r); };
 export const f32 = (x: number) => `<f32>${x}`;
 
-/** magnitude 2:4 along K of rows x K (keeps the 2 largest |w| of every 4; ties: lower k) */
-export function mask24(w: Float32Array, rows: number, K: number): Float32Array {
+/** magnitude N:M along K of rows x K (keeps the n largest |w| of every m; ties: lower k) */
+export function maskNM(w: Float32Array, rows: number, K: number, p: NMPattern = NM24): Float32Array {
   const out = new Float32Array(w.length);
-  for (let r = 0; r < rows; r++) for (let g = 0; g < K; g += 4) {
-    const idx = [g, g + 1, g + 2, g + 3].filter((k) => k < K).sort((a, b) => Math.abs(w[r * K + b]) - Math.abs(w[r * K + a]) || a - b);
-    for (const k of idx.slice(0, 2)) out[r * K + k] = w[r * K + k];
+  for (let r = 0; r < rows; r++) for (let g = 0; g < K; g += p.m) {
+    const idx = Array.from({ length: Math.min(p.m, K - g) }, (_, j) => g + j).sort((a, b) => Math.abs(w[r * K + b]) - Math.abs(w[r * K + a]) || a - b);
+    for (const k of idx.slice(0, p.n)) out[r * K + k] = w[r * K + k];
   }
   return out;
 }
+
+/** the N:M pattern of a registry format ('2:4', '4:8') */
+export const patternOf = (format: string): NMPattern => (format === '4:8' ? NM48 : NM24);
 
 /** max relative error of sampled C entries (row-major, leading dim ldc) against float64 */
 export function checkGemm(mem: ArrayBuffer, pC: number, M: number, N: number, K: number, a: (i: number, k: number) => number, b: (k: number, n: number) => number): number {
@@ -52,14 +55,16 @@ export function checkGemm(mem: ArrayBuffer, pC: number, M: number, N: number, K:
   return worst;
 }
 
-export function gemmCases(kind: string, shapes: [string, number, number, number, number?][]): Case[] {
+/** `format`: the N:M pattern of the gemm_nm and gemv_nm kinds */
+export function gemmCases(kind: string, shapes: [string, number, number, number, number?][], format = '2:4'): Case[] {
+  const pat = patternOf(format);
   return shapes.map(([name, M, N, K, batch = 1]) => ({
     name, kind, flops: 2 * M * N * K * batch,
     setup(al: Alloc) {
       if (kind === 'gemv_nm') {
         // y[N] = W[N][K]·x: one activation row (M = 1), as a decode step
-        const W = mask24(rand(N * K, 1), N, K), x = rand(K, 2), pk = packNMGemv({ data: W, rowStride: K, kStride: 1 }, N, K, name);
-        const pY = al.reserve(N * 4), scratch = al.reserve(gemvNMScratchBytes(pk.KB));
+        const W = maskNM(rand(N * K, 1), N, K, pat), x = rand(K, 2), pk = packNMGemv({ data: W, rowStride: K, kStride: 1 }, N, K, name, 1, pat);
+        const pY = al.reserve(N * 4), scratch = al.reserve(gemvNMScratchBytes(pk.KB, pat.m));
         const args = [N, K, pk.KB, al.put(pk.records), al.put(x), pY, 0, 0, f32(0), f32(0), scratch];
         return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pY, 1, N, K, (_, k) => x[k], (k, n) => W[n * K + k]) };
       }
@@ -70,8 +75,8 @@ export function gemmCases(kind: string, shapes: [string, number, number, number,
         return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pY, 1, N, K, (_, k) => x[k], (k, n) => W[n * K + k]) };
       }
       if (kind === 'gemm_nm') {
-        // C = W·B with W 2:4 (dense-equivalent flops), B row-major [K][N] as for gemm_pa
-        const W = mask24(rand(M * K, 1), M, K), B = rand(K * N, 2), pk = packMatMulWeightNM(W, K, M, true, 1, name);
+        // C = W·B with W N:M (dense-equivalent flops), B row-major [K][N] as for gemm_pa
+        const W = maskNM(rand(M * K, 1), M, K, pat), B = rand(K * N, 2), pk = packMatMulWeightNM(W, K, M, true, 1, name, pat);
         const pC = al.reserve(M * N * 4), scratch = al.reserve(nmScratchBytes(N, K));
         const args = [M, N, K, al.put(pk.values), al.put(pk.offsets), al.put(B), N, 1, pC, N, 0, 0, f32(0), f32(0), scratch];
         return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pC, M, N, K, (i, k) => W[i * K + k], (k, n) => B[k * N + n]) };
@@ -98,7 +103,9 @@ export function gemmCases(kind: string, shapes: [string, number, number, number,
 
 export interface ConvShape { name: string; C: number; Cout: number; H: number; W: number; k: number; s: number; p: number; G?: number }
 
-export function convCases(kind: string, shapes: ConvShape[]): Case[] {
+/** `format`: the N:M pattern of the conv2d_nm kind */
+export function convCases(kind: string, shapes: ConvShape[], format = '2:4'): Case[] {
+  const pat = patternOf(format);
   return shapes.map((c) => {
     const G = c.G ?? 1;
     const Ho = kind === 'conv_transpose2d' ? (c.H - 1) * c.s - 2 * c.p + c.k : Math.floor((c.H + 2 * c.p - c.k) / c.s) + 1;
@@ -129,9 +136,9 @@ export function convCases(kind: string, shapes: ConvShape[]): Case[] {
           };
         } else {
           const w0 = rand(c.Cout * (c.C / G) * c.k * c.k, 4);
-          const w = kind === 'conv2d_nm' ? mask24(w0, c.Cout, (c.C / G) * c.k * c.k) : w0;
+          const w = kind === 'conv2d_nm' ? maskNM(w0, c.Cout, (c.C / G) * c.k * c.k, pat) : w0;
           if (kind === 'conv2d_nm') {
-            const pk = packConvWeightNM(w, c.Cout, c.C / G, c.k, c.k, G, c.name);
+            const pk = packConvWeightNM(w, c.Cout, c.C / G, c.k, c.k, G, c.name, pat);
             const scratch = al.reserve(convNMScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
             args = [pX, 1, c.C, c.H, c.W, al.put(pk.values), al.put(pk.offsets), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
           } else if (kind === 'dwconv2d') args = [pX, 1, c.C, c.H, c.W, al.put(w), pY, c.Cout, Ho, Wo, ...geo, pB, 0, f32(0), f32(0), al.reserve(dwconvScratchBytes(Ho, Wo, c.k, c.k, c.s, c.s, 1, 1))];

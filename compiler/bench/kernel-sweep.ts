@@ -33,17 +33,17 @@ const DW_SHAPES: ConvShape[] = [
 ];
 const CONVT_SHAPES: ConvShape[] = [{ name: 'convT 2x2 s2 24→24 80x80', C: 24, Cout: 24, H: 80, W: 80, k: 2, s: 2, p: 0 }];
 
-function casesFor(kind: string, scalar: boolean): Case[] {
+function casesFor(kind: string, scalar: boolean, format: string): Case[] {
   const pick = <T>(l: T[]) => (scalar ? l.slice(0, 1) : l);
   switch (kind) {
     case 'gemm': return gemmCases(kind, pick([...GEMM_SHAPES.slice(0, 2), ...SMALL_SHAPES.slice(2)]));
     case 'gemm_pb': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2), ...GEMV_SHAPES]));
-    case 'gemv_nm': return gemmCases(kind, pick(GEMV_SHAPES));
+    case 'gemv_nm': return gemmCases(kind, pick(GEMV_SHAPES), format);
     case 'gemv': return gemmCases(kind, pick(GEMV_SHAPES));
     case 'gemm_pa': return gemmCases(kind, pick(GEMM_SHAPES));
     case 'conv2d': return convCases(kind, pick(CONV_SHAPES));
-    case 'gemm_nm': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2)]));
-    case 'conv2d_nm': return convCases(kind, pick(CONV_SHAPES));
+    case 'gemm_nm': return gemmCases(kind, pick([...GEMM_SHAPES, ...SMALL_SHAPES.slice(0, 2)]), format);
+    case 'conv2d_nm': return convCases(kind, pick(CONV_SHAPES), format);
     case 'dwconv2d': return convCases(kind, pick(DW_SHAPES));
     case 'conv_transpose2d': return convCases(kind, pick(CONVT_SHAPES));
     default: return [];
@@ -77,7 +77,7 @@ export interface Row {
 
 export async function benchTarget(targetName: string, rounds: number, filter: string): Promise<Row[]> {
   const target = loadTarget(targetName);
-  const variants = KERNELS.filter((v) => (v.format === 'dense' || v.format === '2:4') && compiledFor(v, target));
+  const variants = KERNELS.filter((v) => (v.format === 'dense' || v.format === '2:4' || v.format === '4:8') && compiledFor(v, target));
   const plan: { label: string; kind: string; c: Case; check: (m: ArrayBuffer) => number }[] = [];
   const calls: { callee: string; args: (number | string)[] }[] = [];
   const al = newAlloc();
@@ -87,7 +87,7 @@ export async function benchTarget(targetName: string, rounds: number, filter: st
     calls.push({ callee, args });
     plan.push({ label, kind, c, check });
   };
-  for (const v of variants) for (const c of casesFor(v.kind, !target.features.simd)) add(v.id, v.kind, `k.${v.fn}`, c);
+  for (const v of variants) for (const c of casesFor(v.kind, !target.features.simd, v.format)) add(v.id, v.kind, `k.${v.fn}`, c);
   if (target.features.simd) for (const c of probeCases()) add('probe gemm_dense_4x8 (perf.md reference)', 'reference', 'probe_gemm_4x8', c);
   if (!plan.length) return [];
   const { fns, peak, memory } = await buildBenchModule(target, al, calls);
@@ -116,16 +116,16 @@ export async function benchTarget(targetName: string, rounds: number, filter: st
   }));
 }
 
-/** 2:4 next to dense, per target and case: gemm_nm against gemm_pa (weights on the left, the
- *  same orientation), conv2d_nm against conv2d, gemv_nm against gemv (what a
- *  dense decode step runs); ratios of the CPU-time and best-sample figures */
+/** N:M next to dense, per target and case: gemm_nm against gemm_pa (weights on the left, the
+ *  same orientation), conv2d_nm against conv2d, gemv_nm against gemv (what a dense decode step
+ *  runs); ratios of the CPU-time and best-sample figures */
 export function nmTable(rows: Row[]): string {
-  const out = ['| target | case | dense GFLOP/s (CPU) | 2:4 GFLOP/s (CPU) | 2:4 / dense (CPU) | 2:4 / dense (best sample) |', '|---|---|---|---|---|---|'];
+  const out = ['| target | case | format | dense GFLOP/s (CPU) | N:M GFLOP/s (CPU) | N:M / dense (CPU) | N:M / dense (best sample) |', '|---|---|---|---|---|---|---|'];
   const denseOf: Record<string, string> = { gemm_nm: 'gemm_pa', conv2d_nm: 'conv2d', gemv_nm: 'gemv' };
   for (const r of rows.filter((x) => denseOf[x.kind])) {
     const d = rows.find((x) => x.target === r.target && x.case === r.case && x.kind === denseOf[r.kind]);
     if (!d) continue;
-    out.push(`| ${r.target} | ${r.case} | ${d.cpu.toFixed(1)} | ${r.cpu.toFixed(1)} | ${(r.cpu / d.cpu).toFixed(2)} | ${(r.best / d.best).toFixed(2)} |`);
+    out.push(`| ${r.target} | ${r.case} | ${r.kernel.split('.')[1]} | ${d.cpu.toFixed(1)} | ${r.cpu.toFixed(1)} | ${(r.cpu / d.cpu).toFixed(2)} | ${(r.best / d.best).toFixed(2)} |`);
   }
   return out.length > 2 ? out.join('\n') : '';
 }

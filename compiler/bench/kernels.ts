@@ -52,7 +52,7 @@ export const SHAPES: Shape[] = [
 function kernelCell(target: Target, kind: string, format: string, s: Shape): Cell | null {
   const v = selectKernel(kind, target, format);
   if (!v) return null;
-  const c = s.op === 'conv' ? convCases(kind, [s.conv])[0] : s.op === 'gemv' ? gemmCases(kind, [[s.name, 1, s.N, s.K]])[0] : gemmCases(kind, [[s.name, s.M, s.N, s.K]])[0];
+  const c = s.op === 'conv' ? convCases(kind, [s.conv], format)[0] : s.op === 'gemv' ? gemmCases(kind, [[s.name, 1, s.N, s.K]], format)[0] : gemmCases(kind, [[s.name, s.M, s.N, s.K]], format)[0];
   return { kernel: v.id, callee: `k.${v.fn}`, c };
 }
 
@@ -70,6 +70,7 @@ export interface Column {
 export const COLUMNS: Column[] = [
   { id: 'dense', label: 'our dense', cell: (s, t) => kernelCell(t, s.op === 'gemm' ? 'gemm_pa' : s.op === 'gemv' ? 'gemv' : 'conv2d', 'dense', s) },
   { id: '2:4', label: 'our 2:4', cell: (s, t) => kernelCell(t, s.op === 'gemm' ? 'gemm_nm' : s.op === 'gemv' ? 'gemv_nm' : 'conv2d_nm', '2:4', s) },
+  { id: '4:8', label: 'our 4:8', cell: (s, t) => kernelCell(t, s.op === 'gemm' ? 'gemm_nm' : s.op === 'gemv' ? 'gemv_nm' : 'conv2d_nm', '4:8', s) },
   // unstructured (CSR-like) at 70% and 90% zeros: filled in by the CSR kernels' work
   { id: 'unstructured 70%', label: 'our unstructured 70%', cell: () => null },
   { id: 'unstructured 90%', label: 'our unstructured 90%', cell: () => null },
@@ -228,10 +229,10 @@ export function markdownTable(rows: TableRow[], value: (c: CellResult) => number
   const cols = COLUMNS.filter((c) => rows.some((r) => r.cells[c.id]));
   const ratio = (r: TableRow, a: string, b: string) => (r.cells[a] && r.cells[b] ? (value(r.cells[a]) / value(r.cells[b])).toFixed(2) : '–');
   const out = [
-    `| shape | ${cols.map((c) => c.label).join(' | ')} | 2:4 / dense | dense / ort-web |`,
-    `|---|${cols.map(() => '---:').join('|')}|---:|---:|`,
+    `| shape | ${cols.map((c) => c.label).join(' | ')} | 2:4 / dense | 4:8 / dense | dense / ort-web |`,
+    `|---|${cols.map(() => '---:').join('|')}|---:|---:|---:|`,
   ];
-  for (const r of rows) out.push(`| ${r.shape} | ${cols.map((c) => (r.cells[c.id] ? value(r.cells[c.id]).toFixed(1) : '–')).join(' | ')} | ${ratio(r, '2:4', 'dense')} | ${ratio(r, 'dense', 'ort-web')} |`);
+  for (const r of rows) out.push(`| ${r.shape} | ${cols.map((c) => (r.cells[c.id] ? value(r.cells[c.id]).toFixed(1) : '–')).join(' | ')} | ${ratio(r, '2:4', 'dense')} | ${ratio(r, '4:8', 'dense')} | ${ratio(r, 'dense', 'ort-web')} |`);
   return out.join('\n');
 }
 

@@ -6,25 +6,28 @@
 // the orientation of Conv's W[Cout][Cin*kh*kw] and of a MatMul weight transposed to W[N][K]).
 // K is padded to Kp = ceil(K / M) * M; rows to a multiple of R (the kernel's row tile).
 //   values  f32 [ceil(rows/R)][Kp/M][R][N]      the kept weights of group g of each row
-//   offsets u8  [ceil(rows/R)][Kp/M][R][N]      (k % M) * NR * 4: the byte offset of the kept
-//                                               weight's k row inside the group's M rows of a
-//                                               B panel NR floats wide ([kc][NR])
-// Kept weights are stored in increasing k within a group. A group with fewer than N nonzeros
-// (exact zeros, padding rows, the padded tail of K) is filled with value 0 at offset 0: offset 0
-// is always a real k of the group (a group starts below K), so the kernel never reads a B row
-// outside the block and never multiplies 0 by garbage (0 * NaN would poison the sum).
-// A K block of KC (a multiple of M) rows is the contiguous slice [g0, g0 + KC/M) of each row
-// tile, so the kernel needs no repacking per block. Offsets are pre-scaled so that the kernel
-// adds one byte to a pointer per kept weight; with NR = 16 and M = 4 the largest is 192. For
-// 4:8 the largest is 448 and needs u16 (offsets then come as a Uint16Array).
+//   offsets u8  [ceil(rows/R)][Kp/M][R][N]      (k % M) * NR * 4 >> shift: the byte offset of
+//                                               the kept weight's k row inside the group's M
+//                                               rows of a B panel NR floats wide ([kc][NR]),
+//                                               shifted right so that it fits a byte
+// shift = log2(M / 4): 0 for 2:4 (offsets 0, 64, 128, 192 at NR = 16), 1 for 4:8 (0, 32, ...
+// 224; the kernel shifts them back). Kept weights are stored in increasing k within a group. A
+// group with fewer than N nonzeros (exact zeros, padding rows, the padded tail of K) is filled
+// with value 0 at offset 0: offset 0 is always a real k of the group (a group starts below K),
+// so the kernel never reads a B row outside the block and never multiplies 0 by garbage
+// (0 * NaN would poison the sum). With R = 2 and N/M = 1/2 a row tile holds Kp slots, and the
+// K block [pc, pc + kc) (pc a multiple of M) is the contiguous slot range [pc, pc + kc) of each
+// tile, so the kernel needs no repacking per block.
 import { SparsecError } from '../errors.js';
 
 export interface NMPattern { n: number; m: number }
 
 export interface NMPacked {
   rows: number; K: number; Kp: number; n: number; m: number; R: number; NR: number;
+  /** offsets are (k % m) * NR * 4 >> shift */
+  shift: number;
   values: Float32Array;
-  offsets: Uint8Array | Uint16Array;
+  offsets: Uint8Array;
 }
 
 /** Element (row, k) of the logical rows x K weight: data[offset + row*rowStride + k*kStride]. */
@@ -67,8 +70,9 @@ export function packNM(src: NMSource, rows: number, K: number, p: NMPattern, R: 
     throw new SparsecError('E_MODEL', `weight is not ${p.n}:${p.m} along its input dimension: row ${bad.row}, inputs ${bad.group * p.m}..${Math.min(K, (bad.group + 1) * p.m) - 1} hold ${bad.nonzeros} nonzeros (at most ${p.n})`, { node: layer });
   }
   const off = src.offset ?? 0, G = Math.ceil(K / p.m), len = nmPackedLength(rows, K, p, R);
-  const values = new Float32Array(len);
-  const offsets = (p.m - 1) * NR * 4 < 256 ? new Uint8Array(len) : new Uint16Array(len);
+  const shift = offsetShift(p);
+  if (((p.m - 1) * NR * 4) >> shift > 255) throw new Error(`nm-rows: ${p.n}:${p.m} offsets of a ${NR}-wide panel do not fit a byte`);
+  const values = new Float32Array(len), offsets = new Uint8Array(len);
   for (let t = 0; t * R < rows; t++) {
     for (let g = 0; g < G; g++) {
       for (let r = 0; r < R; r++) {
@@ -79,14 +83,17 @@ export function packNM(src: NMSource, rows: number, K: number, p: NMPattern, R: 
           const v = src.data[off + row * src.rowStride + k * src.kStride];
           if (v === 0) continue;
           values[base + j] = v;
-          offsets[base + j] = (k - g * p.m) * NR * 4;
+          offsets[base + j] = ((k - g * p.m) * NR * 4) >> shift;
           j++;
         }
       }
     }
   }
-  return { rows, K, Kp: G * p.m, n: p.n, m: p.m, R, NR, values, offsets };
+  return { rows, K, Kp: G * p.m, n: p.n, m: p.m, R, NR, shift, values, offsets };
 }
+
+/** log2(M / 4): how far nm-rows offsets are shifted right to fit a byte */
+export const offsetShift = (p: NMPattern): number => Math.max(0, Math.round(Math.log2(p.m / 4)));
 
 /** The inverse of packNM: row-major [rows][K] (the masked matrix). */
 export function unpackNM(pk: NMPacked): Float32Array {
@@ -99,57 +106,71 @@ export function unpackNM(pk: NMPacked): Float32Array {
       for (let j = 0; j < n; j++) {
         const v = pk.values[base + j];
         if (v === 0) continue;
-        out[row * K + g * m + pk.offsets[base + j] / (NR * 4)] += v;
+        out[row * K + g * m + (pk.offsets[base + j] << pk.shift) / (NR * 4)] += v;
       }
     }
   }
   return out;
 }
 
-/** 2:4 tile of assembly/gemm_nm.ts */
+/** the patterns of assembly/gemm_nm.ts, and its tile */
 export const NM24 = { n: 2, m: 4 } as const;
+export const NM48 = { n: 4, m: 8 } as const;
 export const NM_R = 2;
 export const NM_NR = 16;
 
-/** Conv weights W[Cout][Cin/G][kh][kw] as 2:4 along Cin_g*kh*kw, one packed matrix per group,
- *  back to back (the layout conv2d_nm24_f32 reads). */
-export function packConvWeightNM(w: ArrayLike<number>, Cout: number, CinG: number, kh: number, kw: number, G: number, layer: string): { values: Float32Array; offsets: Uint8Array } {
-  const Mg = Cout / G, K = CinG * kh * kw, per = nmPackedLength(Mg, K, NM24, NM_R);
+/** Conv weights W[Cout][Cin/G][kh][kw] as N:M along Cin_g*kh*kw, one packed matrix per group,
+ *  back to back (the layout conv2d_nm24_f32 / conv2d_nm48_f32 read). */
+export function packConvWeightNM(w: ArrayLike<number>, Cout: number, CinG: number, kh: number, kw: number, G: number, layer: string, pattern: NMPattern = NM24): { values: Float32Array; offsets: Uint8Array } {
+  const Mg = Cout / G, K = CinG * kh * kw, per = nmPackedLength(Mg, K, pattern, NM_R);
   const values = new Float32Array(per * G), offsets = new Uint8Array(per * G);
   for (let g = 0; g < G; g++) {
-    const p = packNM({ data: w, offset: g * Mg * K, rowStride: K, kStride: 1 }, Mg, K, NM24, NM_R, NM_NR, layer);
+    const p = packNM({ data: w, offset: g * Mg * K, rowStride: K, kStride: 1 }, Mg, K, pattern, NM_R, NM_NR, layer);
     values.set(p.values, g * per);
     offsets.set(p.offsets, g * per);
   }
   return { values, offsets };
 }
 
-/** A MatMul/Gemm weight W[K][N] (transB false) or W[N][K] (transB true) as N rows x K, 2:4
+/** A MatMul/Gemm weight W[K][N] (transB false) or W[N][K] (transB true) as N rows x K, N:M
  *  along K, scaled by `scale` (Gemm's alpha): the left operand of Yᵀ = Wᵀ·Xᵀ. */
-export function packMatMulWeightNM(w: ArrayLike<number>, K: number, N: number, transB: boolean, scale: number, layer: string): { values: Float32Array; offsets: Uint8Array } {
+export function packMatMulWeightNM(w: ArrayLike<number>, K: number, N: number, transB: boolean, scale: number, layer: string, pattern: NMPattern = NM24): { values: Float32Array; offsets: Uint8Array } {
   const src: NMSource = transB ? { data: w, rowStride: K, kStride: 1 } : { data: w, rowStride: 1, kStride: N };
-  const p = packNM(src, N, K, NM24, NM_R, NM_NR, layer);
+  const p = packNM(src, N, K, pattern, NM_R, NM_NR, layer);
   if (scale !== 1) for (let i = 0; i < p.values.length; i++) p.values[i] *= scale;
-  return { values: p.values, offsets: p.offsets as Uint8Array };
+  return { values: p.values, offsets: p.offsets };
 }
 
-// Layout "nm-gemv" (batch-1 GEMV, 2:4 only), read by gemv_nm24_f32 in assembly/gemm_nm.ts:
-// K in blocks of KB = min(256, ceil32(K)), K padded to Kp = a multiple of KB; block-major
-// records [Kp/KB][rows] of [KB/8 u8 meta][KB/2 f32 values]. Meta byte u of a record covers the
-// groups 2u and 2u+1 of the block: p0*6 + p1 with p the index of the kept pair in
-// NM_PAIRS; the values are the pairs' weights in k order (a group with fewer than 2 nonzeros
-// keeps a pair that includes them, with value 0 for the filler). Block-major so that the x table
-// of one block (18 KiB at KB = 256) stays in L1 while every row streams past it.
+// Layout "nm-gemv" (batch-1 GEMV, 2:4 and 4:8), read by gemv_nm24_f32 / gemv_nm48_f32 in
+// assembly/gemm_nm.ts: K in blocks of KB (a multiple of 32: min(256, ceil32(K)) for 2:4,
+// min(128, ceil32(K)) for 4:8), K padded to Kp = a multiple of KB; block-major records
+// [Kp/KB][rows] of [KB/8 u8 meta][KB/2 f32 values]. Meta byte u of a record covers k 8u..8u+7
+// of the block: the index in gemvCombos(pattern) of the 4 positions whose weights the record
+// holds, in k order (a chunk with fewer nonzeros takes the first combination that covers them,
+// with value 0 for the filler).
+//   2:4: 36 combinations, p0*6 + p1 with p0, p1 the kept pairs (NM_PAIRS) of the two groups
+//   4:8: 70 combinations, the 4-subsets of 0..7 in lexicographic order
+// Block-major so that the x table of one block (36 or 70 x 16 B per 8 k: 18 KiB for 2:4 at
+// KB = 256, 17.5 KiB for 4:8 at KB = 128) stays in L1 while every row streams past it.
 export const NM_PAIRS: [number, number][] = [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]];
 
-export interface NMGemvPacked { rows: number; K: number; Kp: number; KB: number; records: Uint8Array }
+const COMBOS24: number[][] = NM_PAIRS.flatMap(([a, b]) => NM_PAIRS.map(([c, d]) => [a, b, 4 + c, 4 + d]));
+const COMBOS48: number[][] = [];
+for (let a = 0; a < 8; a++) for (let b = a + 1; b < 8; b++) for (let c = b + 1; c < 8; c++) for (let d = c + 1; d < 8; d++) COMBOS48.push([a, b, c, d]);
 
-export const gemvBlock = (K: number): number => Math.min(256, Math.max(32, Math.ceil(K / 32) * 32));
+/** the kept positions within 8 k that each meta byte value stands for */
+export const gemvCombos = (p: NMPattern): number[][] => (p.m === 8 ? COMBOS48 : COMBOS24);
 
-export function packNMGemv(src: NMSource, rows: number, K: number, layer: string, scale = 1): NMGemvPacked {
-  const bad = findNMViolation(src, rows, K, NM24);
-  if (bad) throw new SparsecError('E_MODEL', `weight is not 2:4 along its input dimension: row ${bad.row}, inputs ${bad.group * 4}..${Math.min(K, bad.group * 4 + 4) - 1} hold ${bad.nonzeros} nonzeros (at most 2)`, { node: layer });
-  const KB = gemvBlock(K), Kp = Math.ceil(K / KB) * KB, recBytes = KB / 8 + KB * 2, off = src.offset ?? 0;
+export interface NMGemvPacked { rows: number; K: number; Kp: number; KB: number; n: number; m: number; records: Uint8Array }
+
+export const gemvBlock = (K: number, p: NMPattern = NM24): number => Math.min(p.m === 8 ? 128 : 256, Math.max(32, Math.ceil(K / 32) * 32));
+
+export function packNMGemv(src: NMSource, rows: number, K: number, layer: string, scale = 1, p: NMPattern = NM24): NMGemvPacked {
+  if (!((p.n === 2 && p.m === 4) || (p.n === 4 && p.m === 8))) throw new Error(`nm-gemv: no layout for ${p.n}:${p.m}`);
+  const bad = findNMViolation(src, rows, K, p);
+  if (bad) throw new SparsecError('E_MODEL', `weight is not ${p.n}:${p.m} along its input dimension: row ${bad.row}, inputs ${bad.group * p.m}..${Math.min(K, bad.group * p.m + p.m) - 1} hold ${bad.nonzeros} nonzeros (at most ${p.n})`, { node: layer });
+  const KB = gemvBlock(K, p), Kp = Math.ceil(K / KB) * KB, recBytes = KB / 8 + KB * 2, off = src.offset ?? 0;
+  const combos = gemvCombos(p);
   const records = new Uint8Array((Kp / KB) * rows * recBytes);
   const dv = new DataView(records.buffer);
   const at = (r: number, k: number) => (k < K ? src.data[off + r * src.rowStride + k * src.kStride] : 0);
@@ -157,42 +178,32 @@ export function packNMGemv(src: NMSource, rows: number, K: number, layer: string
   for (let kb = 0; kb < Kp; kb += KB) {
     for (let r = 0; r < rows; r++) {
       for (let u = 0; u < KB / 8; u++) {
-        let meta = 0;
-        for (let h = 0; h < 2; h++) {
-          const g0 = kb + 8 * u + 4 * h;
-          const nz = [0, 1, 2, 3].filter((j) => at(r, g0 + j) !== 0);
-          // fill up to a pair with the lowest unused positions (value 0)
-          for (let j = 0; nz.length < 2; j++) if (!nz.includes(j)) nz.push(j);
-          nz.sort((a, b) => a - b);
-          const p = NM_PAIRS.findIndex(([a, b]) => a === nz[0] && b === nz[1]);
-          meta = meta * 6 + p;
-          dv.setFloat32(o + KB / 8 + 16 * u + 8 * h, at(r, g0 + nz[0]) * scale, true);
-          dv.setFloat32(o + KB / 8 + 16 * u + 8 * h + 4, at(r, g0 + nz[1]) * scale, true);
-        }
-        records[o + u] = meta;
+        const k0 = kb + 8 * u;
+        const nz: number[] = [];
+        for (let j = 0; j < 8; j++) if (at(r, k0 + j) !== 0) nz.push(j);
+        const c = combos.findIndex((cb) => nz.every((j) => cb.includes(j)));
+        records[o + u] = c;
+        combos[c].forEach((j, t) => dv.setFloat32(o + KB / 8 + 16 * u + 4 * t, at(r, k0 + j) * scale, true));
       }
       o += recBytes;
     }
   }
-  return { rows, K, Kp, KB, records };
+  return { rows, K, Kp, KB, n: p.n, m: p.m, records };
 }
 
 /** The inverse of packNMGemv: row-major [rows][K]. */
 export function unpackNMGemv(pk: NMGemvPacked): Float32Array {
-  const { rows, K, Kp, KB, records } = pk, recBytes = KB / 8 + KB * 2;
+  const { rows, K, Kp, KB, records } = pk, recBytes = KB / 8 + KB * 2, combos = gemvCombos(pk);
   const dv = new DataView(records.buffer, records.byteOffset, records.byteLength);
   const out = new Float32Array(rows * K);
   let o = 0;
   for (let kb = 0; kb < Kp; kb += KB) {
     for (let r = 0; r < rows; r++) {
       for (let u = 0; u < KB / 8; u++) {
-        const m = records[o + u], ps = [Math.floor(m / 6), m % 6];
-        for (let h = 0; h < 2; h++) {
-          const [a, b] = NM_PAIRS[ps[h]], g0 = kb + 8 * u + 4 * h;
-          const va = dv.getFloat32(o + KB / 8 + 16 * u + 8 * h, true), vb = dv.getFloat32(o + KB / 8 + 16 * u + 8 * h + 4, true);
-          if (va !== 0) out[r * K + g0 + a] = va;
-          if (vb !== 0) out[r * K + g0 + b] = vb;
-        }
+        combos[records[o + u]].forEach((j, t) => {
+          const v = dv.getFloat32(o + KB / 8 + 16 * u + 4 * t, true);
+          if (v !== 0) out[r * K + kb + 8 * u + j] = v;
+        });
       }
       o += recBytes;
     }

@@ -1,6 +1,6 @@
-// The gpt, vit and cnn fixtures built with `--prune magnitude:2:4` match onnxruntime-node running
-// the same masked model (pruned by the same function, written with compiler/onnx/write.ts), and
-// the manifest records which layers run on the 2:4 kernels and why. Also: magnitude:0.8 builds
+// The gpt, vit and cnn fixtures built with `--prune magnitude:2:4` and `magnitude:4:8` match
+// onnxruntime-node running the same masked model (pruned by the same function, written with
+// compiler/onnx/write.ts), and the manifest records which layers run on the N:M kernels and why. Also: magnitude:0.8 builds
 // (masks only, dense kernels) and the option's error message.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -31,7 +31,7 @@ const CASES: { name: string; label?: string; gemv?: boolean; feeds: () => Feeds;
     feeds: () => ({ tokens: { data: BigInt64Array.from({ length: 128 }, (_, i) => BigInt((i * 37 + 11) % 256)), shape: [1, 128] } }),
   },
   {
-    name: 'gpt', label: 'gpt T=4 (2:4 GEMV per row)', shapes: { tokens: [1, 4] }, gemv: true,
+    name: 'gpt', label: 'gpt T=4 (N:M GEMV per row)', shapes: { tokens: [1, 4] }, gemv: true,
     feeds: () => ({ tokens: { data: BigInt64Array.from([72n, 101n, 108n, 32n]), shape: [1, 4] } }),
   },
   {
@@ -44,23 +44,23 @@ const CASES: { name: string; label?: string; gemv?: boolean; feeds: () => Feeds;
   },
 ];
 
-for (const c of CASES) {
-  test(`${c.label ?? c.name} --prune magnitude:2:4 matches onnxruntime-node on the masked model`, async () => {
-    const model = await compileAndLoad(join(FIX, `${c.name}.onnx`), { inputShapes: c.shapes, prune: 'magnitude:2:4' });
+for (const pattern of ['2:4', '4:8']) for (const c of CASES) {
+  test(`${c.label ?? c.name} --prune magnitude:${pattern} matches onnxruntime-node on the masked model`, async () => {
+    const model = await compileAndLoad(join(FIX, `${c.name}.onnx`), { inputShapes: c.shapes, prune: `magnitude:${pattern}` });
     const feeds = c.feeds();
-    const ref = await runOrt(maskedFile(c.name, 'magnitude:2:4'), feeds);
+    const ref = await runOrt(maskedFile(c.name, `magnitude:${pattern}`), feeds);
     const ours = model.run(Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, f.data])));
     for (const [k, r] of Object.entries(ref)) {
       const { maxAbs, scale } = compare(ours[k], r.data);
-      process.stderr.write(`  ${c.label ?? c.name} 2:4: ${k} max error / scale ${(maxAbs / scale).toExponential(2)}\n`);
+      process.stderr.write(`  ${c.label ?? c.name} ${pattern}: ${k} max error / scale ${(maxAbs / scale).toExponential(2)}\n`);
       assert.ok(maxAbs <= 1e-4 * scale, `${k}: max abs error ${maxAbs} at scale ${scale}`);
     }
     const layers = model.manifest.layers as Layer[];
-    const sparse = layers.filter((l) => l.format === '2:4');
-    assert.ok(sparse.length >= 4, `only ${sparse.length} layers on 2:4 kernels`);
+    const sparse = layers.filter((l) => l.format === pattern);
+    assert.ok(sparse.length >= 4, `only ${sparse.length} layers on ${pattern} kernels`);
     for (const l of sparse) {
       assert.ok(Math.abs(l.sparsity - 0.5) < 1e-9, `${l.node}: sparsity ${l.sparsity}`);
-      assert.ok(l.kernels.some((k) => k.includes('.2:4.') && k.startsWith('gemv_nm') === !!c.gemv), `${l.node}: ${l.kernels}`);
+      assert.ok(l.kernels.some((k) => k.includes(`.${pattern}.`) && k.startsWith('gemv_nm') === !!c.gemv), `${l.node}: ${l.kernels}`);
     }
     for (const l of layers) if (l.format === 'dense' && l.reason) assert.type(l.reason, 'string');
   });

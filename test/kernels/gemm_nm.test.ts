@@ -1,15 +1,16 @@
-// 2:4 sparse kernels (every registry row of kind gemm_nm and conv2d_nm) against float64
-// references on both targets: M and N not multiples of the 2x16 tile, K not a multiple of 4,
-// sizes across the KC/MC/NC blocks, B read row-major and transposed, bias, activations, exact
-// zeros (groups with fewer than 2 kept). Guards catch out-of-bounds writes. Also the N:M packing:
-// round trips (2:4 and 4:8) and the error that names a layer whose mask is not N:M.
+// N:M sparse kernels (every registry row of kind gemm_nm, gemv_nm and conv2d_nm, 2:4 and 4:8)
+// against float64 references on both targets: M and N not multiples of the 2x16 tile (narrow
+// last panels, odd rows), K not a multiple of 4 or 8, sizes across the KC/MC/NC blocks, B read
+// row-major and transposed, bias, activations, exact zeros (groups with fewer than N kept).
+// Guards catch out-of-bounds writes. Also the N:M packing: round trips (2:4 and 4:8, both
+// layouts) and the error that names a layer whose mask is not N:M.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kernelModule, type KernelModule, guardsIntact, putGuarded, SENTINEL } from '../helpers/kernels.js';
 import { ACT_CASES, checkClose, conv2dRef, convOutShape, matmulRef, randArray, type ConvParams } from '../helpers/dense.js';
 import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
 import { convNMScratchBytes, gemvNMScratchBytes, nmScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
-import { isNM, packConvWeightNM, packMatMulWeightNM, packNM, packNMGemv, unpackNM, unpackNMGemv } from '../../compiler/pack/nm.js';
+import { isNM, packConvWeightNM, packMatMulWeightNM, packNM, packNMGemv, unpackNM, unpackNMGemv, type NMPattern } from '../../compiler/pack/nm.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 import { isSparsecError } from '../../compiler/errors.js';
 
@@ -38,12 +39,12 @@ test('N:M packing round trips (2:4 and 4:8, padded rows and K)', () => {
     assert.is(p.Kp % m, 0);
     assert.is(p.values.length, Math.ceil(rows / R) * R * (p.Kp / m) * n);
     assert.equal(Array.from(unpackNM(p)), Array.from(w), `${rows}x${K} ${n}:${m}`);
-    if ((m - 1) * NR * 4 >= 256) assert.ok(p.offsets instanceof Uint16Array);
+    assert.is(p.shift, m === 8 ? 1 : 0);
     // every offset points at a real k of its group
     const G = p.Kp / m;
     for (let i = 0; i < p.offsets.length; i++) {
       const g = Math.floor(i / (R * n)) % G;
-      assert.ok(g * m + p.offsets[i] / (NR * 4) < K, 'offset past K');
+      assert.ok(g * m + (p.offsets[i] << p.shift) / (NR * 4) < K, 'offset past K');
     }
   }
   // a transposed source (MatMul W[K][N]) packs like its transpose
@@ -52,14 +53,21 @@ test('N:M packing round trips (2:4 and 4:8, padded rows and K)', () => {
   assert.equal(Array.from(packMatMulWeightNM(w, K, N, false, 1, 'x').values), Array.from(packMatMulWeightNM(wt, K, N, true, 1, 'x').values));
 });
 
-test('2:4 GEMV packing round trips (K blocks, padded K, groups with fewer than 2 kept)', () => {
-  for (const [rows, K] of [[1, 4], [3, 7], [5, 40], [2, 256], [4, 300], [3, 600]]) {
-    const w = maskNM(randArray(rows * K, rows + K), rows, K, 2, 4);
-    const p = packNMGemv({ data: w, rowStride: K, kStride: 1 }, rows, K, 'gemv');
-    assert.is(p.Kp % p.KB, 0);
-    assert.is(p.records.length, (p.Kp / p.KB) * rows * (p.KB / 8 + p.KB * 2));
-    assert.equal(Array.from(unpackNMGemv(p)), Array.from(w), `${rows}x${K}`);
+test('N:M GEMV packing round trips (2:4 and 4:8, K blocks, padded K, groups with fewer than N kept)', () => {
+  for (const pat of [{ n: 2, m: 4 }, { n: 4, m: 8 }]) {
+    for (const [rows, K] of [[1, 4], [3, 7], [5, 40], [2, 256], [4, 300], [3, 600]]) {
+      const w = maskNM(randArray(rows * K, rows + K), rows, K, pat.n, pat.m);
+      const p = packNMGemv({ data: w, rowStride: K, kStride: 1 }, rows, K, 'gemv', 1, pat);
+      assert.is(p.Kp % p.KB, 0);
+      assert.ok(p.KB <= (pat.m === 8 ? 128 : 256));
+      assert.is(p.records.length, (p.Kp / p.KB) * rows * (p.KB / 8 + p.KB * 2));
+      assert.equal(Array.from(unpackNMGemv(p)), Array.from(w), `${pat.n}:${pat.m} ${rows}x${K}`);
+    }
   }
+  // a 4:8 mask that is not 2:4 (4 kept in one half) packs for 4:8 only
+  const w = new Float32Array(8).fill(0); w[0] = 1; w[1] = 2; w[2] = 3; w[3] = 4;
+  assert.equal(Array.from(unpackNMGemv(packNMGemv({ data: w, rowStride: 8, kStride: 1 }, 1, 8, 'x', 1, { n: 4, m: 8 }))), Array.from(w));
+  try { packNMGemv({ data: w, rowStride: 8, kStride: 1 }, 1, 8, 'blocks.1.fc'); assert.unreachable('packed'); } catch (e) { assert.ok(isSparsecError(e) && /blocks\.1\.fc/.test(String(e)), String(e)); }
 });
 
 test('a mask that is not N:M is refused with the layer named', () => {
@@ -79,15 +87,17 @@ test('a mask that is not N:M is refused with the layer named', () => {
 
 interface GemmCase { M: number; N: number; K: number; trans?: boolean; bias?: boolean; act?: number; ldcPad?: number }
 
-function runGemm(m: KernelModule, fn: string, c: GemmCase, seed: number): string | null {
+const patternOf = (format: string): NMPattern => (format === '4:8' ? { n: 4, m: 8 } : { n: 2, m: 4 });
+
+function runGemm(m: KernelModule, fn: string, pat: NMPattern, c: GemmCase, seed: number): string | null {
   m.reset();
   const { M, N, K } = c, ldc = N + (c.ldcPad ?? 0);
   const { act, alpha, beta } = ACT_CASES[c.act ?? 0];
-  const W = maskNM(randArray(M * K, seed), M, K, 2, 4), Bm = randArray(K * N, seed + 1);
+  const W = maskNM(randArray(M * K, seed), M, K, pat.n, pat.m), Bm = randArray(K * N, seed + 1);
   const bias = c.bias ? randArray(M, seed + 2) : null;
   // B stored [K][N], or transposed [N][K] (the activations X[T][K] of a MatMul)
   const bStore = c.trans ? Float32Array.from({ length: K * N }, (_, i) => Bm[(i % K) * N + Math.floor(i / K)]) : Bm;
-  const pk = packMatMulWeightNM(W, K, M, true, 1, 'test');
+  const pk = packMatMulWeightNM(W, K, M, true, 1, 'test', pat);
   const pV = m.put(pk.values), pO = m.put(pk.offsets), pB = m.put(bStore), pBias = bias ? m.put(bias) : 0;
   const pC = putGuarded(m, M * ldc);
   const sBytes = nmScratchBytes(N, K), pS = putGuarded(m, sBytes / 4);
@@ -106,15 +116,15 @@ function runGemm(m: KernelModule, fn: string, c: GemmCase, seed: number): string
 
 type ConvCase = Partial<ConvParams> & { C: number; Cout: number; H: number; W: number; k: number; act?: number; bias?: boolean };
 
-function runConv(m: KernelModule, fn: string, c: ConvCase, seed: number): string | null {
+function runConv(m: KernelModule, fn: string, pat: NMPattern, c: ConvCase, seed: number): string | null {
   m.reset();
   const p: ConvParams = { N: c.N ?? 1, C: c.C, H: c.H, W: c.W, Cout: c.Cout, kh: c.k, kw: c.k, sh: c.sh ?? 1, sw: c.sh ?? 1,
     pt: c.pt ?? 0, pl: c.pt ?? 0, pb: c.pt ?? 0, pr: c.pt ?? 0, dh: 1, dw: 1, G: c.G ?? 1 };
   const { act, alpha, beta } = ACT_CASES[c.act ?? 0];
   const [Ho, Wo] = convOutShape(p), K = (p.C / p.G) * p.kh * p.kw;
-  const x = randArray(p.N * p.C * p.H * p.W, seed), w = maskNM(randArray(p.Cout * K, seed + 1), p.Cout, K, 2, 4);
+  const x = randArray(p.N * p.C * p.H * p.W, seed), w = maskNM(randArray(p.Cout * K, seed + 1), p.Cout, K, pat.n, pat.m);
   const bias = c.bias === false ? null : randArray(p.Cout, seed + 2);
-  const pk = packConvWeightNM(w, p.Cout, p.C / p.G, p.kh, p.kw, p.G, 'conv');
+  const pk = packConvWeightNM(w, p.Cout, p.C / p.G, p.kh, p.kw, p.G, 'conv', pat);
   const pX = m.put(x), pV = m.put(pk.values), pO = m.put(pk.offsets), pBias = bias ? m.put(bias) : 0;
   const outLen = p.N * p.Cout * Ho * Wo, pY = putGuarded(m, outLen);
   const sBytes = convNMScratchBytes(Ho * Wo, K), pS = putGuarded(m, sBytes / 4);
@@ -133,8 +143,8 @@ for (const targetName of TARGETS) {
     test(`${v.id} on ${targetName}: awkward shapes`, async () => {
       const m = await kernelModule(targetName);
       let seed = 1;
-      for (const M of SIZES) for (const N of [1, 5, 16, 17, 40]) for (const K of [1, 3, 4, 6, 9, 32]) {
-        const err = runGemm(m, v.fn, { M, N, K, bias: (M + N + K) % 2 === 0, trans: (M + K) % 3 === 0 }, seed++);
+      for (const M of SIZES) for (const N of [1, 5, 16, 17, 24, 30, 40]) for (const K of [1, 3, 4, 6, 9, 13, 32]) {
+        const err = runGemm(m, v.fn, patternOf(v.format), { M, N, K, bias: (M + N + K) % 2 === 0, trans: (M + K) % 3 === 0 }, seed++);
         if (err) assert.unreachable(err);
       }
     });
@@ -143,6 +153,8 @@ for (const targetName of TARGETS) {
       const cases: GemmCase[] = [
         { M: 133, N: 530, K: 270, bias: true },              // crosses MC, NC and KC
         { M: 9, N: 20, K: 601, bias: true, act: 1 },          // three K blocks, K % 4 == 1
+        { M: 8, N: 33, K: 515, trans: true },                 // three K blocks, K % 8 == 3
+        { M: 6, N: 45, K: 576, bias: true },                  // K in 3 equal blocks of 192
         { M: 20, N: 37, K: 300, trans: true, ldcPad: 3 },     // transposed B, two K blocks
         { M: 64, N: 48, K: 64, trans: true, bias: true, act: 6 },
         { M: 3, N: 16, K: 0, bias: true, act: 5 },            // empty reduction: bias only
@@ -150,7 +162,7 @@ for (const targetName of TARGETS) {
       for (let a = 0; a < ACT_CASES.length; a++) cases.push({ M: 6, N: 19, K: 12, bias: true, act: a });
       let seed = 100;
       for (const c of cases) {
-        const err = runGemm(m, v.fn, c, seed++);
+        const err = runGemm(m, v.fn, patternOf(v.format), c, seed++);
         if (err) assert.unreachable(err);
       }
     });
@@ -159,13 +171,14 @@ for (const targetName of TARGETS) {
     test(`${v.id} on ${targetName}`, async () => {
       const m = await kernelModule(targetName);
       let seed = 900;
-      for (const M of [1, 3, 17]) for (const K of [0, 1, 5, 32, 40, 256, 300, 600]) for (const a of [0, 1, 6]) {
+      const pat = patternOf(v.format);
+      for (const M of [1, 3, 17]) for (const K of [0, 1, 5, 13, 32, 40, 130, 256, 300, 600]) for (const a of [0, 1, 6]) {
         m.reset();
-        const W = maskNM(randArray(M * K, seed), M, K, 2, 4), x = randArray(K, seed + 1), bias = (M + K) % 2 ? randArray(M, seed + 2) : null;
+        const W = maskNM(randArray(M * K, seed), M, K, pat.n, pat.m), x = randArray(K, seed + 1), bias = (M + K) % 2 ? randArray(M, seed + 2) : null;
         seed += 3;
-        const pk = packNMGemv({ data: W, rowStride: K, kStride: 1 }, M, K, 'gemv');
+        const pk = packNMGemv({ data: W, rowStride: K, kStride: 1 }, M, K, 'gemv', 1, pat);
         const pR = m.put(pk.records), pX = m.put(x), pBias = bias ? m.put(bias) : 0, pY = putGuarded(m, M);
-        const sBytes = gemvNMScratchBytes(pk.KB), pS = putGuarded(m, sBytes / 4);
+        const sBytes = gemvNMScratchBytes(pk.KB, pat.m), pS = putGuarded(m, sBytes / 4);
         const { act, alpha, beta } = ACT_CASES[a];
         m.k[v.fn](M, K, pk.KB, pR, pX, pY, pBias, act, alpha, beta, pS);
         const what = `${v.fn} M=${M} K=${K} act=${a}`;
@@ -186,10 +199,12 @@ for (const targetName of TARGETS) {
         { C: 4, Cout: 6, H: 6, W: 7, k: 3, pt: 1, G: 2, act: 4 },
         { C: 3, Cout: 4, H: 6, W: 5, k: 3, pt: 1, N: 2, act: 2 },
         { C: 40, Cout: 9, H: 24, W: 24, k: 3, pt: 1, act: 7 },      // K > KC, P > NC
+        { C: 7, Cout: 5, H: 5, W: 7, k: 3, pt: 1, act: 6 },         // K = 63, 35 positions (narrow panel)
+        { C: 64, Cout: 4, H: 6, W: 6, k: 3, pt: 1 },                // K = 576: 3 blocks of 192
       ];
       let seed = 500;
       for (const c of cases) {
-        const err = runConv(m, v.fn, c, seed++);
+        const err = runConv(m, v.fn, patternOf(v.format), c, seed++);
         if (err) assert.unreachable(err);
       }
     });

@@ -54,7 +54,7 @@ export function dwconvScratchBytes(Ho: number, Wo: number, kh: number, kw: numbe
   return align64(rows * width * 4);
 }
 
-// The blocking of the 2:4 kernels (assembly/gemm_nm.ts): 2x16 tiles, B packed in 16-column panels.
+// The blocking of the N:M kernels (assembly/gemm_nm.ts): 2x16 tiles, B packed in 16-column panels.
 export const NM_MR = 2;
 export const NM_NR = 16;
 export const NM_KC = 256;
@@ -71,7 +71,8 @@ export function convNMScratchBytes(P: number, K: number): number {
   return nmScratchBytes(P, K) + align64(Math.min(K, NM_KC) * (Math.min(P, NM_NC) + 16) * 4);
 }
 
-/** scratch for gemv_nm24_f32 with K block KB: the zero-padded block of x and its x table */
-export function gemvNMScratchBytes(KB: number): number {
-  return align64(KB * 4) + align64((KB / 8) * 576);
+/** scratch for gemv_nm24_f32 (m = 4) or gemv_nm48_f32 (m = 8) with K block KB: the
+ *  zero-padded block of x and its x table (36 or 70 vectors per 8 k) */
+export function gemvNMScratchBytes(KB: number, m = 4): number {
+  return align64(KB * 4) + align64((KB / 8) * (m === 8 ? 1120 : 576));
 }

@@ -43,11 +43,11 @@ function both(kind: string, fn: string, tile: [number, number] | null, ops: stri
   ];
 }
 
-function nm(kind: string, fn: string, ops: string[], note: string, tile: [number, number] | null = [2, 16]): KernelVariant[] {
+function nm(format: '2:4' | '4:8', kind: string, fn: string, ops: string[], note: string, tile: [number, number] | null = [2, 16]): KernelVariant[] {
   const t = tile ? `${tile[0]}x${tile[1]}` : 'direct';
   return [
-    { id: `${fn}.2:4.${t}.simd`, kind, ops, format: '2:4', tile, features: ['simd128'], fn, priority: 1, note },
-    { id: `${fn}.2:4.${t}.scalar`, kind, ops, format: '2:4', tile, features: [], fn, priority: 0, note },
+    { id: `${fn}.${format}.${t}.simd`, kind, ops, format, tile, features: ['simd128'], fn, priority: 1, note },
+    { id: `${fn}.${format}.${t}.scalar`, kind, ops, format, tile, features: [], fn, priority: 0, note },
   ];
 }
 
@@ -59,10 +59,13 @@ export const KERNELS: KernelVariant[] = [
   ...both('conv2d', 'conv2d_f32', [4, 8], ['Conv'], 'NCHW conv as weights·im2col, im2col blocked with the GEMM (KC x NC block: patch rows, then panels), groups and batch looped'),
   ...both('dwconv2d', 'dwconv2d_f32', null, ['Conv'], 'depthwise conv, direct on a zero-padded plane, vectorised along the output width'),
   ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], ['ConvTranspose'], 'ConvTranspose as Wᵀ·X then col2im'),
-  // 2:4 sparse weights (compiler/pack/nm.ts, layout nm-rows with R = 2, NR = 16)
-  ...nm('gemm_nm', 'gemm_nm24_f32', ['MatMul', 'Gemm'], 'C = W·B with W 2:4 along K (values + byte offsets), B packed at run time into 16-column panels, per-row bias'),
-  ...nm('gemv_nm', 'gemv_nm24_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 2:4 in K-blocked records, x expanded per block into an L1 table', null),
-  ...nm('conv2d_nm', 'conv2d_nm24_f32', ['Conv'], 'NCHW conv as W·im2col with W 2:4 along Cin*kh*kw, im2col blocked with the GEMM'),
+  // N:M sparse weights (compiler/pack/nm.ts, layout nm-rows with R = 2, NR = 16, and nm-gemv)
+  ...nm('2:4', 'gemm_nm', 'gemm_nm24_f32', ['MatMul', 'Gemm'], 'C = W·B with W 2:4 along K (values + byte offsets), B packed at run time into 16-column panels, per-row bias'),
+  ...nm('2:4', 'gemv_nm', 'gemv_nm24_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 2:4 in K-blocked records, x expanded per block into an L1 table (36 pair combinations per 8 k)', null),
+  ...nm('2:4', 'conv2d_nm', 'conv2d_nm24_f32', ['Conv'], 'NCHW conv as W·im2col with W 2:4 along Cin*kh*kw, im2col blocked with the GEMM'),
+  ...nm('4:8', 'gemm_nm', 'gemm_nm48_f32', ['MatMul', 'Gemm'], 'C = W·B with W 4:8 along K (values + halved byte offsets), B packed at run time into 16-column panels, per-row bias'),
+  ...nm('4:8', 'gemv_nm', 'gemv_nm48_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 4:8 in K-blocked records, x expanded per block into an L1 table (70 combinations per 8 k)', null),
+  ...nm('4:8', 'conv2d_nm', 'conv2d_nm48_f32', ['Conv'], 'NCHW conv as W·im2col with W 4:8 along Cin*kh*kw, im2col blocked with the GEMM'),
   ...both('pack_a', 'gemm_pack_a_f32', null, ['Conv', 'ConvTranspose'], 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
   ...both('scale_copy', 'scale_copy_f32', null, ['Gemm'], 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
   ...OP_KERNELS,

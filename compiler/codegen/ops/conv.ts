@@ -121,11 +121,11 @@ export const convLowering: OpLowering = {
       // rows of W[Cout][Cin_g*kh*kw] are contiguous: N:M groups run along Cin_g*kh*kw
       const f = chooseWeightFormat(ctx.target, { data: w, rowStride: K, kStride: 1 }, c.Cout, K, c.Ho * c.Wo, null);
       ctx.weightFormat?.(f);
-      const nm = f.use2of4 ? selectKernel('conv2d_nm', ctx.target, '2:4') : null;
-      if (nm) {
+      const nm = f.nm ? selectKernel('conv2d_nm', ctx.target, f.format) : null;
+      if (nm && f.nm) {
         ctx.useKernel(nm.id);
-        const pk = packConvWeightNM(w, c.Cout, Cg, c.kh, c.kw, c.G, node.name);
-        const wv = ctx.weight(pk.values, `${node.name}:W 2:4 values`), wo = ctx.weight(pk.offsets, `${node.name}:W 2:4 offsets`);
+        const pk = packConvWeightNM(w, c.Cout, Cg, c.kh, c.kw, c.G, node.name, f.nm);
+        const wv = ctx.weight(pk.values, `${node.name}:W ${f.format} values`), wo = ctx.weight(pk.offsets, `${node.name}:W ${f.format} offsets`);
         const scratch = ctx.scratch(convNMScratchBytes(c.Ho * c.Wo, K), `${node.name}:im2col`);
         return `k.${nm.fn}(${x.ptr}, ${c.N}, ${c.C}, ${c.H}, ${c.W}, ${wv}, ${wo}, ${y.ptr}, ${c.Cout}, ${c.Ho}, ${c.Wo}, ${geo}, ${c.G}, ${bias}, ${act}, ${scratch});`;
       }

@@ -214,7 +214,7 @@ export const matmulLowering: OpLowering = {
     if (bConst) {
       const w = floatData(bConst);
       const nB = numel(s.bBatch), per = packedLength(N, K, 8);
-      // 2:4 weights: Yᵀ[N][rows] = Wᵀ·Xᵀ, so that the N:M groups run along K of each output
+      // N:M weights: Yᵀ[N][rows] = Wᵀ·Xᵀ, so that the N:M groups run along K of each output
       // feature and the kernel vectorises over the rows of X (read transposed while packing);
       // the kernel writes Yᵀ into scratch with the bias per row and the activation, then one
       // transpose (O(rows·N), small next to the O(rows·N·K) product) gives Y.
@@ -224,23 +224,23 @@ export const matmulLowering: OpLowering = {
       const wSrc = transB ? { data: w, offset: 0, rowStride: K, kStride: 1 } : { data: w, offset: 0, rowStride: 1, kStride: N };
       const f = chooseWeightFormat(target, wSrc, N, K, rows, blocker, true);
       ctx.weightFormat?.(f);
-      const gv = f.gemv ? selectKernel('gemv_nm', target, '2:4') : null;
-      if (gv) {
+      const gv = f.nm && f.gemv ? selectKernel('gemv_nm', target, f.format) : null;
+      if (gv && f.nm) {
         // a few activation rows (decode steps): y_r = W·x_r per row, bias and act in the kernel
         ctx.useKernel(gv.id);
-        const pk = packNMGemv(wSrc, N, K, node.name, alpha);
-        const rec = ctx.weight(pk.records, `${node.name}:W 2:4 GEMV records`);
-        const x = ctx.input(0)!, scratch = ctx.scratch(gemvNMScratchBytes(pk.KB), `${node.name}:x table`);
+        const pk = packNMGemv(wSrc, N, K, node.name, alpha, f.nm);
+        const rec = ctx.weight(pk.records, `${node.name}:W ${f.format} GEMV records`);
+        const x = ctx.input(0)!, scratch = ctx.scratch(gemvNMScratchBytes(pk.KB, pk.m), `${node.name}:x table`);
         for (let r = 0; r < rows; r++) {
           lines.push(`k.${gv.fn}(${N}, ${K}, ${pk.KB}, ${rec}, ${addr(x.ptr, r * K * 4)}, ${addr(y.ptr, r * N * 4)}, ${biasPtr}, ${act.join(', ')}, ${scratch});`);
         }
         return lines.join('\n');
       }
-      const nm = f.use2of4 && !f.gemv ? selectKernel('gemm_nm', target, '2:4') : null;
-      if (nm) {
+      const nm = f.nm && !f.gemv ? selectKernel('gemm_nm', target, f.format) : null;
+      if (nm && f.nm) {
         ctx.useKernel(nm.id);
-        const pk = packMatMulWeightNM(w, K, N, transB, alpha, node.name);
-        const wv = ctx.weight(pk.values, `${node.name}:W 2:4 values`), wo = ctx.weight(pk.offsets, `${node.name}:W 2:4 offsets`);
+        const pk = packMatMulWeightNM(w, K, N, transB, alpha, node.name, f.nm);
+        const wv = ctx.weight(pk.values, `${node.name}:W ${f.format} values`), wo = ctx.weight(pk.offsets, `${node.name}:W ${f.format} offsets`);
         const x = ctx.input(0)!;
         const yt = ctx.scratch(N * rows * 4, `${node.name}:Yᵀ`), scratch = ctx.scratch(nmScratchBytes(rows, K), `${node.name}:gemm_nm`);
         return [...pre,
