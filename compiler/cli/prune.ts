@@ -16,7 +16,7 @@ import { pruneToast } from '../prune/toast/toast.js';
 import { channelPruneCli } from './channelPrune.js';
 
 interface PruneCliOptions {
-  out: string; method: ScoreMethod | 'toast'; sparsity: string; flopsReduction?: string; headScore?: 'data' | 'gm' | 'magnitude'; refit: boolean; perRow?: boolean;
+  out: string; method: ScoreMethod | 'toast'; sparsity: string; flopsReduction?: string; flopsOf: 'model' | 'blocks'; headScore?: 'data' | 'gm' | 'magnitude'; refit: boolean; perRow?: boolean;
   calib?: string; calibWindows: string; inputShape: string[]; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string; pho?: boolean; phoGenerations: string;
   include?: string; ignore?: string; pruneHead?: boolean;
   crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
@@ -76,6 +76,7 @@ export function register(program: Command): void {
     .option('--pho-generations <n>', 'PHO: CMA-ES generations of 8 candidates', '20')
     .option('--no-crepe-normalize', 'do not divide each CRePE term by its matrix mean')
     .option('--flops-reduction <x>', 'toast: fraction of the model MACs to remove (0.3 or 30%)')
+    .addOption(new Option('--flops-of <scope>', 'toast: --flops-reduction is a fraction of the whole model or of the attention blocks and FFNs only').choices(['model', 'blocks']).default('model'))
     .addOption(new Option('--head-score <s>', 'toast: head-dimension score (default data with --calib, gm without)').choices(['data', 'gm', 'magnitude']))
     .option('--no-refit', 'toast: no least-squares refit of W_o and fc2 (the removed features\' means go into the bias)')
     .option('--json', 'print a report (layers, sparsity) as JSON on stdout')
@@ -164,14 +165,14 @@ async function toastCommand(model: string, o: PruneCliOptions, t0: number): Prom
   const feeds = o.calib ? await calibrationFeeds(bytes, model, o.calib, { count: int('--calib-windows', o.calibWindows, 1), seq: int('--seq', o.seq, 1), seed: int('--seed', o.seed, 0), shape }) : undefined;
   const bar = progress('toast', o.quiet);
   const r = await pruneToast(bytes, model, {
-    flopsReduction: reduction, feeds, headScore: o.headScore, refit: feeds ? o.refit : false, seed: int('--seed', o.seed, 0),
+    flopsReduction: reduction, budgetScope: o.flopsOf, feeds, headScore: o.headScore, refit: feeds ? o.refit : false, seed: int('--seed', o.seed, 0),
     onProgress: (_stage, d, t) => bar.update(d, t),
   }).finally(() => bar.stop());
   writeModel(o.out, r.onnx);
   if (o.json) process.stdout.write(JSON.stringify({ model, out: o.out, method: 'toast', calibInputs: feeds?.length ?? 0, ...r.report }, null, 2) + '\n');
   if (!o.quiet) {
     const m = r.report.macs;
-    process.stderr.write(`toast: ${r.report.attention.length} attention blocks, ${r.report.ffn.length} FFNs; MACs ${m.dense.toLocaleString('en-US')} -> ${m.pruned.toLocaleString('en-US')} (-${(m.reduction * 100).toFixed(1)}%) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${o.out}\n`);
+    process.stderr.write(`toast: ${r.report.attention.length} attention blocks, ${r.report.ffn.length} FFNs; MACs ${m.dense.toLocaleString('en-US')} -> ${m.pruned.toLocaleString('en-US')} (-${(m.reduction * 100).toFixed(1)}%; attention and FFNs -${(m.blocksReduction * 100).toFixed(1)}%) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${o.out}\n`);
     process.stderr.write(`  head dims kept: ${r.report.attention.map((a) => `${a.kept}/${a.headDim}`).join(' ')}; FFN units kept: ${r.report.ffn.map((f) => `${f.kept}/${f.hidden}`).join(' ')}\n`);
     process.stderr.write(`  scores: heads ${r.report.headScore}, FFN ${r.report.ffnScore}; ${r.report.refit ? 'W_o and fc2 refitted' : r.report.biasCorrection ? 'bias correction' : 'no corrections'}\n`);
   }

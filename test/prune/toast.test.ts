@@ -35,13 +35,14 @@ const i64 = (name: string, nums: number[]): Value => ({ name, dtype: 'int64', sh
 
 /** A Hugging Face style block: separate q/k/v projections, Reshape [B,N,h,d] + Transpose, kᵀ
  *  folded into Transpose [0,2,3,1], Div by √d after QKᵀ, swish FFN; N = 6, C = 16, h = 2, d = 8. */
-function hfBlock(): Graph {
+function hfBlock(runtimeScale = false): Graph {
   const N = 6, C = 16, h = 2, d = 8, H = 32;
   const consts = [
     f32('wq', [C, C], 1), f32('bq', [C], 2), f32('wk', [C, C], 3), f32('bk', [C], 4), f32('wv', [C, C], 5), f32('bv', [C], 6),
     f32('wo', [C, C], 7), f32('bo', [C], 8), f32('w1', [C, H], 9), f32('b1', [H], 10), f32('w2', [H, C], 11), f32('b2', [C], 12),
     i64('heads_q', [-1, N, h, d]), i64('heads_k', [-1, N, h, d]), i64('heads_v', [-1, N, h, d]), i64('merge', [-1, N, C]),
     { name: 'sqrt_d', dtype: 'float32', shape: [], data: new Float32Array([Math.sqrt(d)]) } as Value,
+    { name: 'three', dtype: 'int64', shape: [], data: new BigInt64Array([3n]) } as Value,
   ];
   const values = new Map<string, Value>(consts.map((v) => [v.name, v]));
   values.set('x', { name: 'x', dtype: 'float32', shape: [1, N, C] });
@@ -54,7 +55,10 @@ function hfBlock(): Graph {
     name: 'hf', source: 'hf.onnx', opset: 17, inputs: ['x'], outputs: ['y'], values,
     nodes: [
       ...proj('q', [0, 2, 1, 3]), ...proj('k', [0, 2, 3, 1]), ...proj('v', [0, 2, 1, 3]),
-      node('qk', 'MatMul', ['q3', 'k3'], ['s0']), node('scale', 'Div', ['s0', 'sqrt_d'], ['s1']),
+      node('qk', 'MatMul', ['q3', 'k3'], ['s0']),
+      // SDPA-style exports compute √d from q's shape at run time
+      ...(runtimeScale ? [node('q/Shape', 'Shape', ['q3'], ['qs']), node('q/d', 'Gather', ['qs', 'three'], ['qd'], { axis: 0 }), node('q/dcast', 'Cast', ['qd'], ['qdf'], { to: 1 }), node('q/sqrt', 'Sqrt', ['qdf'], ['sqrt_rt'])] : []),
+      node('scale', 'Div', ['s0', runtimeScale ? 'sqrt_rt' : 'sqrt_d'], ['s1']),
       node('softmax', 'Softmax', ['s1'], ['p'], { axis: -1 }), node('av', 'MatMul', ['p', 'v3'], ['c0']),
       node('merge/Transpose', 'Transpose', ['c0'], ['c1'], { perm: [0, 2, 1, 3] }), node('merge/Reshape', 'Reshape', ['c1', 'merge'], ['c2']),
       node('o/MatMul', 'MatMul', ['c2', 'wo'], ['o0']), node('o/Add', 'Add', ['o0', 'bo'], ['o1']), node('res1', 'Add', ['x', 'o1'], ['r1']),
@@ -175,6 +179,20 @@ test('the softmax scale keeps its original constant; FFN hidden units prune to a
   assert.is((out.values.get('w2')!.data as Float32Array)[4 * 16 + 7], (g.values.get('w2')!.data as Float32Array)[13 * 16 + 7]);
   const y = await run(writeOnnx(out), uniform(9, 96, -1, 1), [1, 6, 16]);
   assert.ok(y.every(Number.isFinite));
+});
+
+test('a softmax scale computed from q\'s shape at run time keeps the original √d (folded before surgery)', async () => {
+  const raw = hfBlock(true);
+  const g = prepareForChannels(raw);
+  const plans = findAttention(g).blocks.map((b) => keepSets(b, 4, 2));
+  assert.is(plans.length, 1);
+  const pruned = copyGraph(g);
+  pruneHeads(pruned, plans);
+  // the reference keeps the run-time scale: original shapes, so it still computes √8
+  const ref = masked(raw, plans, (_w, j, i, b) => j * b.headDim + i);
+  const x = uniform(11, 96, -1, 1);
+  const diff = maxDiff(await run(writeOnnx(pruned), x, [1, 6, 16]), await run(writeOnnx(ref), x, [1, 6, 16]));
+  assert.ok(diff <= 1e-5, `pruned vs masked ${diff}`);
 });
 
 test('schedule: fitted to the MAC budget, block 0 attention dense, FFNs back-loaded, counts multiples of 4', () => {

@@ -19,6 +19,8 @@ import { copyGraph } from './surgery.js';
 
 export interface Cost {
   total: number;
+  /** MACs of the prunable parts (every attention block and FFN, dense) */
+  blocks: number;
   attention: { tokens: number; perDim: number; headDim: number }[];
   ffn: { tokens: number; perUnit: number; hidden: number }[];
 }
@@ -49,8 +51,8 @@ export function modelCost(g: Graph, blocks: readonly AttentionBlock[], ffns: rea
     if (!s) throw new Error(`internal: no shape for '${value}'`);
     return numel(s) / width;
   };
-  return {
-    total,
+  const cost: Cost = {
+    total, blocks: 0,
     attention: blocks.map((b) => {
       const N = tokensOf(b.q.proj.output, b.q.proj.dOut);
       return { tokens: N, headDim: b.headDim, perDim: b.heads * (3 * N * b.q.proj.dIn + 2 * N * N + N * b.out.dOut) };
@@ -60,7 +62,13 @@ export function modelCost(g: Graph, blocks: readonly AttentionBlock[], ffns: rea
       return { tokens: N, hidden: f.fc1.dOut, perUnit: N * (f.fc1.dIn + f.fc2.dOut) };
     }),
   };
+  cost.blocks = savedMacs(cost, { attention: cost.attention.map(() => 0), ffn: cost.ffn.map(() => 0) });
+  return cost;
 }
+
+/** What a budget is a fraction of: the whole model's MACs, or only the attention blocks' and
+ *  FFNs' (a CNN-backed model such as PP-OCR's recognizer spends most MACs outside them). */
+export type BudgetScope = 'model' | 'blocks';
 
 /** MACs a schedule removes. */
 export function savedMacs(c: Cost, s: Schedule): number {
@@ -88,8 +96,9 @@ export function scheduleAt(c: Cost, t: number, fill = t * FFN_MAX_RATIO * Math.m
 /** The back-loaded schedule with the smallest t whose MAC reduction reaches `target`; the
  *  head sizes move in steps of 4, so the FFN fill is then lowered to the least that still
  *  reaches it (otherwise a step overshoots the budget by several percent). */
-export function fitSchedule(c: Cost, target: number): { schedule: Schedule; t: number; reduction: number } {
-  const reductionOf = (s: Schedule) => savedMacs(c, s) / c.total;
+export function fitSchedule(c: Cost, target: number, scope: BudgetScope = 'model'): { schedule: Schedule; t: number; reduction: number } {
+  const base = scope === 'model' ? c.total : c.blocks;
+  const reductionOf = (s: Schedule) => savedMacs(c, s) / base;
   for (let step = 0; step <= 1000; step++) {
     const t = step / 1000;
     if (reductionOf(scheduleAt(c, t)) < target) continue;
@@ -100,6 +109,6 @@ export function fitSchedule(c: Cost, target: number): { schedule: Schedule; t: n
       if (reduction >= target) return { schedule, t, reduction };
     }
   }
-  const most = savedMacs(c, scheduleAt(c, 1)) / c.total;
-  throw new SparsecError('E_OPTION', `--flops-reduction ${target}: the schedule removes at most ${(most * 100).toFixed(1)}% of the MACs of this model (attention ≤ ${ATTENTION_MAX_SPARSITY * 100}% of each head, FFNs ≤ ${FFN_MAX_RATIO * 100}%)`);
+  const most = reductionOf(scheduleAt(c, 1));
+  throw new SparsecError('E_OPTION', `--flops-reduction ${target}: the schedule removes at most ${(most * 100).toFixed(1)}% of the MACs of ${scope === 'model' ? 'this model' : 'its attention blocks and FFNs'} (attention ≤ ${ATTENTION_MAX_SPARSITY * 100}% of each head, FFNs ≤ ${FFN_MAX_RATIO * 100}%)`);
 }

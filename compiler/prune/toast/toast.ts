@@ -19,7 +19,7 @@ import { findAttention, type AttentionBlock } from './attention.js';
 import { collectActivations, type Activations } from './collect.js';
 import { findFfns, type Ffn } from './ffn.js';
 import { range, weightAt, type LinearOp } from './linearOp.js';
-import { fitSchedule, graphMacs, modelCost, type Schedule } from './schedule.js';
+import { fitSchedule, graphMacs, modelCost, type BudgetScope, type Schedule } from './schedule.js';
 import { headScores, hiddenScores, topK, type HeadScore } from './scores.js';
 import { copyGraph, pruneHeads, pruneHiddenUnits, type HeadKeep } from './surgery.js';
 import { prepareForChannels } from '../groups.js';
@@ -27,6 +27,8 @@ import { prepareForChannels } from '../groups.js';
 export interface ToastOptions {
   /** fraction of the model's MACs to remove (0.3 = 30%) */
   flopsReduction?: number;
+  /** what flopsReduction is a fraction of (default the whole model) */
+  budgetScope?: BudgetScope;
   /** an explicit schedule instead of the fitted one */
   schedule?: Schedule;
   feeds?: readonly Feeds[];
@@ -52,7 +54,8 @@ export interface ToastReport {
   attention: { name: string; heads: number; headDim: number; kept: number }[];
   ffn: { name: string; hidden: number; kept: number }[];
   skipped: { node: string; reason: string }[];
-  macs: { dense: number; pruned: number; reduction: number };
+  /** whole model; `blocks` counts the attention blocks and FFNs alone */
+  macs: { dense: number; pruned: number; reduction: number; blocksDense: number; blocksReduction: number };
   headScore: HeadScore;
   ffnScore: 'data' | 'magnitude';
   refit: boolean;
@@ -96,7 +99,7 @@ export async function pruneToast(bytes: Uint8Array, file: string, o: ToastOption
   let schedule = o.schedule;
   if (!schedule) {
     if (o.flopsReduction === undefined) throw new SparsecError('E_OPTION', 'ToaSt needs --flops-reduction (or an explicit schedule)');
-    schedule = fitSchedule(cost, o.flopsReduction).schedule;
+    schedule = fitSchedule(cost, o.flopsReduction, o.budgetScope).schedule;
   }
   const classToken = hasClassToken(g);
   const sort = <T>(xs: T[], node: (x: T) => string) => xs.map((x) => [nodeIndex(g, node(x)), x] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
@@ -160,7 +163,7 @@ export async function pruneToast(bytes: Uint8Array, file: string, o: ToastOption
       attention: blocks.map((b, i) => ({ name: b.softmax, heads: b.heads, headDim: b.headDim, kept: schedule!.attention[i] })),
       ffn: ffns.map((f, i) => ({ name: f.fc1.node, hidden: f.fc1.dOut, kept: Math.min(f.fc1.dOut, schedule!.ffn[i]) })),
       skipped: scan.skipped,
-      macs: { dense: cost.total, pruned, reduction: 1 - pruned / cost.total },
+      macs: { dense: cost.total, pruned, reduction: 1 - pruned / cost.total, blocksDense: cost.blocks, blocksReduction: (cost.total - pruned) / cost.blocks },
       headScore, ffnScore, refit, biasCorrection, classToken,
     },
   };
