@@ -18,8 +18,9 @@
 // the JSON also has the wall-time medians and the fastest sample. Every cell's output is
 // checked on sampled entries against a float64 reference (maxRelErr).
 //
-// Adding a column: one entry in COLUMNS, whose cell() returns a Case (kernel-cases.ts) for the
-// shapes it covers and null elsewhere.
+// Adding a column: one entry in COLUMNS, whose cell() returns a Cell (a Case of kernel-cases.ts
+// and the kernel it calls) for the shapes it covers and null elsewhere; a ratio to another
+// column: one pair in RATIOS.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -49,14 +50,15 @@ export const SHAPES: Shape[] = [
 ];
 
 /** our cell of a shape: the registry kernel of `kind` in `format`, with the case the sweep uses */
-function kernelCell(target: Target, kind: string, format: string, s: Shape): Cell | null {
+export function kernelCell(target: Target, kind: string, format: string, s: Shape): Cell | null {
   const v = selectKernel(kind, target, format);
   if (!v) return null;
   const c = s.op === 'conv' ? convCases(kind, [s.conv], format)[0] : s.op === 'gemv' ? gemmCases(kind, [[s.name, 1, s.N, s.K]], format)[0] : gemmCases(kind, [[s.name, s.M, s.N, s.K]], format)[0];
   return { kernel: v.id, callee: `k.${v.fn}`, c };
 }
 
-interface Cell { kernel: string; callee: string; c: Case }
+/** one of our cells: registry id, the AssemblyScript callee (`k.<fn>`) and the case to run */
+export interface Cell { kernel: string; callee: string; c: Case }
 
 export interface Column {
   id: string;
@@ -224,15 +226,25 @@ async function benchTable(rounds: number, filter: string): Promise<{ rows: Table
   return { rows, peak: peaks };
 }
 
+/** relative error (|got - want| / sum of |terms|) above which a cell is marked ✗: float32
+ *  accumulation over K = 4096 stays near 1e-7 */
+const MAX_REL_ERR = 1e-5;
+
+/** ratio columns of the table (column ids), shown where both columns have results */
+export const RATIOS: [string, string][] = [['2:4', 'dense'], ['4:8', 'dense'], ['unstructured 70%', 'dense'], ['unstructured 90%', 'dense'], ['dense', 'ort-web']];
+
 /** the markdown table: one row per shape, GFLOP/s (median CPU time) per column, then ratios */
 export function markdownTable(rows: TableRow[], value: (c: CellResult) => number = (c) => c.cpu): string {
   const cols = COLUMNS.filter((c) => rows.some((r) => r.cells[c.id]));
+  const ratios = RATIOS.filter(([a, b]) => rows.some((r) => r.cells[a] && r.cells[b]));
   const ratio = (r: TableRow, a: string, b: string) => (r.cells[a] && r.cells[b] ? (value(r.cells[a]) / value(r.cells[b])).toFixed(2) : '–');
+  // a cell whose sampled outputs are off the float64 reference is marked, not hidden
+  const fmt = (c?: CellResult) => (c ? `${value(c).toFixed(1)}${c.maxRelErr > MAX_REL_ERR ? ' ✗' : ''}` : '–');
   const out = [
-    `| shape | ${cols.map((c) => c.label).join(' | ')} | 2:4 / dense | 4:8 / dense | dense / ort-web |`,
-    `|---|${cols.map(() => '---:').join('|')}|---:|---:|---:|`,
+    `| shape | ${[...cols.map((c) => c.label), ...ratios.map(([a, b]) => `${a} / ${b}`)].join(' | ')} |`,
+    `|---|${[...cols, ...ratios].map(() => '---:').join('|')}|`,
   ];
-  for (const r of rows) out.push(`| ${r.shape} | ${cols.map((c) => (r.cells[c.id] ? value(r.cells[c.id]).toFixed(1) : '–')).join(' | ')} | ${ratio(r, '2:4', 'dense')} | ${ratio(r, '4:8', 'dense')} | ${ratio(r, 'dense', 'ort-web')} |`);
+  for (const r of rows) out.push(`| ${r.shape} | ${[...cols.map((c) => fmt(r.cells[c.id])), ...ratios.map(([a, b]) => ratio(r, a, b))].join(' | ')} |`);
   return out.join('\n');
 }
 
@@ -263,6 +275,7 @@ async function main(): Promise<void> {
   const out = opt('out', 'out/bench-kernels.json');
   const { rows, peak } = await benchTable(rounds, filter);
   const after = loadavg();
+  for (const r of rows) for (const [id, c] of Object.entries(r.cells)) if (c.maxRelErr > MAX_REL_ERR) process.stderr.write(`${r.shape} / ${id}: max relative error ${c.maxRelErr} against float64 (marked ✗)\n`);
   writeJson(out, { date: new Date().toISOString(), node: process.version, rounds, loadavg: load, loadavgAfter: after, wasmPeakGflops: peak, columns: COLUMNS.map(({ id, label }) => ({ id, label })), rows });
   const md = [
     `GFLOP/s, single thread, median CPU time per call, median of ${rounds} interleaved rounds (${new Date().toISOString().slice(0, 16)}Z, node ${process.version}).`,
