@@ -50,7 +50,7 @@ for (const c of await cases()) {
     model: c.id, wasmBytes: built.files.wasm.length, weightsBytes: built.files.weights.length,
     sparsecMs: ours.stats.p50, ortWebMs: web.stats.p50, ortNodeMs: native.stats.p50,
     speedupVsOrtWeb: web.stats.p50 / ours.stats.p50, speedupVsOrtNode: native.stats.p50 / ours.stats.p50,
-    engines: results,
+    engines: results.map(({ outputs: _, ...r }) => r),
   };
   rows.push(row);
   process.stderr.write(`${c.id}: sparsec ${ours.stats.p50.toFixed(3)} ms, ort-web ${web.stats.p50.toFixed(3)} ms, ort-node ${native.stats.p50.toFixed(3)} ms\n`);
