@@ -1,27 +1,17 @@
 // The gpt, vit and cnn fixtures built with `--prune magnitude:2:4` and `magnitude:4:8` match
 // onnxruntime-node running the same masked model (pruned by the same function, written with
-// compiler/onnx/write.ts), and the manifest records which layers run on the N:M kernels and why. Also: magnitude:0.8 builds
-// (masks only, dense kernels) and the option's error message.
+// compiler/onnx/write.ts), and the manifest records which layers run on the N:M kernels and why. Also the option's
+// error message. Unstructured builds (magnitude:0.8, 0.9): test/e2e/csr.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../compiler/paths.js';
-import { readOnnxFile } from '../../compiler/onnx/read.js';
-import { writeOnnx } from '../../compiler/onnx/write.js';
-import { parseBuildPrune, pruneForBuild } from '../../compiler/prune/buildPrune.js';
+import { parseBuildPrune } from '../../compiler/prune/buildPrune.js';
 import { isSparsecError } from '../../compiler/errors.js';
-import { compileAndLoad, compare, runOrt, type Feeds } from '../helpers/run.js';
+import { compileAndLoad, compare, maskedModelFile, runOrt, type Feeds } from '../helpers/run.js';
 
 const FIX = join(packageRoot, 'test', 'fixtures');
 
-function maskedFile(name: string, spec: string): string {
-  const { graph } = pruneForBuild(readOnnxFile(join(FIX, `${name}.onnx`)), spec);
-  const file = join(mkdtempSync(join(tmpdir(), 'sparsec-nm-')), `${name}.onnx`);
-  writeFileSync(file, writeOnnx(graph));
-  return file;
-}
 
 interface Layer { node: string; format: string; sparsity: number; reason?: string; kernels: string[] }
 
@@ -48,7 +38,7 @@ for (const pattern of ['2:4', '4:8']) for (const c of CASES) {
   test(`${c.label ?? c.name} --prune magnitude:${pattern} matches onnxruntime-node on the masked model`, async () => {
     const model = await compileAndLoad(join(FIX, `${c.name}.onnx`), { inputShapes: c.shapes, prune: `magnitude:${pattern}` });
     const feeds = c.feeds();
-    const ref = await runOrt(maskedFile(c.name, `magnitude:${pattern}`), feeds);
+    const ref = await runOrt(maskedModelFile(join(FIX, `${c.name}.onnx`), `magnitude:${pattern}`), feeds);
     const ours = model.run(Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, f.data])));
     for (const [k, r] of Object.entries(ref)) {
       const { maxAbs, scale } = compare(ours[k], r.data);
@@ -65,19 +55,6 @@ for (const pattern of ['2:4', '4:8']) for (const c of CASES) {
     for (const l of layers) if (l.format === 'dense' && l.reason) assert.type(l.reason, 'string');
   });
 }
-
-test('gpt --prune magnitude:0.8 (unstructured: masks only, dense kernels) matches onnxruntime-node', async () => {
-  const c = CASES[0];
-  const model = await compileAndLoad(join(FIX, 'gpt.onnx'), { inputShapes: c.shapes, prune: 'magnitude:0.8' });
-  const feeds = c.feeds();
-  const ref = await runOrt(maskedFile('gpt', 'magnitude:0.8'), feeds);
-  const ours = model.run({ tokens: feeds.tokens.data });
-  const { maxAbs, scale } = compare(ours.logits, ref.logits.data);
-  assert.ok(maxAbs <= 1e-4 * scale, `max abs error ${maxAbs} at scale ${scale}`);
-  const layers = model.manifest.layers as Layer[];
-  assert.ok(layers.every((l) => l.format === 'dense'));
-  assert.ok(layers.some((l) => /not 2:4/.test(l.reason ?? '') && l.sparsity > 0.79), 'no layer records its unstructured sparsity');
-});
 
 test('--prune: a bad spec is a user error', () => {
   assert.equal(parseBuildPrune('magnitude:2:4'), { kind: 'nm', n: 2, m: 4 });

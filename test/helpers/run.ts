@@ -1,11 +1,14 @@
 // Runs a model two ways on the same inputs: in onnxruntime-node (the reference) and as a
 // sparsec build loaded through its model.mjs, exactly as a user would.
 import * as ort from 'onnxruntime-node';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildModel, type BuildOptions } from '../../compiler/compile.js';
+import { readOnnxFile } from '../../compiler/onnx/read.js';
+import { writeOnnx } from '../../compiler/onnx/write.js';
+import { pruneForBuild } from '../../compiler/prune/buildPrune.js';
 
 export type Feed = Float32Array | Int32Array | BigInt64Array | Uint8Array;
 export type Feeds = Record<string, { data: Feed; shape: number[] }>;
@@ -55,5 +58,14 @@ export function argmaxRows(data: Feed, rowLength: number): number[] {
     for (let i = 1; i < rowLength; i++) if (Number(data[r * rowLength + i]) > Number(data[r * rowLength + best])) best = i;
     out.push(best);
   }
+  return out;
+}
+
+/** The model at `file` pruned as `sparsec build --prune <spec>` prunes it, written as ONNX to a
+ *  temporary file: the reference model for onnxruntime. */
+export function maskedModelFile(file: string, spec: string): string {
+  const { graph } = pruneForBuild(readOnnxFile(file), spec);
+  const out = join(mkdtempSync(join(tmpdir(), 'sparsec-masked-')), 'masked.onnx');
+  writeFileSync(out, writeOnnx(graph));
   return out;
 }

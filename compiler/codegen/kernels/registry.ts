@@ -51,6 +51,14 @@ function nm(format: '2:4' | '4:8', kind: string, fn: string, ops: string[], note
   ];
 }
 
+function csr(kind: string, fn: string, ops: string[], note: string, tile: [number, number] | null): KernelVariant[] {
+  const t = tile ? `${tile[0]}x${tile[1]}` : 'direct';
+  return [
+    { id: `${fn}.csr.${t}.simd`, kind, ops, format: 'csr', tile, features: ['simd128'], fn, priority: 1, note },
+    { id: `${fn}.csr.${t}.scalar`, kind, ops, format: 'csr', tile, features: [], fn, priority: 0, note },
+  ];
+}
+
 export const KERNELS: KernelVariant[] = [
   ...both('gemm', 'gemm_f32', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, both operands packed at run time (attention Q·Kᵀ, P·V)'),
   ...both('gemm_pb', 'gemm_f32_pb', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, B packed offline into 8-column panels (MatMul/Gemm weights)'),
@@ -66,6 +74,10 @@ export const KERNELS: KernelVariant[] = [
   ...nm('4:8', 'gemm_nm', 'gemm_nm48_f32', ['MatMul', 'Gemm'], 'C = W·B with W 4:8 along K (values + halved byte offsets), B packed at run time into 16-column panels, per-row bias'),
   ...nm('4:8', 'gemv_nm', 'gemv_nm48_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 4:8 in K-blocked records, x expanded per block into an L1 table (70 combinations per 8 k)', null),
   ...nm('4:8', 'conv2d_nm', 'conv2d_nm48_f32', ['Conv'], 'NCHW conv as W·im2col with W 4:8 along Cin*kh*kw, im2col blocked with the GEMM'),
+  // unstructured sparse weights (compiler/pack/csr.ts, layout csr)
+  ...csr('gemm_csr', 'gemm_csr_f32', ['MatMul', 'Gemm'], 'C = W·B with W unstructured sparse (CSR per 256-k block, u16 byte offsets into 16-column B panels), 1x32/1x16 row tiles, per-row bias', [1, 32]),
+  ...csr('gemv_csr', 'gemv_csr_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W CSR with u16 byte offsets into x, 8 gathered nonzeros per step', null),
+  ...csr('conv2d_csr', 'conv2d_csr_f32', ['Conv'], 'NCHW conv as W·im2col with W CSR along Cin*kh*kw, im2col blocked with the GEMM', [1, 32]),
   ...both('pack_a', 'gemm_pack_a_f32', null, ['Conv', 'ConvTranspose'], 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
   ...both('scale_copy', 'scale_copy_f32', null, ['Gemm'], 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
   ...OP_KERNELS,

@@ -21,6 +21,7 @@ import { packConvWeight, packedLength } from '../../pack/dense.js';
 import { SparsecError } from '../../errors.js';
 import { actArgs, addr } from './matmul.js';
 import { chooseWeightFormat } from './sparse.js';
+import { lowerConvCSR } from './csr.js';
 import { packConvWeightNM } from '../../pack/nm.js';
 import { convNMScratchBytes } from '../kernels/gemm-blocking.js';
 
@@ -121,6 +122,7 @@ export const convLowering: OpLowering = {
       // rows of W[Cout][Cin_g*kh*kw] are contiguous: N:M groups run along Cin_g*kh*kw
       const f = chooseWeightFormat(ctx.target, { data: w, rowStride: K, kStride: 1 }, c.Cout, K, c.Ho * c.Wo, null);
       ctx.weightFormat?.(f);
+      if (f.csr) return lowerConvCSR(ctx, w, c.Cout, Cg, c.kh, c.kw, c.G, c.Ho * c.Wo, `${x.ptr}, ${c.N}, ${c.C}, ${c.H}, ${c.W}`, `${y.ptr}, ${c.Cout}, ${c.Ho}, ${c.Wo}, ${geo}, ${c.G}, ${bias}, ${act}`);
       const nm = f.nm ? selectKernel('conv2d_nm', ctx.target, f.format) : null;
       if (nm && f.nm) {
         ctx.useKernel(nm.id);

@@ -26,6 +26,7 @@ import { gemmScratchBytes } from '../kernels/gemm-blocking.js';
 import { packLeftWeight, packMatMulWeight, packedLength } from '../../pack/dense.js';
 import { SparsecError } from '../../errors.js';
 import { chooseWeightFormat } from './sparse.js';
+import { lowerMatMulCSR } from './csr.js';
 import { packMatMulWeightNM, packNMGemv } from '../../pack/nm.js';
 import { gemvNMScratchBytes, nmScratchBytes } from '../kernels/gemm-blocking.js';
 import { call } from './args.js';
@@ -224,6 +225,7 @@ export const matmulLowering: OpLowering = {
       const wSrc = transB ? { data: w, offset: 0, rowStride: K, kStride: 1 } : { data: w, offset: 0, rowStride: 1, kStride: N };
       const f = chooseWeightFormat(target, wSrc, N, K, rows, blocker, true);
       ctx.weightFormat?.(f);
+      if (f.csr) return [...pre, lowerMatMulCSR(ctx, f, w, K, N, rows, transB, alpha, ctx.input(0)!.ptr, y.ptr, biasPtr, act)].join('\n');
       const gv = f.nm && f.gemv ? selectKernel('gemv_nm', target, f.format) : null;
       if (gv && f.nm) {
         // a few activation rows (decode steps): y_r = W·x_r per row, bias and act in the kernel

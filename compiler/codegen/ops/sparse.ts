@@ -3,13 +3,15 @@
 // reduction axis K, the target has SIMD and the kernel would be faster: the GEMM kernel computes
 // 16 activation columns per tile, so layers with fewer columns take the N:M GEMV kernel, one call
 // per column, where the lowering has it (MatMul/Gemm: decode steps), and stay dense otherwise
-// (convs on tiny maps). The reason is recorded per layer in the manifest.
+// (convs on tiny maps). The reason is recorded per layer in the manifest. Weights with other
+// zero patterns: ./csr.ts.
 import type { WeightFormatInfo } from '../lower.js';
 import type { Target } from '../target.js';
 import { isNM, NM24, NM48, zeroFraction, type NMPattern, type NMSource } from '../../pack/nm.js';
 import { NM_NR } from '../kernels/gemm-blocking.js';
+import { chooseCSR, type CSRChoice } from './csr.js';
 
-export interface FormatChoice extends WeightFormatInfo {
+export interface FormatChoice extends WeightFormatInfo, Partial<Pick<CSRChoice, 'csr' | 'csrGemv'>> {
   /** the N:M pattern whose kernels to use (format '2:4' or '4:8'), or null for dense */
   nm: NMPattern | null;
   /** the N:M GEMV kernel, one call per activation row */
@@ -26,7 +28,7 @@ export function chooseWeightFormat(target: Target, src: NMSource, rows: number, 
   if (sparsity === 0) return dense('no zeros');
   // 2:4 first: every 2:4 weight is also 4:8, and the 2:4 GEMV's x table is smaller
   const nm = isNM(src, rows, K, NM24) ? NM24 : isNM(src, rows, K, NM48) ? NM48 : null;
-  if (!nm) return dense(`${pct(sparsity)} zeros, not 2:4 or 4:8 along K: no unstructured sparse kernel yet`);
+  if (!nm) return { nm: null, ...chooseCSR(target, sparsity, columns, blocker, gemvOk) };
   const name = `${nm.n}:${nm.m}`;
   if (!target.features.simd) return dense(`${name} along K, but target ${target.name} has no SIMD: the N:M kernels are built for simd128`);
   if (blocker) return dense(`${name} along K, but ${blocker}`);

@@ -1,0 +1,81 @@
+// Unstructured sparse weights: when a layer runs on the csr kernels (assembly/gemm_csr.ts), and
+// the calls. A weight whose zeros form no N:M pattern goes csr when its sparsity reaches the
+// crossover measured by compiler/bench/csr-crossover.ts for its path (below it the dense kernel
+// is faster, so the layer stays dense); the manifest's reason cites the measured numbers.
+// MatMul/Gemm run as the 2:4 path does: Yᵀ = Wᵀ·Xᵀ with the kernel reading X transposed, then
+// one transpose; fewer than 16 activation rows take the csr GEMV, one call per row.
+import type { LowerCtx, WeightFormatInfo } from '../lower.js';
+import type { Target } from '../target.js';
+import { selectKernel } from '../kernels/registry.js';
+import { convCSRScratchBytes, csrScratchBytes, NM_NR } from '../kernels/gemm-blocking.js';
+import { matMulWeightSource, packConvWeightCSR, packCSRGemv, packCSRRows, type CSRPacked } from '../../pack/csr.js';
+import { addr } from './matmul.js';
+import { call } from './args.js';
+
+/** Measured crossovers (bench csr-crossover, 5 interleaved rounds, docs/sparse.md): `at` the
+ *  sparsity where csr and dense are equally fast (interpolated), `use` the threshold taken (the
+ *  first measured sparsity with csr at least 1.1x dense: a margin for the noise and for shapes
+ *  smaller than the measured one), with the measured csr/dense ratios, for the manifest. */
+export const CSR_CROSSOVER = {
+  matmul: { shape: 'MatMul 512x512·512x512', at: 0.32, use: 0.4, ratioAtUse: 1.14, ratio90: 5.33 },
+  conv: { shape: '3x3 conv 64→64 56x56', at: 0.30, use: 0.4, ratioAtUse: 1.17, ratio90: 3.92 },
+  gemv: { shape: 'GEMV 1024x4096 (dense: the 4x8 GEMM with one row)', at: 0.24, use: 0.3, ratioAtUse: 1.10, ratio90: 7.45 },
+};
+
+export interface CSRChoice extends WeightFormatInfo { csr: boolean; /** the csr GEMV kernel, one call per activation row */ csrGemv?: boolean }
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** csr or dense for an unstructured weight (rows x K, `columns` activation columns per call).
+ *  gemvOk: the lowering has a one-row path (MatMul/Gemm); without it (Conv) fewer than 16
+ *  columns stay dense. blocker: why the lowering cannot take a sparse path, or null. */
+export function chooseCSR(target: Target, sparsity: number, columns: number, blocker: string | null, gemvOk: boolean): CSRChoice {
+  const dense = (reason: string): CSRChoice => ({ csr: false, format: 'dense', sparsity, reason: `${pct(sparsity)} unstructured zeros, ${reason}` });
+  if (!target.features.simd) return dense(`but target ${target.name} has no SIMD: the csr kernels are chosen for simd128 builds`);
+  if (blocker) return dense(`but ${blocker}`);
+  const gemv = columns < NM_NR;
+  if (gemv && !gemvOk) return dense(`but only ${columns} activation column(s) per call: the 1x16 tile would run mostly empty`);
+  const x = gemv ? CSR_CROSSOVER.gemv : gemvOk ? CSR_CROSSOVER.matmul : CSR_CROSSOVER.conv;
+  const measured = `bench csr-crossover on ${x.shape}: csr = dense at ${pct(x.at)}, ${x.ratioAtUse}x at ${pct(x.use)}, ${x.ratio90}x at 90%`;
+  if (sparsity < x.use) return dense(`below the ${pct(x.use)} threshold (${measured}): stays dense`);
+  const kernel = gemv ? `the csr GEMV kernel, one call per activation row (${columns})` : `the csr kernel over ${columns} activation columns`;
+  return { csr: true, csrGemv: gemv, format: 'csr', sparsity, reason: `${pct(sparsity)} unstructured zeros: ${kernel} (${measured})` };
+}
+
+const offsetBytes = (pk: CSRPacked) => new Uint8Array(pk.offsets.buffer, pk.offsets.byteOffset, pk.offsets.byteLength);
+
+function weightArgs(ctx: LowerCtx, pk: CSRPacked, name: string): string[] {
+  return [ctx.weight(pk.ptr, `${name}:W csr ptr`), ctx.weight(pk.values, `${name}:W csr values`), ctx.weight(offsetBytes(pk), `${name}:W csr offsets`)];
+}
+
+/** Y[rows][N] = X[rows][K]·W (+ per-column bias, act) with W[K][N] (or [N][K] when transB)
+ *  unstructured sparse; alpha scales W. Returns the kernel calls. */
+export function lowerMatMulCSR(ctx: LowerCtx, choice: Pick<CSRChoice, "csrGemv">, w: ArrayLike<number>, K: number, N: number, rows: number, transB: boolean,
+  alpha: number, x: string, y: string, bias: string, act: string[]): string {
+  const name = ctx.node.name, src = matMulWeightSource(w, K, N, transB);
+  if (choice.csrGemv) {
+    const v = selectKernel('gemv_csr', ctx.target, 'csr')!;
+    ctx.useKernel(v.id);
+    const pk = packCSRGemv(src, N, K, alpha, name), wa = weightArgs(ctx, pk, name).join(', ');
+    const lines: string[] = [];
+    for (let r = 0; r < rows; r++) lines.push(`k.${v.fn}(${N}, ${K}, ${pk.KB}, ${wa}, ${addr(x, r * K * 4)}, ${addr(y, r * N * 4)}, ${bias}, ${act.join(', ')});`);
+    return lines.join('\n');
+  }
+  const v = selectKernel('gemm_csr', ctx.target, 'csr')!;
+  ctx.useKernel(v.id);
+  const pk = packCSRRows(src, N, K, alpha, name);
+  const yt = ctx.scratch(N * rows * 4, `${name}:Yᵀ`), scratch = ctx.scratch(csrScratchBytes(rows, K), `${name}:gemm_csr`);
+  return [`k.${v.fn}(${N}, ${rows}, ${K}, ${weightArgs(ctx, pk, name).join(', ')}, ${x}, 1, ${K}, ${yt}, ${rows}, ${bias}, ${act.join(', ')}, ${scratch});`,
+    call(ctx, 'transpose2d_32', [yt, y, 1, N, rows])].join('\n');
+}
+
+/** conv2d_csr_f32 call: `head` are the arguments before the weights (x, N, C, H, W), `tail` those
+ *  after them (y, Cout, Ho, Wo, geometry, G, bias, act); the scratch is appended. */
+export function lowerConvCSR(ctx: LowerCtx, w: ArrayLike<number>, Cout: number, Cg: number, kh: number, kw: number, G: number, P: number,
+  head: string, tail: string): string {
+  const v = selectKernel('conv2d_csr', ctx.target, 'csr')!;
+  ctx.useKernel(v.id);
+  const pk = packConvWeightCSR(w, Cout, Cg, kh, kw, G, ctx.node.name);
+  const scratch = ctx.scratch(convCSRScratchBytes(P, Cg * kh * kw), `${ctx.node.name}:im2col`);
+  return `k.${v.fn}(${head}, ${weightArgs(ctx, pk, ctx.node.name).join(', ')}, ${tail}, ${scratch});`;
+}

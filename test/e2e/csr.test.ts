@@ -1,0 +1,69 @@
+// Unstructured sparse builds: the gpt, cnn and vit fixtures built with `--prune magnitude:0.9`
+// (and gpt at 0.8, and gpt T=4 on the csr GEMV) match onnxruntime-node running the same masked
+// model (pruned by the same function, written with compiler/onnx/write.ts), and the manifest
+// records which layers run on the csr kernels and why. Below the measured crossover a layer
+// stays dense with the threshold in its reason.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { packageRoot } from '../../compiler/paths.js';
+import { chooseCSR, CSR_CROSSOVER } from '../../compiler/codegen/ops/csr.js';
+import { loadTarget } from '../../compiler/codegen/target.js';
+import { compileAndLoad, compare, maskedModelFile, runOrt, type Feeds } from '../helpers/run.js';
+
+const FIX = join(packageRoot, 'test', 'fixtures');
+
+
+interface Layer { node: string; op: string; format: string; sparsity: number; reason?: string; kernels: string[] }
+
+const image = (seed: number) => ({ input: { data: Float32Array.from({ length: 784 }, (_, i) => ((i * seed) % 256) / 255), shape: [1, 1, 28, 28] } });
+const CASES: { name: string; spec: string; label?: string; kernel: string; minLayers: number; feeds: () => Feeds; shapes?: Record<string, number[]> }[] = [
+  {
+    name: 'gpt', spec: 'magnitude:0.9', kernel: 'gemm_csr', minLayers: 4, shapes: { tokens: [1, 128] },
+    feeds: () => ({ tokens: { data: BigInt64Array.from({ length: 128 }, (_, i) => BigInt((i * 37 + 11) % 256)), shape: [1, 128] } }),
+  },
+  {
+    name: 'gpt', spec: 'magnitude:0.8', kernel: 'gemm_csr', minLayers: 4, shapes: { tokens: [1, 128] },
+    feeds: () => ({ tokens: { data: BigInt64Array.from({ length: 128 }, (_, i) => BigInt((i * 53 + 5) % 256)), shape: [1, 128] } }),
+  },
+  {
+    name: 'gpt', spec: 'magnitude:0.9', label: 'gpt T=4 (csr GEMV per row)', kernel: 'gemv_csr', minLayers: 4, shapes: { tokens: [1, 4] },
+    feeds: () => ({ tokens: { data: BigInt64Array.from([72n, 101n, 108n, 32n]), shape: [1, 4] } }),
+  },
+  { name: 'cnn', spec: 'magnitude:0.9', kernel: 'conv2d_csr', minLayers: 1, feeds: () => image(104729) },
+  { name: 'vit', spec: 'magnitude:0.9', kernel: 'gemm_csr', minLayers: 4, feeds: () => image(7919) },
+];
+
+for (const c of CASES) {
+  test(`${c.label ?? c.name} --prune ${c.spec} matches onnxruntime-node on the masked model, on the csr kernels`, async () => {
+    const model = await compileAndLoad(join(FIX, `${c.name}.onnx`), { inputShapes: c.shapes, prune: c.spec });
+    const feeds = c.feeds();
+    const ref = await runOrt(maskedModelFile(join(FIX, `${c.name}.onnx`), c.spec), feeds);
+    const ours = model.run(Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, f.data])));
+    for (const [k, r] of Object.entries(ref)) {
+      const { maxAbs, scale } = compare(ours[k], r.data);
+      assert.ok(maxAbs <= 1e-4 * scale, `${k}: max abs error ${maxAbs} at scale ${scale}`);
+    }
+    const layers = model.manifest.layers as Layer[];
+    const csr = layers.filter((l) => l.format === 'csr');
+    assert.ok(csr.length >= c.minLayers, `only ${csr.length} layers on csr kernels`);
+    for (const l of csr) {
+      assert.ok(Math.abs(l.sparsity - Number(c.spec.split(':')[1])) < 0.01, `${l.node}: sparsity ${l.sparsity}`);
+      assert.ok(l.kernels.some((k) => k.startsWith(`${c.kernel}_f32.csr.`)), `${l.node}: ${l.kernels}`);
+      assert.match(l.reason ?? '', /bench csr-crossover/);
+    }
+  });
+}
+
+test('below the measured crossover an unstructured layer stays dense, with the threshold in its reason', () => {
+  const t = loadTarget('wasm-simd128');
+  const below = chooseCSR(t, CSR_CROSSOVER.matmul.use - 0.05, 128, null, true);
+  assert.is(below.csr, false);
+  assert.match(below.reason, /below the 40\.0% threshold/);
+  assert.is(chooseCSR(t, CSR_CROSSOVER.conv.use, 3136, null, false).csr, true);
+  assert.is(chooseCSR(t, 0.9, 8, null, false).csr, false, 'a conv with 8 output positions has no GEMV path');
+  assert.equal(chooseCSR(t, 0.9, 8, null, true).csrGemv, true);
+  assert.is(chooseCSR(loadTarget('wasm-mvp'), 0.9, 128, null, true).csr, false);
+});
+
+test.run();
