@@ -1,107 +1,60 @@
 // Where unstructured sparse (csr) starts to beat dense: for one shape of each path the lowerings
-// choose between (MatMul over many tokens, 3x3 conv, batch-1 GEMV), the dense call a build runs
-// today next to the csr call at sparsities 20-95%, as lowered (MatMul: dense gemm_f32_pb on X·W
-// against gemm_csr_f32 on Wᵀ·Xᵀ plus the transpose back; conv: conv2d_f32 against
-// conv2d_csr_f32; GEMV: gemm_f32_pb with one row against gemv_csr_f32). Random masks (magnitude
-// of random weights). Single thread; rounds interleaved (every variant once per round), CPU time
-// per call (steadier than wall time on the shared machine), median over rounds.
+// choose between (MatMul over many tokens, 3x3 conv, batch-1 GEMV with the weight in L3 and
+// from DRAM), the dense call a build runs next to the csr call at sparsities 20-95%, as lowered:
+// MatMul: gemm_f32_pb on X·W against gemm_csr_f32 on Wᵀ·Xᵀ (X read transposed) plus the
+// transpose back; conv: conv2d_f32 against conv2d_csr_f32; GEMV: gemv_f32 against gemv_csr_f32.
+// Random masks (kernel-cases.ts maskRandom). Single thread; rounds interleaved (every cell once
+// per round), GFLOP/s (dense-equivalent) from the median CPU time per call, median over rounds.
 //
 //   node dist/compiler/bench/csr-crossover.js [--rounds 5] [--out out/bench-csr-crossover.json]
 //
-// Writes the JSON and a Markdown table (same name, .md) and prints the table; the crossover
-// (the lowest sparsity from which csr is faster at every measured point above it, linearly
-// interpolated) is what compiler/codegen/ops/sparse.ts uses.
+// Writes the JSON and a Markdown table (same name, .md) and prints the table. The crossover of
+// a shape is the lowest sparsity from which csr is at least as fast at every measured point
+// above it, interpolated linearly; compiler/codegen/ops/csr.ts takes its thresholds from it.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { compileAssemblyScript } from '../codegen/build.js';
 import { loadTarget } from '../codegen/target.js';
-import { selectKernel } from '../codegen/kernels/registry.js';
-import { convCSRScratchBytes, convScratchBytes, csrScratchBytes, gemmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
-import { packConvWeight, packMatMulWeight } from '../pack/dense.js';
-import { packConvWeightCSR, packCSRGemv, packCSRRows, type CSRPacked } from '../pack/csr.js';
-import { rng, uniform } from '../util/random.js';
+import { csrScratchBytes } from '../codegen/kernels/gemm-blocking.js';
+import { packCSRRows } from '../pack/csr.js';
+import { buildBenchModule, checkGemm, convCases, gemmCases, maskRandom, median, newAlloc, rand, timeRuns, type Case, type ConvShape } from './kernel-cases.js';
 
 export const SPARSITIES = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95];
 
-type Blob = Float32Array | Uint16Array | Int32Array;
-interface Mem { put(a: Blob): number; reserve(bytes: number): number; blobs: [number, Blob][]; top: number }
+/** Y[T][N] = X[T][K]·W[K][N] as the MatMul lowering runs it with W csr: Yᵀ = Wᵀ·Xᵀ, transpose */
+const CSR_MATMUL_SRC = `function csr_matmul(N: i32, T: i32, K: i32, ptr: usize, wv: usize, wo: usize, x: usize, yt: usize, y: usize, scratch: usize): void {
+  k.gemm_csr_f32(N, T, K, ptr, wv, wo, x, 1, K, yt, T, 0, 0, 0, 0, scratch);
+  k.transpose2d_32(yt, y, 1, N, T);
+}`;
 
-function newMem(base: number): Mem {
-  const m: Mem = {
-    blobs: [], top: base,
-    put(a) { const p = m.reserve(a.byteLength); m.blobs.push([p, a]); return p; },
-    reserve(bytes) { const p = m.top; m.top += Math.ceil(bytes / 64) * 64 + 64; return p; },
-  };
-  return m;
-}
-
-/** a copy of w with a `sparsity` fraction of its entries zeroed at random */
-export function randomMask(w: Float32Array, sparsity: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return w.map((v) => (r() < sparsity ? 0 : v));
-}
-
-const f32 = '<f32>0';
-const csrArgs = (m: Mem, pk: CSRPacked) => [m.put(pk.ptr), m.put(pk.values), m.put(pk.offsets)];
-
-interface Shape { path: 'matmul' | 'conv' | 'gemv'; name: string; flops: number; dense(m: Mem): string; csr(m: Mem, s: number): string }
-
-/** MatMul Y[T][N] = X[T][K]·W[K][N] with T tokens */
-function matmulShape(T: number, K: number, N: number): Shape {
-  const W = uniform(11, K * N), X = uniform(12, T * K);
+function csrMatMulCase(name: string, T: number, K: number, N: number, sparsity: number): Case {
   return {
-    path: 'matmul', name: `MatMul ${T}x${K}·${K}x${N}`, flops: 2 * T * K * N,
-    dense(m) {
-      const d = selectKernel('gemm_pb', loadTarget('wasm-simd128'))!;
-      return `k.${d.fn}(1, ${T}, ${N}, ${K}, ${m.put(X)}, 0, ${K}, 1, ${m.put(packMatMulWeight(W, K, N, false, 1))}, 0, ${m.reserve(T * N * 4)}, 0, ${N}, 0, 0, 0, ${f32}, ${f32}, ${m.reserve(gemmScratchBytes('pb', T, N, K))});`;
-    },
-    csr(m, s) {
-      const pk = packCSRRows({ data: randomMask(W, s, 13), rowStride: 1, kStride: N }, N, K);
-      const yt = m.reserve(T * N * 4);
-      return `k.gemm_csr_f32(${N}, ${T}, ${K}, ${csrArgs(m, pk).join(', ')}, ${m.put(X)}, 1, ${K}, ${yt}, ${T}, 0, 0, ${f32}, ${f32}, ${m.reserve(csrScratchBytes(T, K))}); k.transpose2d_32(${yt}, ${m.reserve(T * N * 4)}, 1, ${N}, ${T});`;
-    },
-  };
-}
-
-function convShape(C: number, Cout: number, H: number, k: number): Shape {
-  const pad = k >> 1, K = C * k * k, P = H * H, W = uniform(21, Cout * K), X = uniform(22, C * P);
-  const geo = `${k}, ${k}, 1, 1, ${pad}, ${pad}, 1, 1, 1`;
-  return {
-    path: 'conv', name: `${k}x${k} conv ${C}→${Cout} ${H}x${H}`, flops: 2 * Cout * K * P,
-    dense: (m) => `k.conv2d_f32(${m.put(X)}, 1, ${C}, ${H}, ${H}, ${m.put(packConvWeight(W, Cout, C, k, k, 1))}, ${m.reserve(Cout * P * 4)}, ${Cout}, ${H}, ${H}, ${geo}, 0, 0, ${f32}, ${f32}, ${m.reserve(convScratchBytes(P, K))});`,
-    csr(m, s) {
-      const pk = packConvWeightCSR(randomMask(W, s, 23), Cout, C, k, k, 1);
-      return `k.conv2d_csr_f32(${m.put(X)}, 1, ${C}, ${H}, ${H}, ${csrArgs(m, pk).join(', ')}, ${m.reserve(Cout * P * 4)}, ${Cout}, ${H}, ${H}, ${geo}, 0, 0, ${f32}, ${f32}, ${m.reserve(convCSRScratchBytes(P, K))});`;
+    name, kind: 'csr_matmul', flops: 2 * T * K * N,
+    setup(al) {
+      // the same X and W as gemmCases('gemm_pb') (A = X[T][K] seed 1, B = W[K][N] seed 2), masked
+      const X = rand(T * K, 1), W = maskRandom(rand(K * N, 2), sparsity);
+      const pk = packCSRRows({ data: W, rowStride: 1, kStride: N }, N, K);
+      const pY = al.reserve(T * N * 4);
+      const args = [N, T, K, al.put(pk.ptr), al.put(pk.values), al.put(pk.offsets), al.put(X), al.reserve(T * N * 4), pY, al.reserve(csrScratchBytes(T, K))];
+      return { args, check: (mem) => checkGemm(mem, pY, T, N, K, (i, k) => X[i * K + k], (k, n) => W[k * N + n]) };
     },
   };
 }
 
-/** one activation row x[K] times W[K][N] */
-function gemvShape(K: number, N: number): Shape {
-  const W = uniform(31, K * N), X = uniform(32, K);
-  return {
-    path: 'gemv', name: `GEMV ${N}x${K}`, flops: 2 * K * N,
-    dense: (m) => `k.gemm_f32_pb(1, 1, ${N}, ${K}, ${m.put(X)}, 0, ${K}, 1, ${m.put(packMatMulWeight(W, K, N, false, 1))}, 0, ${m.reserve(N * 4)}, 0, ${N}, 0, 0, 0, ${f32}, ${f32}, ${m.reserve(gemmScratchBytes('pb', 1, N, K))});`,
-    csr(m, s) {
-      const pk = packCSRGemv({ data: randomMask(W, s, 33), rowStride: 1, kStride: N }, N, K);
-      return `k.gemv_csr_f32(${N}, ${K}, ${pk.KB}, ${csrArgs(m, pk).join(', ')}, ${m.put(X)}, ${m.reserve(N * 4)}, 0, 0, ${f32}, ${f32});`;
-    },
-  };
-}
+interface Path { path: 'matmul' | 'conv' | 'gemv'; name: string; dense: Case; csr(s: number): Case; callee(kind: string): string }
 
-export const SHAPES = (): Shape[] => [matmulShape(512, 512, 512), convShape(64, 64, 56, 3), gemvShape(4096, 1024)];
+const conv: ConvShape = { name: '3x3 conv 64→64 56x56', C: 64, Cout: 64, H: 56, W: 56, k: 3, s: 1, p: 1 };
+const callee = (kind: string) => (kind === 'csr_matmul' ? 'csr_matmul' : `k.${{ gemm_pb: 'gemm_f32_pb', conv2d: 'conv2d_f32', conv2d_csr: 'conv2d_csr_f32', gemv: 'gemv_f32', gemv_csr: 'gemv_csr_f32' }[kind]}`);
 
-/** CPU seconds per call: warm up, then repeat for at least 0.25 s */
-function cpuPerCall(fn: () => void): number {
-  for (let i = 0; i < 2; i++) fn();
-  const c0 = process.cpuUsage(), t0 = performance.now();
-  let n = 0;
-  while (n < 3 || performance.now() - t0 < 250) { fn(); n++; }
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1e6 / n;
-}
+export const PATHS = (): Path[] => [
+  { path: 'matmul', name: 'MatMul 512x512·512x512', dense: gemmCases('gemm_pb', [['MatMul', 512, 512, 512]])[0], csr: (s) => csrMatMulCase('MatMul', 512, 512, 512, s), callee },
+  { path: 'conv', name: conv.name, dense: convCases('conv2d', [conv])[0], csr: (s) => convCases('conv2d_csr', [conv], 'csr', s)[0], callee },
+  ...[['L3', 1024], ['DRAM', 4096]].map(([where, N]) => ({
+    path: 'gemv' as const, name: `GEMV ${N}x4096 (${where})`, callee,
+    dense: gemmCases('gemv', [['GEMV', 1, N as number, 4096]])[0], csr: (s: number) => gemmCases('gemv_csr', [['GEMV', 1, N as number, 4096]], 'csr', s)[0],
+  })),
+];
 
-export interface CrossoverRow { path: string; shape: string; sparsity: number; denseGflops: number; csrGflops: number; ratio: number }
+export interface CrossoverRow { path: string; shape: string; sparsity: number; denseGflops: number; csrGflops: number; ratio: number; maxRelErr: number }
 
 /** the lowest sparsity from which csr is at least as fast at every measured point above it,
  *  interpolated linearly between the two points around ratio 1; null if csr never wins */
@@ -119,49 +72,46 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (name: string, dflt: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
   const rounds = Number(opt('rounds', '5')), out = opt('out', 'out/bench-csr-crossover.json');
-  const target = loadTarget('wasm-simd128');
-  const BASE = 1 << 16, mem = newMem(BASE);
-  const shapes = SHAPES();
-  const calls: { shape: Shape; sparsity: number | null; fn: string }[] = [];
-  const body: string[] = [];
-  for (const sh of shapes) {
+  const al = newAlloc(), paths = PATHS();
+  const cells: { p: Path; sparsity: number | null; c: Case; check(mem: ArrayBuffer): number; call: { callee: string; args: (number | string)[] } }[] = [];
+  for (const p of paths) {
     for (const s of [null, ...SPARSITIES]) {
-      const fn = `case${calls.length}`;
-      body.push(`export function ${fn}(): void { ${s === null ? sh.dense(mem) : sh.csr(mem, s)} }`);
-      calls.push({ shape: sh, sparsity: s, fn });
+      const c = s === null ? p.dense : p.csr(s), { args, check } = c.setup(al);
+      cells.push({ p, sparsity: s, c, check, call: { callee: p.callee(c.kind), args } });
     }
   }
-  const { wasm } = await compileAssemblyScript([`import * as k from './index';`, ...body].join('\n'), { target, memoryBase: BASE - 1024 });
-  const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
-  const memory = instance.exports.memory as WebAssembly.Memory;
-  const need = Math.ceil(mem.top / 65536) - memory.buffer.byteLength / 65536;
-  if (need > 0) memory.grow(need);
-  for (const [p, a] of mem.blobs) new Uint8Array(memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const { fns, memory } = await buildBenchModule(loadTarget('wasm-simd128'), al, cells.map((x) => x.call), [CSR_MATMUL_SRC]);
   const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
   const load0 = loadavg();
-  const secs = calls.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++) calls.forEach((c, i) => secs[i].push(cpuPerCall(instance.exports[c.fn] as () => void)));
-  const med = (l: number[]) => [...l].sort((a, b) => a - b)[l.length >> 1];
+  const cpu = cells.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < cells.length; i++) cpu[i].push((await timeRuns(fns[i])).cpu);
+    process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+  }
   const rows: CrossoverRow[] = [];
   const summary: { path: string; shape: string; crossover: number | null }[] = [];
-  for (const sh of shapes) {
-    const mine = calls.map((c, i) => ({ c, t: med(secs[i]) })).filter((x) => x.c.shape === sh);
-    const dense = mine.find((x) => x.c.sparsity === null)!.t;
-    for (const x of mine.filter((y) => y.c.sparsity !== null)) {
-      rows.push({ path: sh.path, shape: sh.name, sparsity: x.c.sparsity!, denseGflops: +(sh.flops / dense / 1e9).toFixed(2), csrGflops: +(sh.flops / x.t / 1e9).toFixed(2), ratio: +(dense / x.t).toFixed(3) });
+  for (const p of paths) {
+    const mine = cells.map((x, i) => ({ x, t: median(cpu[i]) })).filter((y) => y.x.p === p);
+    const dense = mine.find((y) => y.x.sparsity === null)!;
+    for (const y of mine.filter((z) => z.x.sparsity !== null)) {
+      rows.push({
+        path: p.path, shape: p.name, sparsity: y.x.sparsity!, denseGflops: +(p.dense.flops / dense.t / 1e9).toFixed(2), csrGflops: +(y.x.c.flops / y.t / 1e9).toFixed(2),
+        ratio: +(dense.t / y.t).toFixed(3), maxRelErr: +Math.max(y.x.check(memory.buffer), dense.x.check(memory.buffer)).toExponential(2),
+      });
     }
-    summary.push({ path: sh.path, shape: sh.name, crossover: crossover(rows.filter((r) => r.shape === sh.name)) });
+    summary.push({ path: p.path, shape: p.name, crossover: crossover(rows.filter((r) => r.shape === p.name)) });
   }
-  const table = ['| path | shape | sparsity | dense GFLOP/s | csr GFLOP/s (dense-equivalent) | csr / dense |', '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.path} | ${r.shape} | ${(r.sparsity * 100).toFixed(0)}% | ${r.denseGflops.toFixed(1)} | ${r.csrGflops.toFixed(1)} | ${r.ratio.toFixed(2)} |`),
-    '', '| path | shape | crossover sparsity |', '|---|---|---|',
+  const after = loadavg();
+  const table = [`GFLOP/s (dense-equivalent), median CPU time per call, median of ${rounds} interleaved rounds (${new Date().toISOString().slice(0, 16)}Z); load average before/after ${load0.join(' ')} / ${after.join(' ')} on 2 cores.`, '',
+    '| path | shape | sparsity | dense GFLOP/s | csr GFLOP/s | csr / dense | max rel. err |', '|---|---|---|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.path} | ${r.shape} | ${(r.sparsity * 100).toFixed(0)}% | ${r.denseGflops.toFixed(1)} | ${r.csrGflops.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.maxRelErr.toExponential(1)} |`),
+    '', '| path | shape | crossover sparsity |', '|---|---|---:|',
     ...summary.map((s) => `| ${s.path} | ${s.shape} | ${s.crossover === null ? 'none up to 95%' : `${(s.crossover * 100).toFixed(0)}%`} |`)].join('\n');
-  const json = { date: new Date().toISOString(), node: process.version, rounds, loadavg: [load0, loadavg()], rows, crossover: summary };
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(json, null, 1));
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, loadavg: [load0, after], rows, crossover: summary }, null, 1));
   writeFileSync(out.replace(/\.json$/, '.md'), table + '\n');
   process.stdout.write(table + '\n');
-  process.stderr.write(`load average before/after: ${load0.join(' ')} / ${loadavg().join(' ')} (2 cores)\nwrote ${out}\n`);
+  process.stderr.write(`wrote ${out}\n`);
 }
 
 if (process.argv[1]?.endsWith('csr-crossover.js')) await main();

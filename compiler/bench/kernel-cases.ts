@@ -8,7 +8,8 @@
 // exactly as in a model build), through compileAssemblyScript.
 import { compileAssemblyScript } from '../codegen/build.js';
 import type { Target } from '../codegen/target.js';
-import { convNMScratchBytes, gemvNMScratchBytes, convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes, nmScratchBytes } from '../codegen/kernels/gemm-blocking.js';
+import { convNMScratchBytes, gemvNMScratchBytes, convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes, nmScratchBytes, csrScratchBytes, convCSRScratchBytes } from '../codegen/kernels/gemm-blocking.js';
+import { packConvWeightCSR, packCSRGemv, packCSRRows, type CSRPacked } from '../pack/csr.js';
 import { NM24, NM48, packConvWeightNM, packMatMulWeightNM, packNMGemv, type NMPattern } from '../pack/nm.js';
 import { packConvTransposeWeight, packConvWeight, packLeftWeight, packMatMulWeight } from '../pack/dense.js';
 
@@ -42,6 +43,15 @@ export function maskNM(w: Float32Array, rows: number, K: number, p: NMPattern = 
 /** the N:M pattern of a registry format ('2:4', '4:8') */
 export const patternOf = (format: string): NMPattern => (format === '4:8' ? NM48 : NM24);
 
+/** unstructured: a copy of w with each entry zeroed with probability `sparsity` (seeded), as
+ *  magnitude pruning of random weights would */
+export function maskRandom(w: Float32Array, sparsity: number, seed = 7): Float32Array {
+  const r = rng(seed);
+  return w.map((v) => (r() * 0.5 + 0.5 < sparsity ? 0 : v));
+}
+
+const csrArgs = (al: Alloc, pk: CSRPacked): number[] => [al.put(pk.ptr), al.put(pk.values), al.put(pk.offsets)];
+
 /** max relative error of sampled C entries (row-major, leading dim ldc) against float64 */
 export function checkGemm(mem: ArrayBuffer, pC: number, M: number, N: number, K: number, a: (i: number, k: number) => number, b: (k: number, n: number) => number): number {
   const C = new Float32Array(mem, pC, M * N);
@@ -55,12 +65,26 @@ export function checkGemm(mem: ArrayBuffer, pC: number, M: number, N: number, K:
   return worst;
 }
 
-/** `format`: the N:M pattern of the gemm_nm and gemv_nm kinds */
-export function gemmCases(kind: string, shapes: [string, number, number, number, number?][], format = '2:4'): Case[] {
+/** `format`: the N:M pattern of the gemm_nm and gemv_nm kinds; `sparsity`: the fraction of
+ *  zeros of the csr kinds' weights */
+export function gemmCases(kind: string, shapes: [string, number, number, number, number?][], format = '2:4', sparsity = 0): Case[] {
   const pat = patternOf(format);
   return shapes.map(([name, M, N, K, batch = 1]) => ({
     name, kind, flops: 2 * M * N * K * batch,
     setup(al: Alloc) {
+      if (kind === 'gemv_csr') {
+        const W = maskRandom(rand(N * K, 1), sparsity), x = rand(K, 2), pk = packCSRGemv({ data: W, rowStride: K, kStride: 1 }, N, K);
+        const pY = al.reserve(N * 4);
+        const args = [N, K, pk.KB, ...csrArgs(al, pk), al.put(x), pY, 0, 0, f32(0), f32(0)];
+        return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pY, 1, N, K, (_, k) => x[k], (k, n) => W[n * K + k]) };
+      }
+      if (kind === 'gemm_csr') {
+        // C = W·B with W csr, B row-major [K][N] as for gemm_pa
+        const W = maskRandom(rand(M * K, 1), sparsity), B = rand(K * N, 2), pk = packCSRRows({ data: W, rowStride: K, kStride: 1 }, M, K);
+        const pC = al.reserve(M * N * 4), scratch = al.reserve(csrScratchBytes(N, K));
+        const args = [M, N, K, ...csrArgs(al, pk), al.put(B), N, 1, pC, N, 0, 0, f32(0), f32(0), scratch];
+        return { args, check: (mem: ArrayBuffer) => checkGemm(mem, pC, M, N, K, (i, k) => W[i * K + k], (k, n) => B[k * N + n]) };
+      }
       if (kind === 'gemv_nm') {
         // y[N] = W[N][K]·x: one activation row (M = 1), as a decode step
         const W = maskNM(rand(N * K, 1), N, K, pat), x = rand(K, 2), pk = packNMGemv({ data: W, rowStride: K, kStride: 1 }, N, K, name, 1, pat);
@@ -103,8 +127,9 @@ export function gemmCases(kind: string, shapes: [string, number, number, number,
 
 export interface ConvShape { name: string; C: number; Cout: number; H: number; W: number; k: number; s: number; p: number; G?: number }
 
-/** `format`: the N:M pattern of the conv2d_nm kind */
-export function convCases(kind: string, shapes: ConvShape[], format = '2:4'): Case[] {
+/** `format`: the N:M pattern of the conv2d_nm kind; `sparsity`: the fraction of zeros of
+ *  conv2d_csr's weights */
+export function convCases(kind: string, shapes: ConvShape[], format = '2:4', sparsity = 0): Case[] {
   const pat = patternOf(format);
   return shapes.map((c) => {
     const G = c.G ?? 1;
@@ -136,8 +161,12 @@ export function convCases(kind: string, shapes: ConvShape[], format = '2:4'): Ca
           };
         } else {
           const w0 = rand(c.Cout * (c.C / G) * c.k * c.k, 4);
-          const w = kind === 'conv2d_nm' ? maskNM(w0, c.Cout, (c.C / G) * c.k * c.k, pat) : w0;
-          if (kind === 'conv2d_nm') {
+          const w = kind === 'conv2d_nm' ? maskNM(w0, c.Cout, (c.C / G) * c.k * c.k, pat) : kind === 'conv2d_csr' ? maskRandom(w0, sparsity) : w0;
+          if (kind === 'conv2d_csr') {
+            const pk = packConvWeightCSR(w, c.Cout, c.C / G, c.k, c.k, G, c.name);
+            const scratch = al.reserve(convCSRScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
+            args = [pX, 1, c.C, c.H, c.W, ...csrArgs(al, pk), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
+          } else if (kind === 'conv2d_nm') {
             const pk = packConvWeightNM(w, c.Cout, c.C / G, c.k, c.k, G, c.name, pat);
             const scratch = al.reserve(convNMScratchBytes(Ho * Wo, (c.C / G) * c.k * c.k));
             args = [pX, 1, c.C, c.H, c.W, al.put(pk.values), al.put(pk.offsets), pY, c.Cout, Ho, Wo, ...geo, G, pB, 0, f32(0), f32(0), scratch];
@@ -295,11 +324,12 @@ export async function timeRuns(fn: () => unknown): Promise<{ med: number; min: n
 }
 
 /** One benchmark module: `calls` become exported functions case0, case1, ... (plus `peak` on
- *  SIMD targets); `al` is the allocator the cases laid their data out with (from newAlloc). */
-export async function buildBenchModule(target: Target, al: BenchAlloc, calls: { callee: string; args: (number | string)[] }[]): Promise<{ fns: (() => void)[]; peak: (() => void) | null; memory: WebAssembly.Memory }> {
+ *  SIMD targets); `al` is the allocator the cases laid their data out with (from newAlloc);
+ *  `extra`: more AssemblyScript (functions the callees may name). */
+export async function buildBenchModule(target: Target, al: BenchAlloc, calls: { callee: string; args: (number | string)[] }[], extra: string[] = []): Promise<{ fns: (() => void)[]; peak: (() => void) | null; memory: WebAssembly.Memory }> {
   const peakAt = al.reserve(64);
   const body = calls.map((c, i) => `export function case${i}(): void { ${c.callee}(${c.args.join(', ')}); }`);
-  const src = [`import * as k from './index';`, ...(target.features.simd ? [`const PEAK_AT: usize = ${peakAt};`, PROBE_SRC, PEAK_SRC] : []), ...body].join('\n');
+  const src = [`import * as k from './index';`, ...(target.features.simd ? [`const PEAK_AT: usize = ${peakAt};`, PROBE_SRC, PEAK_SRC] : []), ...extra, ...body].join('\n');
   const { wasm } = await compileAssemblyScript(src, { target, memoryBase: BENCH_BASE - 1024 });
   const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
   const memory = instance.exports.memory as WebAssembly.Memory;

@@ -50,10 +50,10 @@ export const SHAPES: Shape[] = [
 ];
 
 /** our cell of a shape: the registry kernel of `kind` in `format`, with the case the sweep uses */
-export function kernelCell(target: Target, kind: string, format: string, s: Shape): Cell | null {
+export function kernelCell(target: Target, kind: string, format: string, s: Shape, sparsity = 0): Cell | null {
   const v = selectKernel(kind, target, format);
   if (!v) return null;
-  const c = s.op === 'conv' ? convCases(kind, [s.conv], format)[0] : s.op === 'gemv' ? gemmCases(kind, [[s.name, 1, s.N, s.K]], format)[0] : gemmCases(kind, [[s.name, s.M, s.N, s.K]], format)[0];
+  const c = s.op === 'conv' ? convCases(kind, [s.conv], format, sparsity)[0] : s.op === 'gemv' ? gemmCases(kind, [[s.name, 1, s.N, s.K]], format, sparsity)[0] : gemmCases(kind, [[s.name, s.M, s.N, s.K]], format, sparsity)[0];
   return { kernel: v.id, callee: `k.${v.fn}`, c };
 }
 
@@ -73,9 +73,9 @@ export const COLUMNS: Column[] = [
   { id: 'dense', label: 'our dense', cell: (s, t) => kernelCell(t, s.op === 'gemm' ? 'gemm_pa' : s.op === 'gemv' ? 'gemv' : 'conv2d', 'dense', s) },
   { id: '2:4', label: 'our 2:4', cell: (s, t) => kernelCell(t, s.op === 'gemm' ? 'gemm_nm' : s.op === 'gemv' ? 'gemv_nm' : 'conv2d_nm', '2:4', s) },
   { id: '4:8', label: 'our 4:8', cell: (s, t) => kernelCell(t, s.op === 'gemm' ? 'gemm_nm' : s.op === 'gemv' ? 'gemv_nm' : 'conv2d_nm', '4:8', s) },
-  // unstructured (CSR-like) at 70% and 90% zeros: filled in by the CSR kernels' work
-  { id: 'unstructured 70%', label: 'our unstructured 70%', cell: () => null },
-  { id: 'unstructured 90%', label: 'our unstructured 90%', cell: () => null },
+  // unstructured (csr) at 70% and 90% zeros, random masks
+  ...[0.7, 0.9].map((sp): Column => ({ id: `unstructured ${sp * 100}%`, label: `our unstructured ${sp * 100}%`,
+    cell: (s, t) => kernelCell(t, s.op === 'gemm' ? 'gemm_csr' : s.op === 'gemv' ? 'gemv_csr' : 'conv2d_csr', 'csr', s, sp) })),
   { id: 'ort-web', label: 'onnxruntime-web (wasm SIMD)', ort: 'web' },
   { id: 'ort-node', label: 'onnxruntime-node (native)', ort: 'node' },
 ];

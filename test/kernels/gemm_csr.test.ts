@@ -5,11 +5,12 @@
 // out-of-bounds writes. Also the csr packing: round trips and the blocking constants.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelModule, type KernelModule, guardsIntact, putGuarded, SENTINEL } from '../helpers/kernels.js';
-import { ACT_CASES, checkClose, conv2dRef, convOutShape, matmulRef, randArray, rng, type ConvParams } from '../helpers/dense.js';
+import { kernelModule, type KernelModule, guardsIntact, putGuarded } from '../helpers/kernels.js';
+import { runSparseConv, runSparseGemm, type SparseConvCase, type SparseFormat, type SparseGemmCase } from '../helpers/sparse-kernels.js';
+import { ACT_CASES, checkClose, matmulRef, randArray, rng } from '../helpers/dense.js';
 import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
 import * as B from '../../compiler/codegen/kernels/gemm-blocking.js';
-import { CSR_KC, CSR_NR, packConvWeightCSR, packCSR, packCSRGemv, packCSRRows, matMulWeightSource, unpackCSR } from '../../compiler/pack/csr.js';
+import { CSR_KC, CSR_NR, packConvWeightCSR, packCSR, packCSRGemv, packCSRRows, matMulWeightSource, unpackCSR, type CSRPacked } from '../../compiler/pack/csr.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 
 const TARGETS = ['wasm-simd128', 'wasm-mvp'];
@@ -48,52 +49,20 @@ test('csr packing round trips (K blocks, empty rows, all-zero, transposed source
   assert.throws(() => packCSR({ data: [1], rowStride: 1, kStride: 1 }, 1, 1, 20000, 4), /u16/);
 });
 
-interface GemmCase { M: number; N: number; K: number; s: number; trans?: boolean; bias?: boolean; act?: number; ldcPad?: number }
+type GemmCase = SparseGemmCase & { s: number };
+type ConvCase = SparseConvCase & { s: number };
 
-function runGemm(m: KernelModule, fn: string, c: GemmCase, seed: number): string | null {
-  m.reset();
-  const { M, N, K } = c, ldc = N + (c.ldcPad ?? 0);
-  const { act, alpha, beta } = ACT_CASES[c.act ?? 0];
-  const W = maskRandom(randArray(M * K, seed), M, K, c.s, seed + 3), Bm = randArray(K * N, seed + 1);
-  const bias = c.bias ? randArray(M, seed + 2) : null;
-  const bStore = c.trans ? Float32Array.from({ length: K * N }, (_, i) => Bm[(i % K) * N + Math.floor(i / K)]) : Bm;
-  const pk = packCSRRows({ data: W, rowStride: K, kStride: 1 }, M, K);
-  const pP = m.put(pk.ptr), pV = m.put(pk.values), pO = m.put(new Uint8Array(pk.offsets.buffer)), pB = m.put(bStore), pBias = bias ? m.put(bias) : 0;
-  const pC = putGuarded(m, M * ldc);
-  const sBytes = B.csrScratchBytes(N, K), pS = putGuarded(m, sBytes / 4);
-  m.k[fn](M, N, K, pP, pV, pO, pB, c.trans ? 1 : N, c.trans ? K : 1, pC, ldc, pBias, act, alpha, beta, pS);
-  const what = `${fn} ${JSON.stringify(c)}`;
-  if (!guardsIntact(m, pC, M * ldc)) return `${what}: wrote outside C`;
-  if (!guardsIntact(m, pS, sBytes / 4)) return `${what}: wrote outside its scratch`;
-  const out = m.f32(pC, M * ldc), got = new Float32Array(M * N);
-  for (let i = 0; i < M; i++) for (let n = 0; n < ldc; n++) {
-    if (n < N) got[i * N + n] = out[i * ldc + n];
-    else if (out[i * ldc + n] !== SENTINEL) return `${what}: wrote C padding`;
-  }
-  const ref = matmulRef(M, N, K, (i, k) => W[i * K + k], (k, n) => Bm[k * N + n], (i) => (bias ? bias[i] : 0));
-  return checkClose(got, ref, what, 1e-5, 1e-6, act, alpha, beta);
-}
-
-type ConvCase = Partial<ConvParams> & { C: number; Cout: number; H: number; W: number; k: number; s: number; act?: number; bias?: boolean };
-
-function runConv(m: KernelModule, fn: string, c: ConvCase, seed: number): string | null {
-  m.reset();
-  const p: ConvParams = { N: c.N ?? 1, C: c.C, H: c.H, W: c.W, Cout: c.Cout, kh: c.k, kw: c.k, sh: c.sh ?? 1, sw: c.sh ?? 1,
-    pt: c.pt ?? 0, pl: c.pt ?? 0, pb: c.pt ?? 0, pr: c.pt ?? 0, dh: 1, dw: 1, G: c.G ?? 1 };
-  const { act, alpha, beta } = ACT_CASES[c.act ?? 0];
-  const [Ho, Wo] = convOutShape(p), K = (p.C / p.G) * p.kh * p.kw;
-  const x = randArray(p.N * p.C * p.H * p.W, seed), w = maskRandom(randArray(p.Cout * K, seed + 1), p.Cout, K, c.s, seed + 4);
-  const bias = c.bias === false ? null : randArray(p.Cout, seed + 2);
-  const pk = packConvWeightCSR(w, p.Cout, p.C / p.G, p.kh, p.kw, p.G, 'conv');
-  const pX = m.put(x), pP = m.put(pk.ptr), pV = m.put(pk.values), pO = m.put(new Uint8Array(pk.offsets.buffer)), pBias = bias ? m.put(bias) : 0;
-  const outLen = p.N * p.Cout * Ho * Wo, pY = putGuarded(m, outLen);
-  const sBytes = B.convCSRScratchBytes(Ho * Wo, K), pS = putGuarded(m, sBytes / 4);
-  m.k[fn](pX, p.N, p.C, p.H, p.W, pP, pV, pO, pY, p.Cout, Ho, Wo, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw, p.G, pBias, act, alpha, beta, pS);
-  const what = `${fn} ${JSON.stringify(c)}`;
-  if (!guardsIntact(m, pY, outLen)) return `${what}: wrote outside Y`;
-  if (!guardsIntact(m, pS, sBytes / 4)) return `${what}: wrote outside its scratch`;
-  return checkClose(m.f32(pY, outLen), conv2dRef(p, x, w, bias), what, 1e-5, 1e-6, act, alpha, beta);
-}
+const offsetBytes = (pk: CSRPacked) => new Uint8Array(pk.offsets.buffer, pk.offsets.byteOffset, pk.offsets.byteLength);
+const csrArgs = (m: KernelModule, pk: CSRPacked) => [m.put(pk.ptr), m.put(pk.values), m.put(offsetBytes(pk))];
+const csrFormat = (s: number): SparseFormat => ({
+  mask: (w, rows, K, seed) => maskRandom(w, rows, K, s, seed),
+  packGemm: (m, w, rows, K) => csrArgs(m, packCSRRows({ data: w, rowStride: K, kStride: 1 }, rows, K)),
+  packConv: (m, w, p) => csrArgs(m, packConvWeightCSR(w, p.Cout, p.C / p.G, p.kh, p.kw, p.G, 'conv')),
+  gemmScratch: B.csrScratchBytes,
+  convScratch: B.convCSRScratchBytes,
+});
+const runGemm = (m: KernelModule, fn: string, c: GemmCase, seed: number) => runSparseGemm(m, fn, csrFormat(c.s), c, seed);
+const runConv = (m: KernelModule, fn: string, c: ConvCase, seed: number) => runSparseConv(m, fn, csrFormat(c.s), c, seed);
 
 for (const targetName of TARGETS) {
   const target = loadTarget(targetName);
@@ -145,7 +114,7 @@ for (const targetName of TARGETS) {
         const a = seed % 3 === 0 ? 6 : seed % 3 === 1 ? 1 : 0;
         seed += 4;
         const pk = packCSRGemv({ data: W, rowStride: K, kStride: 1 }, M, K);
-        const pP = m.put(pk.ptr), pV = m.put(pk.values), pO = m.put(new Uint8Array(pk.offsets.buffer)), pX = m.put(x), pBias = bias ? m.put(bias) : 0, pY = putGuarded(m, M);
+        const [pP, pV, pO] = csrArgs(m, pk), pX = m.put(x), pBias = bias ? m.put(bias) : 0, pY = putGuarded(m, M);
         const { act, alpha, beta } = ACT_CASES[a];
         m.k[v.fn](M, K, pk.KB, pP, pV, pO, pX, pY, pBias, act, alpha, beta);
         const what = `${v.fn} M=${M} K=${K} s=${s} act=${a}`;

@@ -6,8 +6,9 @@
 // layouts) and the error that names a layer whose mask is not N:M.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelModule, type KernelModule, guardsIntact, putGuarded, SENTINEL } from '../helpers/kernels.js';
-import { ACT_CASES, checkClose, conv2dRef, convOutShape, matmulRef, randArray, type ConvParams } from '../helpers/dense.js';
+import { kernelModule, type KernelModule, guardsIntact, putGuarded } from '../helpers/kernels.js';
+import { runSparseConv, runSparseGemm, type SparseConvCase, type SparseFormat, type SparseGemmCase } from '../helpers/sparse-kernels.js';
+import { ACT_CASES, checkClose, matmulRef, randArray } from '../helpers/dense.js';
 import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
 import { convNMScratchBytes, gemvNMScratchBytes, nmScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
 import { isNM, packConvWeightNM, packMatMulWeightNM, packNM, packNMGemv, unpackNM, unpackNMGemv, type NMPattern } from '../../compiler/pack/nm.js';
@@ -85,55 +86,20 @@ test('a mask that is not N:M is refused with the layer named', () => {
   }
 });
 
-interface GemmCase { M: number; N: number; K: number; trans?: boolean; bias?: boolean; act?: number; ldcPad?: number }
+type GemmCase = SparseGemmCase;
+type ConvCase = SparseConvCase;
 
 const patternOf = (format: string): NMPattern => (format === '4:8' ? { n: 4, m: 8 } : { n: 2, m: 4 });
 
-function runGemm(m: KernelModule, fn: string, pat: NMPattern, c: GemmCase, seed: number): string | null {
-  m.reset();
-  const { M, N, K } = c, ldc = N + (c.ldcPad ?? 0);
-  const { act, alpha, beta } = ACT_CASES[c.act ?? 0];
-  const W = maskNM(randArray(M * K, seed), M, K, pat.n, pat.m), Bm = randArray(K * N, seed + 1);
-  const bias = c.bias ? randArray(M, seed + 2) : null;
-  // B stored [K][N], or transposed [N][K] (the activations X[T][K] of a MatMul)
-  const bStore = c.trans ? Float32Array.from({ length: K * N }, (_, i) => Bm[(i % K) * N + Math.floor(i / K)]) : Bm;
-  const pk = packMatMulWeightNM(W, K, M, true, 1, 'test', pat);
-  const pV = m.put(pk.values), pO = m.put(pk.offsets), pB = m.put(bStore), pBias = bias ? m.put(bias) : 0;
-  const pC = putGuarded(m, M * ldc);
-  const sBytes = nmScratchBytes(N, K), pS = putGuarded(m, sBytes / 4);
-  m.k[fn](M, N, K, pV, pO, pB, c.trans ? 1 : N, c.trans ? K : 1, pC, ldc, pBias, act, alpha, beta, pS);
-  const what = `${fn} ${JSON.stringify(c)}`;
-  if (!guardsIntact(m, pC, M * ldc)) return `${what}: wrote outside C`;
-  if (!guardsIntact(m, pS, sBytes / 4)) return `${what}: wrote outside its scratch`;
-  const out = m.f32(pC, M * ldc), got = new Float32Array(M * N);
-  for (let i = 0; i < M; i++) for (let n = 0; n < ldc; n++) {
-    if (n < N) got[i * N + n] = out[i * ldc + n];
-    else if (out[i * ldc + n] !== SENTINEL) return `${what}: wrote C padding`;
-  }
-  const ref = matmulRef(M, N, K, (i, k) => W[i * K + k], (k, n) => Bm[k * N + n], (i) => (bias ? bias[i] : 0));
-  return checkClose(got, ref, what, 1e-5, 1e-6, act, alpha, beta);
-}
-
-type ConvCase = Partial<ConvParams> & { C: number; Cout: number; H: number; W: number; k: number; act?: number; bias?: boolean };
-
-function runConv(m: KernelModule, fn: string, pat: NMPattern, c: ConvCase, seed: number): string | null {
-  m.reset();
-  const p: ConvParams = { N: c.N ?? 1, C: c.C, H: c.H, W: c.W, Cout: c.Cout, kh: c.k, kw: c.k, sh: c.sh ?? 1, sw: c.sh ?? 1,
-    pt: c.pt ?? 0, pl: c.pt ?? 0, pb: c.pt ?? 0, pr: c.pt ?? 0, dh: 1, dw: 1, G: c.G ?? 1 };
-  const { act, alpha, beta } = ACT_CASES[c.act ?? 0];
-  const [Ho, Wo] = convOutShape(p), K = (p.C / p.G) * p.kh * p.kw;
-  const x = randArray(p.N * p.C * p.H * p.W, seed), w = maskNM(randArray(p.Cout * K, seed + 1), p.Cout, K, pat.n, pat.m);
-  const bias = c.bias === false ? null : randArray(p.Cout, seed + 2);
-  const pk = packConvWeightNM(w, p.Cout, p.C / p.G, p.kh, p.kw, p.G, 'conv', pat);
-  const pX = m.put(x), pV = m.put(pk.values), pO = m.put(pk.offsets), pBias = bias ? m.put(bias) : 0;
-  const outLen = p.N * p.Cout * Ho * Wo, pY = putGuarded(m, outLen);
-  const sBytes = convNMScratchBytes(Ho * Wo, K), pS = putGuarded(m, sBytes / 4);
-  m.k[fn](pX, p.N, p.C, p.H, p.W, pV, pO, pY, p.Cout, Ho, Wo, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw, p.G, pBias, act, alpha, beta, pS);
-  const what = `${fn} ${JSON.stringify(c)}`;
-  if (!guardsIntact(m, pY, outLen)) return `${what}: wrote outside Y`;
-  if (!guardsIntact(m, pS, sBytes / 4)) return `${what}: wrote outside its scratch`;
-  return checkClose(m.f32(pY, outLen), conv2dRef(p, x, w, bias), what, 1e-5, 1e-6, act, alpha, beta);
-}
+const nmFormat = (pat: NMPattern): SparseFormat => ({
+  mask: (w, rows, K) => maskNM(w, rows, K, pat.n, pat.m),
+  packGemm(m, w, rows, K) { const pk = packMatMulWeightNM(w, K, rows, true, 1, 'test', pat); return [m.put(pk.values), m.put(pk.offsets)]; },
+  packConv(m, w, p) { const pk = packConvWeightNM(w, p.Cout, p.C / p.G, p.kh, p.kw, p.G, 'conv', pat); return [m.put(pk.values), m.put(pk.offsets)]; },
+  gemmScratch: nmScratchBytes,
+  convScratch: convNMScratchBytes,
+});
+const runGemm = (m: KernelModule, fn: string, pat: NMPattern, c: GemmCase, seed: number) => runSparseGemm(m, fn, nmFormat(pat), c, seed);
+const runConv = (m: KernelModule, fn: string, pat: NMPattern, c: ConvCase, seed: number) => runSparseConv(m, fn, nmFormat(pat), c, seed);
 
 const SIZES = [1, 2, 3, 5, 17, 33];
 
