@@ -12,14 +12,15 @@ import { matMulWeightSource, packConvWeightCSR, packCSRGemv, packCSRRows, type C
 import { addr } from './matmul.js';
 import { call } from './args.js';
 
-/** Measured crossovers (bench csr-crossover, 5 interleaved rounds, docs/sparse.md): `at` the
- *  sparsity where csr and dense are equally fast (interpolated), `use` the threshold taken (the
- *  first measured sparsity with csr at least 1.1x dense: a margin for the noise and for shapes
- *  smaller than the measured one), with the measured csr/dense ratios, for the manifest. */
+/** Measured crossovers (bench csr-crossover, 2026-11-26, 5 interleaved rounds, docs/sparse.md):
+ *  `at` the sparsity where csr and dense are equally fast (interpolated), `use` the threshold
+ *  taken: the first measured sparsity with csr at least 1.1x dense on every shape of the path (a
+ *  margin for the noise and for shapes smaller than the measured ones), with the measured
+ *  csr/dense ratios there and at 90%, for the manifest. */
 export const CSR_CROSSOVER = {
-  matmul: { shape: 'MatMul 512x512·512x512', at: 0.32, use: 0.4, ratioAtUse: 1.14, ratio90: 5.33 },
-  conv: { shape: '3x3 conv 64→64 56x56', at: 0.30, use: 0.4, ratioAtUse: 1.17, ratio90: 3.92 },
-  gemv: { shape: 'GEMV 1024x4096 (dense: the 4x8 GEMM with one row)', at: 0.24, use: 0.3, ratioAtUse: 1.10, ratio90: 7.45 },
+  matmul: { shape: 'MatMul 512x512·512x512', at: 0.32, use: 0.4, ratioAtUse: 1.14, ratio90: 5.51 },
+  conv: { shape: '3x3 conv 64→64 56x56', at: 0.30, use: 0.4, ratioAtUse: 1.11, ratio90: 4.03 },
+  gemv: { shape: 'GEMV 1024x4096 vs gemv_f32 (44% from DRAM at 4096x4096)', at: 0.46, use: 0.5, ratioAtUse: 1.11, ratio90: 5.75 },
 };
 
 export interface CSRChoice extends WeightFormatInfo { csr: boolean; /** the csr GEMV kernel, one call per activation row */ csrGemv?: boolean }
