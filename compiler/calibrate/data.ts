@@ -36,6 +36,14 @@ export function sampleIndices(n: number, count: number, seed = 0): number[] {
   return order.slice(0, count).sort((a, b) => a - b);
 }
 
+/** Up to `max` of the indices sampleIndices(n, count, seed) did not pick (seeded, increasing):
+ *  data from the calibration file that calibration never saw. */
+export function heldOutIndices(n: number, count: number, seed: number, max: number): number[] {
+  const used = new Set(sampleIndices(n, count, seed));
+  const rest = Array.from({ length: n }, (_, i) => i).filter((i) => !used.has(i));
+  return sampleIndices(rest.length, max, seed + 1).map((i) => rest[i]);
+}
+
 /** `count` windows picked by sampleIndices, in file order; all windows when count >= their number. */
 export function sampleWindows(bytes: Uint8Array, T: number, count: number, seed = 0): Int32Array[] {
   const all = textWindows(bytes, T);

@@ -4,20 +4,23 @@ import { Command, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SparsecError } from '../errors.js';
-import { calibrationFeeds } from '../calibrate/feeds.js';
+import { calibrationFeeds, isTextLines } from '../calibrate/feeds.js';
+import { readBytes } from '../calibrate/data.js';
+import { heldOutCheck } from '../eval/textModel.js';
 import { parseInputShapes } from '../ir/passes/inputShapes.js';
 import { parsePattern, patternName } from '../prune/masks.js';
 import { CREPE_DEFAULTS, type ScoreMethod } from '../prune/scores.js';
 import { pruneModel } from '../prune/pipeline.js';
 import { OWL_DEFAULTS } from '../prune/owl.js';
 import { DSNOT_DEFAULTS } from '../prune/dsnot.js';
+import type { PhoCandidate } from '../prune/pho.js';
 import { progress } from './progress.js';
 import { pruneToast } from '../prune/toast/toast.js';
 import { channelPruneCli } from './channelPrune.js';
 
 interface PruneCliOptions {
   out: string; method: ScoreMethod | 'toast'; sparsity: string; flopsReduction?: string; flopsOf: 'model' | 'blocks'; headScore?: 'data' | 'gm' | 'magnitude'; refit: boolean; perRow?: boolean;
-  calib?: string; calibWindows: string; inputShape: string[]; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string; pho?: boolean; phoGenerations: string;
+  calib?: string; calibWindows: string; inputShape: string[]; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string; pho?: boolean; phoGenerations: string; phoValidate: string;
   include?: string; ignore?: string; pruneHead?: boolean;
   crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
   json?: boolean; quiet?: boolean;
@@ -37,6 +40,20 @@ const regex = (name: string, v: string | undefined): RegExp | undefined => {
   if (v === undefined) return undefined;
   try { return new RegExp(v); } catch (e) { throw new SparsecError('E_OPTION', `${name} is not a valid regular expression: ${(e as Error).message}`); }
 };
+
+/** PHO's real check: with text calibration, bits per byte on up to --pho-validate windows of the
+ *  calibration file that calibration did not use. */
+function phoValidation(o: PruneCliOptions, T: number): ((onnx: Uint8Array) => Promise<number>) | undefined {
+  const max = int('--pho-validate', o.phoValidate, 0);
+  if (max === 0 || !o.calib) return undefined;
+  if (isTextLines(o.calib)) {
+    if (!o.quiet) process.stderr.write('PHO: no real check with image calibration (it needs a byte-level language model and text)\n');
+    return undefined;
+  }
+  return heldOutCheck(readBytes(o.calib), T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0), max);
+}
+
+const logCandidate = (c: PhoCandidate) => process.stderr.write(`  PHO ${c.source.padEnd(8)} α ${c.crepe.alpha.toFixed(3)} β ${c.crepe.beta.toFixed(3)} γ ${c.crepe.gamma.toFixed(3)} k ${c.crepe.k}${c.crepe.normalize ? '' : ' raw'}: ${c.real !== undefined ? `check ${c.real.toFixed(4)}` : 'no check'}\n`);
 
 export function register(program: Command): void {
   program.command('prune')
@@ -74,6 +91,7 @@ export function register(program: Command): void {
     .addOption(new Option('--crepe-variant <v>', 'A: |W| relative to its window mean; B: RI smoothed by the window').choices(['A', 'B']).default(CREPE_DEFAULTS.variant))
     .option('--pho', 'CRePE: search α, β, γ, k with PHO (seeded CMA-ES on a proxy) before pruning')
     .option('--pho-generations <n>', 'PHO: CMA-ES generations of 8 candidates', '20')
+    .option('--pho-validate <n>', 'PHO: windows of the calibration text that calibration did not use, for the final real check of its best candidates, the defaults and RIA (0: no check)', '64')
     .option('--no-crepe-normalize', 'do not divide each CRePE term by its matrix mean')
     .option('--flops-reduction <x>', 'toast: fraction of the model MACs to remove (0.3 or 30%)')
     .addOption(new Option('--flops-of <scope>', 'toast: --flops-reduction is a fraction of the whole model or of the attention blocks and FFNs only').choices(['model', 'blocks']).default('model'))
@@ -119,7 +137,7 @@ export function register(program: Command): void {
       const r = await pruneModel(bytes, model, {
         method, pattern, crepe, feeds, sequential: o.sequential,
         dsnot: o.dsnot ? { ...DSNOT_DEFAULTS, maxCycles: int('--dsnot-cycles', o.dsnotCycles, 0), threshold: float('--dsnot-threshold', o.dsnotThreshold) } : undefined,
-        pho: o.pho ? { generations: int('--pho-generations', o.phoGenerations, 1), seed: int('--seed', o.seed, 0) } : undefined,
+        pho: o.pho ? { generations: int('--pho-generations', o.phoGenerations, 1), seed: int('--seed', o.seed, 0), validate: phoValidation(o, T), onCandidate: o.quiet ? undefined : (c) => { search.stop(); logCandidate(c); } } : undefined,
         owl: o.owl ? { ...OWL_DEFAULTS, lambda: float('--owl-lambda', o.owlLambda), m: float('--owl-m', o.owlM) } : undefined,
         include: regex('--include', o.include), ignore: regex('--ignore', o.ignore), pruneHead: o.pruneHead,
         onProgress: (d, t) => bar.update(d, t),

@@ -3,10 +3,12 @@
 
 /** Bits per byte of a byte-level LM over `text`, with non-overlapping windows of T bytes:
  *  logits[t] scores byte 128k+t+1, so every byte but the first is scored once. log-softmax
- *  in float64. `logitsOf` returns [T, vocab] logits for T token ids. */
-export async function bitsPerByte(text: Uint8Array, T: number, vocab: number, logitsOf: (tokens: Int32Array) => Float32Array | Promise<Float32Array>): Promise<number> {
+ *  in float64. `logitsOf` returns [T, vocab] logits for T token ids. `windows` restricts the
+ *  score to those window indices (window k starts at byte k·T). */
+export async function bitsPerByte(text: Uint8Array, T: number, vocab: number, logitsOf: (tokens: Int32Array) => Float32Array | Promise<Float32Array>, windows?: readonly number[]): Promise<number> {
   let bits = 0, targets = 0;
-  for (let start = 0; start < text.length; start += T) {
+  const starts = windows ? windows.map((k) => k * T) : Array.from({ length: Math.ceil(text.length / T) }, (_, k) => k * T);
+  for (const start of starts) {
     const len = Math.min(T, text.length - start);
     if (len < T) break; // a partial last window would need another input shape
     const tokens = Int32Array.from(text.subarray(start, start + T));

@@ -3,12 +3,14 @@
 import * as ort from 'onnxruntime-node';
 import { SparsecError } from '../errors.js';
 import { bitsPerByte } from './metrics.js';
+import { heldOutIndices } from '../calibrate/data.js';
 import { ortSession } from './session.js';
 
 export interface TextEval { bitsPerByte: number; perplexityPerByte: number; windows: number; seconds: number }
 
-/** `model` is a path or ONNX bytes with one integer token input [1, T] and logits [1, T, vocab]. */
-export async function evalTextModel(model: string | Uint8Array, text: Uint8Array, T: number, onProgress?: (done: number, total: number) => void): Promise<TextEval> {
+/** `model` is a path or ONNX bytes with one integer token input [1, T] and logits [1, T, vocab].
+ *  `windowIndices`: score only those windows (default all). */
+export async function evalTextModel(model: string | Uint8Array, text: Uint8Array, T: number, onProgress?: (done: number, total: number) => void, windowIndices?: readonly number[]): Promise<TextEval> {
   const t0 = performance.now();
   const file = typeof model === 'string' ? model : undefined;
   const session = await ortSession(model);
@@ -20,7 +22,7 @@ export async function evalTextModel(model: string | Uint8Array, text: Uint8Array
     }
     const vocab = output.isTensor ? output.shape[output.shape.length - 1] : undefined;
     if (typeof vocab !== 'number') throw new SparsecError('E_MODEL', 'eval --text needs a first output [1, T, vocab] with a fixed vocab size', { file });
-    const windows = Math.floor(text.length / T);
+    const windows = windowIndices?.length ?? Math.floor(text.length / T);
     if (windows === 0) throw new SparsecError('E_OPTION', `the text has ${text.length} bytes, fewer than one window of ${T}`);
     let done = 0;
     const bpb = await bitsPerByte(text, T, vocab, async (tokens) => {
@@ -28,9 +30,18 @@ export async function evalTextModel(model: string | Uint8Array, text: Uint8Array
       const out = await session.run({ [session.inputNames[0]]: x }, [session.outputNames[0]]);
       onProgress?.(++done, windows);
       return out[session.outputNames[0]].data as Float32Array;
-    });
+    }, windowIndices);
     return { bitsPerByte: bpb, perplexityPerByte: 2 ** bpb, windows, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await session.release();
   }
+}
+
+/** A real check for PHO on calibration text: bits per byte of a pruned model on up to `max`
+ *  windows of `text` that calibration (`calibWindows` windows sampled with `seed`) did not use. */
+export function heldOutCheck(text: Uint8Array, T: number, calibWindows: number, seed: number, max: number): (onnx: Uint8Array) => Promise<number> {
+  const all = Math.floor(text.length / T);
+  const windows = heldOutIndices(all, calibWindows, seed, max);
+  if (windows.length === 0) throw new SparsecError('E_OPTION', `PHO's real check needs calibration windows that calibration does not use: lower --calib-windows below ${all}, or --pho-validate 0 to skip the check`);
+  return async (onnx) => (await evalTextModel(onnx, text, T, undefined, windows)).bitsPerByte;
 }

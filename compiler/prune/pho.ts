@@ -7,6 +7,12 @@
 //   |W_ij|·‖X_j‖ (a θ-independent measure, so values compare across θ). Its sign is unknown:
 //   the caller fixes it from a rank correlation with real perplexity on a few random θ.
 //   Backup proxy: the fraction of the Wanda score mass that the mask keeps.
+// The proxy ranks random θ well but its optimum can overshoot (docs/crepe.md), so PHO ends with
+// a real check when the caller gives one (`validate`: e.g. bits per byte on calibration text
+// that calibration did not use): the best few distinct proxy candidates, CRePE's defaults and
+// the RIA point (CRePE with α = β = 1, γ = 0, raw terms, which is RIA exactly) are pruned and
+// measured, and the lowest real value wins. So PHO never returns a choice that the check finds
+// worse than RIA or the defaults, at the cost of a few real evaluations.
 import type { Graph } from '../ir/graph.js';
 import type { ChannelStats } from '../calibrate/stats.js';
 import { rng } from '../util/random.js';
@@ -91,6 +97,11 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   return da === 0 || db === 0 ? 0 : num / Math.sqrt(da * db);
 }
 
+/** CRePE options that give RIA's score exactly (tested in scores.test.ts). */
+export const RIA_POINT: CrepeOptions = { ...CREPE_DEFAULTS, alpha: 1, beta: 1, gamma: 0, k: 1, normalize: false };
+
+export interface PhoCandidate { source: 'proxy' | 'defaults' | 'ria'; crepe: CrepeOptions; proxy?: number; real?: number }
+
 export interface PhoOptions {
   pattern: Pattern;
   /** which proxy, and +1 to minimise it or −1 to maximise it */
@@ -100,12 +111,36 @@ export interface PhoOptions {
   sigma0?: number;
   /** called after each CMA-ES generation */
   onProgress?: (done: number, total: number) => void;
+  /** the real objective of a choice (lower is better); without it the proxy's best is returned */
+  validate?: (crepe: CrepeOptions) => Promise<number>;
+  /** how many distinct best proxy candidates to validate (default 3) */
+  validateTop?: number;
 }
 
-export async function pho(layers: readonly CachedLayer[], o: PhoOptions): Promise<{ crepe: CrepeOptions; theta: number[]; search: CmaesResult; seconds: number }> {
+export interface PhoResult { crepe: CrepeOptions; theta: number[]; search: CmaesResult; seconds: number; candidates: PhoCandidate[]; chosen: PhoCandidate }
+
+export async function pho(layers: readonly CachedLayer[], o: PhoOptions): Promise<PhoResult> {
   const t0 = performance.now();
-  const search = await cmaes((t) => o.objective.sign * proxy(layers, decodeTheta(t), o.pattern)[o.objective.proxy], {
+  const seen = new Map<string, PhoCandidate>();
+  const objective = (t: number[]) => {
+    const crepe = decodeTheta(t);
+    const value = o.objective.sign * proxy(layers, crepe, o.pattern)[o.objective.proxy];
+    const key = JSON.stringify(crepe);
+    if (!seen.has(key) || value < seen.get(key)!.proxy!) seen.set(key, { source: 'proxy', crepe, proxy: value });
+    return value;
+  };
+  const search = await cmaes(objective, {
     x0: THETA_DEFAULT, sigma0: o.sigma0 ?? 0.5, lower: THETA_LOWER, upper: THETA_UPPER, generations: o.generations ?? 20, seed: o.seed ?? 0, onGeneration: o.onProgress,
   });
-  return { crepe: decodeTheta(search.best), theta: search.best, search, seconds: (performance.now() - t0) / 1000 };
+  const best: PhoCandidate = { source: 'proxy', crepe: decodeTheta(search.best), proxy: search.bestValue };
+  if (!o.validate) return { crepe: best.crepe, theta: search.best, search, seconds: (performance.now() - t0) / 1000, candidates: [best], chosen: best };
+  // stable order: proxy value, then first seen
+  const top = [...seen.values()].sort((a, b) => a.proxy! - b.proxy!).slice(0, o.validateTop ?? 3);
+  const candidates: PhoCandidate[] = [...top, { source: 'defaults', crepe: CREPE_DEFAULTS }, { source: 'ria', crepe: RIA_POINT }];
+  let chosen = candidates[0];
+  for (const c of candidates) {
+    c.real = await o.validate(c.crepe);
+    if (c.real < chosen.real!) chosen = c;
+  }
+  return { crepe: chosen.crepe, theta: search.best, search, seconds: (performance.now() - t0) / 1000, candidates, chosen };
 }

@@ -11,7 +11,7 @@ import { applyMasks } from './apply.js';
 import { findLinearLayers, type LinearLayer, type LinearOptions } from './linear.js';
 import { pruneSequentially } from './sequential.js';
 import { owlLayerSparsity, type OwlOptions } from './owl.js';
-import { cacheLayers, pho } from './pho.js';
+import { cacheLayers, pho, type PhoCandidate } from './pho.js';
 import { CREPE_DEFAULTS, type CrepeOptions } from './scores.js';
 import { needsActivations, pruneMasks, type LayerReport, type PruneOptions } from './prune.js';
 
@@ -25,8 +25,10 @@ export interface PruneModelOptions extends PruneOptions, LinearOptions {
   /** OWL layer-wise sparsity (unstructured only; needs calibration even for magnitude) */
   owl?: OwlOptions;
   /** search CRePE's coefficients with PHO first (maximising the kept Wanda mass, the proxy and
-   *  sign measured on the gpt fixture; see docs/crepe.md) */
-  pho?: { generations: number; seed: number };
+   *  sign measured on the gpt fixture; see docs/crepe.md); `validate` scores a pruned model
+   *  (ONNX bytes, lower is better) for PHO's final real check of its best candidates, the
+   *  defaults and the RIA point */
+  pho?: { generations: number; seed: number; validate?: (onnx: Uint8Array) => Promise<number>; onCandidate?: (c: PhoCandidate) => void };
   onProgress?: (done: number, total: number) => void;
   /** PHO's search: generations done of total */
   onSearch?: (done: number, total: number) => void;
@@ -61,11 +63,16 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
     ({ graph, report, stats } = await pruneSequentially(g, layers, o.feeds!, o, o.onProgress));
   } else {
     if (!stats && needStats) stats = await calibrate(bytes, active, o.feeds!, { onProgress: o.onProgress });
+    const layerSparsity = o.owl && o.pattern.kind === 'unstructured' ? owlLayerSparsity(g, layers, stats!, o.pattern.sparsity, o.owl) : undefined;
     if (o.pho) {
-      const found = await pho(cacheLayers(g, layers, stats!), { pattern: o.pattern, objective: { proxy: 'keptEnergy', sign: -1 }, generations: o.pho.generations, seed: o.pho.seed, onProgress: o.onSearch });
+      const { validate, onCandidate } = o.pho, base = o;
+      const found = await pho(cacheLayers(g, layers, stats!), {
+        pattern: o.pattern, objective: { proxy: 'keptEnergy', sign: -1 }, generations: o.pho.generations, seed: o.pho.seed, onProgress: o.onSearch,
+        validate: validate && (async (crepe) => validate(writeOnnx(applyMasks(g, layers, pruneMasks(g, layers, stats, { ...base, crepe, layerSparsity }).masks)))),
+      });
+      found.candidates.forEach((c) => onCandidate?.(c));
       o = { ...o, crepe: found.crepe };
     }
-    const layerSparsity = o.owl && o.pattern.kind === 'unstructured' ? owlLayerSparsity(g, layers, stats!, o.pattern.sparsity, o.owl) : undefined;
     const r = pruneMasks(g, layers, stats, { ...o, layerSparsity });
     graph = applyMasks(g, layers, r.masks);
     report = r.report;

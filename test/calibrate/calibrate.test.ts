@@ -12,7 +12,8 @@ import { uniform } from '../../compiler/util/random.js';
 import { findLinearLayers } from '../../compiler/prune/linear.js';
 import { calibrate } from '../../compiler/calibrate/calibrate.js';
 import { ChannelStats } from '../../compiler/calibrate/stats.js';
-import { sampleWindows, textWindows } from '../../compiler/calibrate/data.js';
+import { heldOutIndices, sampleIndices, sampleWindows, textWindows } from '../../compiler/calibrate/data.js';
+import { bitsPerByte } from '../../compiler/eval/metrics.js';
 
 const node = (name: string, op: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({ name, op, domain: '', inputs, outputs, attrs });
 const W1 = uniform(1, 24), W2 = uniform(2, 18);
@@ -101,6 +102,27 @@ test('text windows: non-overlapping, remainder dropped; sampling seeded, distinc
   assert.equal(starts, [...starts].sort((x, y) => x - y));
   assert.not.equal(starts, [0, 1, 2, 3, 4, 5, 6]);
   assert.is(sampleWindows(big, 10, 500, 3).length, 100);
+});
+
+test('held-out indices: disjoint from the sampled ones, seeded, capped, increasing', () => {
+  const used = sampleIndices(20, 12, 5), held = heldOutIndices(20, 12, 5, 6);
+  assert.is(held.length, 6);
+  assert.ok(held.every((i) => !used.includes(i) && i >= 0 && i < 20));
+  assert.equal(held, [...held].sort((a, b) => a - b));
+  assert.equal(heldOutIndices(20, 12, 5, 6), held);
+  assert.is(heldOutIndices(20, 12, 5, 100).length, 8);
+  assert.is(heldOutIndices(20, 20, 5, 100).length, 0);
+});
+
+test('bitsPerByte on chosen windows scores only those windows (and the byte after each)', async () => {
+  // a model that always says p(1) = 3/4, p(0) = 1/4 (float32 logits: 1e-6): a target 1 costs log2(4/3) bits, a 0 costs 2
+  const T = 2, V = 2, text = Uint8Array.from([1, 1, 0, 1, 1, 0, 0, 0, 1]);
+  const logitsOf = () => Float32Array.from([0, Math.log(3), 0, Math.log(3)]);
+  const one = Math.log2(4 / 3), zero = 2;
+  // windows start at 0, 2, 4, 6 and score bytes 1-2, 3-4, 5-6, 7-8: targets 1 0 | 1 1 | 0 0 | 0 1
+  assert.ok(Math.abs((await bitsPerByte(text, T, V, logitsOf)) - (4 * one + 4 * zero) / 8) < 1e-6);
+  assert.ok(Math.abs((await bitsPerByte(text, T, V, logitsOf, [1, 2])) - (2 * one + 2 * zero) / 4) < 1e-6);
+  assert.ok(Math.abs((await bitsPerByte(text, T, V, logitsOf, [1])) - one) < 1e-6);
 });
 
 test.run();
