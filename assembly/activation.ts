@@ -29,8 +29,6 @@ export const ACT_SWISH: i32 = 7;
 export const ACT_LEAKYRELU: i32 = 8;
 export const ACT_TANH: i32 = 9;
 
-import { erf_v, sigmoid_v, tanh_v } from './vmath';
-
 // ---------------------------------------------------------------- scalar
 
 // erf polynomial for |x| <= ERF_SPLIT: erf(x) = x + x * P(x^2)
@@ -231,26 +229,9 @@ export function act_apply_f32(p: usize, n: i32, act: i32, alpha: f32, beta: f32)
         break;
       }
       case ACT_GELU: {
-        // its own loop with vmath's erf inlined: a rational approximation whose constants are
-        // loads from a table (v128.const costs V8 several instructions each); 3x faster than
-        // gelu_v128's exp-based erf (65536 floats: 83 vs 254 µs)
-        const h = f32x4.splat(0.5), r2 = f32x4.splat(0.70710678118654752);
-        for (; i + 4 <= n; i += 4) {
-          const q = p + (<usize>i << 2), x = v128.load(q);
-          v128.store(q, f32x4.mul(f32x4.mul(x, h), f32x4.add(erf_v(f32x4.mul(x, r2)), one)));
-        }
-        break;
-      }
-      case ACT_SIGMOID: {
-        for (; i + 4 <= n; i += 4) { const q = p + (<usize>i << 2); v128.store(q, sigmoid_v(v128.load(q))); }
-        break;
-      }
-      case ACT_SWISH: {
-        for (; i + 4 <= n; i += 4) { const q = p + (<usize>i << 2), x = v128.load(q); v128.store(q, f32x4.mul(x, sigmoid_v(x))); }
-        break;
-      }
-      case ACT_TANH: {
-        for (; i + 4 <= n; i += 4) { const q = p + (<usize>i << 2); v128.store(q, tanh_v(v128.load(q))); }
+        // its own loop so erf and exp inline into it (a call per vector through act_v128 cost
+        // more than the arithmetic)
+        for (; i + 4 <= n; i += 4) { const q = p + (<usize>i << 2); v128.store(q, gelu_v128(v128.load(q))); }
         break;
       }
       default: {
