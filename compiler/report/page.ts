@@ -26,22 +26,28 @@ svg { max-width: 100%; height: auto; }
 
 function latencySection(benches: BenchEntry[]): string {
   if (!benches.length) return '';
-  const groups: BarGroup[] = benches.map((b) => ({
-    label: `${b.label}${b.threads ? ` · ${b.threads} thread${b.threads > 1 ? 's' : ''}` : ''}`,
-    bars: b.results.map((r) => ({ label: r.engine, value: r.stats.p50, color: engineColor(r.engine), whiskers: [r.stats.p90, r.stats.p99], note: `${num(r.stats.p50)} ms` })),
-  }));
   const engines = [...new Set(benches.flatMap((b) => b.results.map((r) => r.engine)))];
-  const chart = barChart({ title: 'Steady-state latency: p50 bar, whiskers to p90 (thick) and p99 (thin; › = off the scale)', unit: 'milliseconds per inference', groups, legend: engines.map((e) => ({ name: e, color: engineColor(e) })), labelWidth: 130 });
+  // one chart per build: a model 100x slower than another would flatten it on a shared axis
+  const charts = benches.map((b, i) => barChart({
+    title: `${b.label}${b.threads ? ` · ${b.threads} thread${b.threads > 1 ? 's' : ''}` : ''}`,
+    unit: 'milliseconds per inference', labelWidth: 130, legend: i === 0 ? engines.map((e) => ({ name: e, color: engineColor(e) })) : undefined,
+    groups: [{ label: '', bars: b.results.map((r) => ({ label: r.engine, value: r.stats.p50, color: engineColor(r.engine), whiskers: [r.stats.p90, r.stats.p99], note: `${num(r.stats.p50)} ms` })) }],
+  }));
+  const chart = charts.join('\n');
   const rows = benches.flatMap((b) => {
     const base = b.results.find((r) => r.engine === 'sparsec')?.stats.p50;
     return b.results.map((r) => [esc(b.label), esc(r.engine), num(r.loadMs, 1), num(r.firstMs), num(r.stats.p50), num(r.stats.p90), num(r.stats.p99), String(r.stats.n),
       base ? `${num(r.stats.p50 / base, 2)}×` : '–', r.maxAbsDiffVsOrtNode == null ? '–' : esc(r.maxAbsDiffVsOrtNode.toExponential(1))]);
   });
-  const env = benches.map((b) => {
+  // the environment once per distinct line (usually one for all files of a run)
+  const envs = new Map<string, string[]>();
+  for (const b of benches) {
     const p = b.platform ?? {}, v = b.versions ?? {};
-    return `<li><code>${esc(b.file)}</code>: ${esc([p.node && `Node ${p.node}`, p.cpu, p.cores && `${p.cores} cores`, ...Object.entries(v).map(([k, x]) => `${k} ${x}`), b.seed !== undefined && `seed ${b.seed}`].filter(Boolean).join(' · '))}</li>`;
-  }).join('');
-  return `<section id="latency"><h2>Latency</h2>${chart}
+    const line = [p.node && `Node ${p.node}`, p.cpu, p.cores && `${p.cores} cores`, ...Object.entries(v).map(([k, x]) => `${k} ${x}`), b.seed !== undefined && `seed ${b.seed}`].filter(Boolean).join(' · ');
+    envs.set(line, [...(envs.get(line) ?? []), b.file]);
+  }
+  const env = [...envs].map(([line, files]) => `<li>${esc(line)} <span class="note">(${files.map((f) => `<code>${esc(f)}</code>`).join(', ')})</span></li>`).join('');
+  return `<section id="latency"><h2>Latency</h2><p class="note">Steady state: the bar is the median (p50), whiskers reach p90 (thick) and p99 (thin; › = beyond the axis).</p>${chart}
 <p class="note">Load = fetch, compile and instantiate (with the weights); first = the first inference; p50/p90/p99 = steady state after warm-up, the engines timed in alternating rounds on the same inputs. max |Δ| = largest output difference from onnxruntime-node on those inputs.</p>
 ${table(['build', 'engine', 'load ms', 'first ms', 'p50 ms', 'p90 ms', 'p99 ms', 'runs', 'p50 vs sparsec', 'max |Δ|'], rows)}
 <ul class="note">${env}</ul></section>`;

@@ -69,8 +69,10 @@ export function barChart(spec: BarChartSpec): string {
   const ownRow = (g: BarGroup) => g.bars.length > 1 && g.label !== '';
   const rows = spec.groups.reduce((n, g) => n + g.bars.length + (ownRow(g) ? 1 : 0), 0);
   const ph = rows * (barH + gap) + spec.groups.length * groupGap, H = T + ph + 40, pw = W - L - R;
-  // the axis ends past the largest bar and first whisker (p90); longer whiskers are cut at the edge
-  const top = spec.max ?? Math.max(...spec.groups.flatMap((g) => g.bars.flatMap((b) => [b.value, ...(b.whiskers ?? []).slice(0, 1)])), 0);
+  // the axis covers the largest bar and the first whiskers (p90) up to 3x that bar, so that a
+  // noisy tail does not flatten the bars; longer whiskers end in an arrow at the edge
+  const bars = spec.groups.flatMap((g) => g.bars), most = Math.max(...bars.map((b) => b.value), 0);
+  const top = spec.max ?? Math.max(most, Math.min(3 * most, Math.max(...bars.map((b) => b.whiskers?.[0] ?? 0))));
   const ticks = spec.percent ? [0, 0.25, 0.5, 0.75, 1] : niceTicks(0, top || 1);
   const sx = (v: number) => L + (Math.min(v, ticks[ticks.length - 1]) / ticks[ticks.length - 1]) * pw;
   const fmt = (v: number) => (spec.percent ? `${num(v * 100, 1)}%` : num(v, 3));
