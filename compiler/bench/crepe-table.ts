@@ -3,7 +3,8 @@
 // methods, every model evaluated in onnxruntime-node. Writes JSON and a markdown table.
 //   node dist/compiler/bench/crepe-table.js [--model test/fixtures/gpt.onnx] [--calib ...] [--text ...]
 //     [--calib-windows 128] [--seq 128] [--seed 0] [--out out/crepe-table.json] [--rows <regex on row labels>]
-// CP rows: the N:M mask is chosen on channel-permuted columns (quality only, see prune/permute.ts).
+// CP rows: the N:M mask is chosen on channel-permuted columns and π is carried into the graph
+// (absorbed into the producer or gathered, prune/permuteGraph.ts), as `sparsec prune --permute`.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -8,6 +8,7 @@ import { calibrate, type Feeds } from '../calibrate/calibrate.js';
 import type { ChannelStats } from '../calibrate/stats.js';
 import { SparsecError } from '../errors.js';
 import { applyMasks } from './apply.js';
+import { permuteInputs, type PermutationReport } from './permuteGraph.js';
 import { findLinearLayers, type LinearLayer, type LinearOptions } from './linear.js';
 import { pruneSequentially } from './sequential.js';
 import { owlLayerSparsity, type OwlOptions } from './owl.js';
@@ -42,6 +43,8 @@ export interface PruneResult {
   report: LayerReport[];
   /** pruned / total weights over the pruned layers */
   sparsity: number;
+  /** with `permute`: how each layer's input permutation is carried (absorbed or gathered) */
+  permutations?: PermutationReport[];
   /** the CRePE coefficients used (PHO's choice with --pho) */
   crepe?: CrepeOptions;
 }
@@ -58,9 +61,10 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
   if (o.permute && o.dsnot) throw new SparsecError('E_OPTION', 'channel permutation and DSnoT cannot be combined yet (DSnoT swaps within contiguous groups)');
   if (o.owl && o.sequential) throw new SparsecError('E_OPTION', '--owl and --sequential cannot be combined yet');
   if (o.pho && (o.method !== 'crepe' || o.sequential)) throw new SparsecError('E_OPTION', '--pho searches CRePE\'s coefficients: use it with --method crepe and without --sequential');
-  let graph: Graph, report: LayerReport[];
+  if (o.permute && o.pattern.kind !== 'nm') throw new SparsecError('E_OPTION', 'channel permutation (--permute) applies to N:M sparsity (2:4, 4:8) only');
+  let graph: Graph, report: LayerReport[], perms: Map<string, Uint32Array>;
   if (o.sequential && needStats) {
-    ({ graph, report, stats } = await pruneSequentially(g, layers, o.feeds!, o, o.onProgress));
+    ({ graph, report, stats, perms } = await pruneSequentially(g, layers, o.feeds!, o, o.onProgress));
   } else {
     if (!stats && needStats) stats = await calibrate(bytes, active, o.feeds!, { onProgress: o.onProgress });
     const layerSparsity = o.owl && o.pattern.kind === 'unstructured' ? owlLayerSparsity(g, layers, stats!, o.pattern.sparsity, o.owl) : undefined;
@@ -76,8 +80,11 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
     const r = pruneMasks(g, layers, stats, { ...o, layerSparsity });
     graph = applyMasks(g, layers, r.masks);
     report = r.report;
+    perms = r.perms;
   }
+  let permutations: PermutationReport[] | undefined;
+  if (o.permute) ({ graph, report: permutations } = permuteInputs(graph, layers, perms));
   const total = active.reduce((s, l) => s + l.dIn * l.dOut, 0);
   const pruned = report.reduce((s, r) => s + r.pruned, 0);
-  return { graph, onnx: writeOnnx(graph), layers, stats, report, sparsity: pruned / total, crepe: o.method === 'crepe' ? o.crepe ?? CREPE_DEFAULTS : undefined };
+  return { graph, onnx: writeOnnx(graph), layers, stats, report, sparsity: pruned / total, permutations, crepe: o.method === 'crepe' ? o.crepe ?? CREPE_DEFAULTS : undefined };
 }

@@ -17,7 +17,8 @@ export interface PruneOptions {
   layerSparsity?: ReadonlyMap<string, number>;
   /** DSnoT re-pruning of each mask (needs calibration statistics) */
   dsnot?: DsnotOptions;
-  /** N:M only: choose the mask on channel-permuted columns (quality-only for now, see permute.ts) */
+  /** N:M only: choose the mask on channel-permuted columns (permute.ts); the caller carries π
+   *  into the graph with permuteGraph.ts */
   permute?: boolean;
 }
 
@@ -27,7 +28,7 @@ export const needsActivations = (m: ScoreMethod): boolean => m !== 'magnitude';
 
 /** Masks for every layer without a skip reason. `stats` maps a layer's input name to its
  *  statistics (not needed for magnitude). */
-export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: ReadonlyMap<string, ChannelStats> | null, o: PruneOptions): { masks: Map<string, Uint8Array>; report: LayerReport[] } {
+export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: ReadonlyMap<string, ChannelStats> | null, o: PruneOptions): { masks: Map<string, Uint8Array>; report: LayerReport[]; perms: Map<string, Uint32Array> } {
   const active = layers.filter((l) => !l.skip);
   if (o.pattern.kind === 'nm') {
     const bad = active.filter((l) => l.dIn % (o.pattern as { m: number }).m !== 0);
@@ -36,6 +37,7 @@ export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: Read
     }
   }
   const masks = new Map<string, Uint8Array>();
+  const perms = new Map<string, Uint32Array>();
   const report: LayerReport[] = [];
   for (const l of layers) {
     if (l.skip) { report.push({ name: l.name, dOut: l.dOut, dIn: l.dIn, pruned: 0, skip: l.skip }); continue; }
@@ -45,7 +47,14 @@ export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: Read
     const scores = scoreMatrix(o.method, m, s?.rms(), o.crepe ?? CREPE_DEFAULTS);
     const own = o.layerSparsity?.get(l.name);
     const pattern = own !== undefined && o.pattern.kind === 'unstructured' ? { ...o.pattern, sparsity: own } : o.pattern;
-    let mask = o.permute && pattern.kind === 'nm' ? permutedNMMask(scores, l.dOut, l.dIn, pattern.n, pattern.m).mask : computeMask(scores, l.dOut, l.dIn, pattern);
+    let mask: Uint8Array;
+    if (o.permute && pattern.kind === 'nm') {
+      const p = permutedNMMask(scores, l.dOut, l.dIn, pattern.n, pattern.m);
+      mask = p.mask;
+      perms.set(l.name, p.perm);
+    } else {
+      mask = computeMask(scores, l.dOut, l.dIn, pattern);
+    }
     if (o.dsnot) {
       if (!s) throw new Error(`internal: DSnoT needs calibration statistics for '${l.input}'`);
       mask = dsnot(m, mask, s.mean(), s.variance(), s.rms(), pattern, o.dsnot);
@@ -53,5 +62,5 @@ export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: Read
     masks.set(l.name, mask);
     report.push({ name: l.name, dOut: l.dOut, dIn: l.dIn, pruned: prunedCount(l.dOut, l.dIn, pattern), skip: '' });
   }
-  return { masks, report };
+  return { masks, report, perms };
 }

@@ -42,19 +42,21 @@ export function stages(g: Graph, layers: readonly LinearLayer[]): LinearLayer[][
   return out;
 }
 
-export async function pruneSequentially(g: Graph, layers: readonly LinearLayer[], feeds: readonly Feeds[], o: PruneOptions, onStage?: (done: number, total: number) => void): Promise<{ graph: Graph; report: LayerReport[]; stats: Map<string, ChannelStats> }> {
+export async function pruneSequentially(g: Graph, layers: readonly LinearLayer[], feeds: readonly Feeds[], o: PruneOptions, onStage?: (done: number, total: number) => void): Promise<{ graph: Graph; report: LayerReport[]; stats: Map<string, ChannelStats>; perms: Map<string, Uint32Array> }> {
   const plan = stages(g, layers.filter((l) => !l.skip));
   let cur = g;
   const stats = new Map<string, ChannelStats>();
   const reports = new Map<string, LayerReport>();
+  const perms = new Map<string, Uint32Array>();
   for (let s = 0; s < plan.length; s++) {
     const st = await calibrate(writeOnnx(cur), plan[s], feeds);
     for (const [k, v] of st) stats.set(k, v);
-    const { masks, report } = pruneMasks(cur, plan[s], st, o);
+    const { masks, report, perms: p } = pruneMasks(cur, plan[s], st, o);
+    for (const [k, v] of p) perms.set(k, v);
     for (const r of report) reports.set(r.name, r);
     cur = applyMasks(cur, plan[s], masks);
     onStage?.(s + 1, plan.length);
   }
   const report = layers.map((l) => reports.get(l.name) ?? { name: l.name, dOut: l.dOut, dIn: l.dIn, pruned: 0, skip: l.skip });
-  return { graph: cur, report, stats };
+  return { graph: cur, report, stats, perms };
 }
