@@ -31,6 +31,7 @@
 // Scratch layout of the drivers (compiler/codegen/kernels/gemm-blocking.ts computes its size):
 //   [256 B staging tile][packed A block, if A is packed at run time][packed B block, if B is].
 import { act_tile_f32 } from './activation';
+import { madd } from './fma';
 
 export const GEMM_MR: i32 = 4;
 export const GEMM_NR: i32 = 8;
@@ -73,14 +74,15 @@ function mk_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, init: i32, bi
     }
     for (let k = 0; k < kc; k++) {
       const b0 = v128.load(b), b1 = v128.load(b, 16);
+      // madd: fused on the wasm-relaxed-simd target (./fma.ts)
       const a0 = v128.load32_splat(a);
-      c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+      c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
       const a1 = v128.load32_splat(a, 4);
-      c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+      c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
       const a2 = v128.load32_splat(a, 8);
-      c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+      c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
       const a3 = v128.load32_splat(a, 12);
-      c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+      c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
       a += 16; b += 32;
     }
     v128.store(c, c00); v128.store(c, c01, 16);

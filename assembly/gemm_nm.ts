@@ -19,12 +19,14 @@
 // Edge tiles: columns past the last full panel run 2x4 micro-kernels (one vector per row) on C
 // directly, 1-3 leftover columns and an odd last row on a staging tile in scratch (a 17-column
 // call, ViT's 17 tokens, costs 1 + 1/4 panel instead of 2).
+// Multiply-adds go through madd (./fma.ts): fused on the wasm-relaxed-simd target.
 // Every micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
 // micro-kernels ran 2-3x slower in V8, perf.md).
 // Scratch: [256 B staging][packed B block: min(ceil16(N), NM_NC) x min(K, NM_KC) floats]
 //   (+ conv2d_nm*_f32: a block of im2col rows, as conv2d_f32). gemm-blocking.ts mirrors it.
 import { act_apply_f32, act_tile_f32 } from './activation';
 import { conv_im2col_f32 } from './conv';
+import { madd } from './fma';
 
 export const NM_MR: i32 = 2;
 export const NM_NR: i32 = 16;
@@ -55,17 +57,17 @@ function nmk24_2x16(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: u
       const o0 = b + <usize>(m & 0xFF), o1 = b + <usize>((m >> 8) & 0xFF);
       const o2 = b + <usize>((m >> 16) & 0xFF), o3 = b + <usize>(m >> 24);
       const a0 = v128.load32_splat(a);
-      c00 = f32x4.add(c00, f32x4.mul(a0, v128.load(o0))); c01 = f32x4.add(c01, f32x4.mul(a0, v128.load(o0, 16)));
-      c02 = f32x4.add(c02, f32x4.mul(a0, v128.load(o0, 32))); c03 = f32x4.add(c03, f32x4.mul(a0, v128.load(o0, 48)));
+      c00 = madd(a0, v128.load(o0), c00); c01 = madd(a0, v128.load(o0, 16), c01);
+      c02 = madd(a0, v128.load(o0, 32), c02); c03 = madd(a0, v128.load(o0, 48), c03);
       const a1 = v128.load32_splat(a, 4);
-      c00 = f32x4.add(c00, f32x4.mul(a1, v128.load(o1))); c01 = f32x4.add(c01, f32x4.mul(a1, v128.load(o1, 16)));
-      c02 = f32x4.add(c02, f32x4.mul(a1, v128.load(o1, 32))); c03 = f32x4.add(c03, f32x4.mul(a1, v128.load(o1, 48)));
+      c00 = madd(a1, v128.load(o1), c00); c01 = madd(a1, v128.load(o1, 16), c01);
+      c02 = madd(a1, v128.load(o1, 32), c02); c03 = madd(a1, v128.load(o1, 48), c03);
       const a2 = v128.load32_splat(a, 8);
-      c10 = f32x4.add(c10, f32x4.mul(a2, v128.load(o2))); c11 = f32x4.add(c11, f32x4.mul(a2, v128.load(o2, 16)));
-      c12 = f32x4.add(c12, f32x4.mul(a2, v128.load(o2, 32))); c13 = f32x4.add(c13, f32x4.mul(a2, v128.load(o2, 48)));
+      c10 = madd(a2, v128.load(o2), c10); c11 = madd(a2, v128.load(o2, 16), c11);
+      c12 = madd(a2, v128.load(o2, 32), c12); c13 = madd(a2, v128.load(o2, 48), c13);
       const a3 = v128.load32_splat(a, 12);
-      c10 = f32x4.add(c10, f32x4.mul(a3, v128.load(o3))); c11 = f32x4.add(c11, f32x4.mul(a3, v128.load(o3, 16)));
-      c12 = f32x4.add(c12, f32x4.mul(a3, v128.load(o3, 32))); c13 = f32x4.add(c13, f32x4.mul(a3, v128.load(o3, 48)));
+      c10 = madd(a3, v128.load(o3), c10); c11 = madd(a3, v128.load(o3, 16), c11);
+      c12 = madd(a3, v128.load(o3, 32), c12); c13 = madd(a3, v128.load(o3, 48), c13);
       a += 16; ix += 4; b += 256;
     }
     v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
@@ -94,32 +96,32 @@ function nmk48_2x16(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: u
       let o0 = b + <usize>((m << 1) & 0x1C0), o1 = b + <usize>((m >> 7) & 0x1C0);
       let o2 = b + <usize>((m >> 15) & 0x1C0), o3 = b + <usize>((m >> 23) & 0x1C0);
       let w = v128.load32_splat(a);
-      c00 = f32x4.add(c00, f32x4.mul(w, v128.load(o0))); c01 = f32x4.add(c01, f32x4.mul(w, v128.load(o0, 16)));
-      c02 = f32x4.add(c02, f32x4.mul(w, v128.load(o0, 32))); c03 = f32x4.add(c03, f32x4.mul(w, v128.load(o0, 48)));
+      c00 = madd(w, v128.load(o0), c00); c01 = madd(w, v128.load(o0, 16), c01);
+      c02 = madd(w, v128.load(o0, 32), c02); c03 = madd(w, v128.load(o0, 48), c03);
       w = v128.load32_splat(a, 4);
-      c00 = f32x4.add(c00, f32x4.mul(w, v128.load(o1))); c01 = f32x4.add(c01, f32x4.mul(w, v128.load(o1, 16)));
-      c02 = f32x4.add(c02, f32x4.mul(w, v128.load(o1, 32))); c03 = f32x4.add(c03, f32x4.mul(w, v128.load(o1, 48)));
+      c00 = madd(w, v128.load(o1), c00); c01 = madd(w, v128.load(o1, 16), c01);
+      c02 = madd(w, v128.load(o1, 32), c02); c03 = madd(w, v128.load(o1, 48), c03);
       w = v128.load32_splat(a, 8);
-      c00 = f32x4.add(c00, f32x4.mul(w, v128.load(o2))); c01 = f32x4.add(c01, f32x4.mul(w, v128.load(o2, 16)));
-      c02 = f32x4.add(c02, f32x4.mul(w, v128.load(o2, 32))); c03 = f32x4.add(c03, f32x4.mul(w, v128.load(o2, 48)));
+      c00 = madd(w, v128.load(o2), c00); c01 = madd(w, v128.load(o2, 16), c01);
+      c02 = madd(w, v128.load(o2, 32), c02); c03 = madd(w, v128.load(o2, 48), c03);
       w = v128.load32_splat(a, 12);
-      c00 = f32x4.add(c00, f32x4.mul(w, v128.load(o3))); c01 = f32x4.add(c01, f32x4.mul(w, v128.load(o3, 16)));
-      c02 = f32x4.add(c02, f32x4.mul(w, v128.load(o3, 32))); c03 = f32x4.add(c03, f32x4.mul(w, v128.load(o3, 48)));
+      c00 = madd(w, v128.load(o3), c00); c01 = madd(w, v128.load(o3, 16), c01);
+      c02 = madd(w, v128.load(o3, 32), c02); c03 = madd(w, v128.load(o3, 48), c03);
       m = load<u32>(ix, 4);
       o0 = b + <usize>((m << 1) & 0x1C0); o1 = b + <usize>((m >> 7) & 0x1C0);
       o2 = b + <usize>((m >> 15) & 0x1C0); o3 = b + <usize>((m >> 23) & 0x1C0);
       w = v128.load32_splat(a, 16);
-      c10 = f32x4.add(c10, f32x4.mul(w, v128.load(o0))); c11 = f32x4.add(c11, f32x4.mul(w, v128.load(o0, 16)));
-      c12 = f32x4.add(c12, f32x4.mul(w, v128.load(o0, 32))); c13 = f32x4.add(c13, f32x4.mul(w, v128.load(o0, 48)));
+      c10 = madd(w, v128.load(o0), c10); c11 = madd(w, v128.load(o0, 16), c11);
+      c12 = madd(w, v128.load(o0, 32), c12); c13 = madd(w, v128.load(o0, 48), c13);
       w = v128.load32_splat(a, 20);
-      c10 = f32x4.add(c10, f32x4.mul(w, v128.load(o1))); c11 = f32x4.add(c11, f32x4.mul(w, v128.load(o1, 16)));
-      c12 = f32x4.add(c12, f32x4.mul(w, v128.load(o1, 32))); c13 = f32x4.add(c13, f32x4.mul(w, v128.load(o1, 48)));
+      c10 = madd(w, v128.load(o1), c10); c11 = madd(w, v128.load(o1, 16), c11);
+      c12 = madd(w, v128.load(o1, 32), c12); c13 = madd(w, v128.load(o1, 48), c13);
       w = v128.load32_splat(a, 24);
-      c10 = f32x4.add(c10, f32x4.mul(w, v128.load(o2))); c11 = f32x4.add(c11, f32x4.mul(w, v128.load(o2, 16)));
-      c12 = f32x4.add(c12, f32x4.mul(w, v128.load(o2, 32))); c13 = f32x4.add(c13, f32x4.mul(w, v128.load(o2, 48)));
+      c10 = madd(w, v128.load(o2), c10); c11 = madd(w, v128.load(o2, 16), c11);
+      c12 = madd(w, v128.load(o2, 32), c12); c13 = madd(w, v128.load(o2, 48), c13);
       w = v128.load32_splat(a, 28);
-      c10 = f32x4.add(c10, f32x4.mul(w, v128.load(o3))); c11 = f32x4.add(c11, f32x4.mul(w, v128.load(o3, 16)));
-      c12 = f32x4.add(c12, f32x4.mul(w, v128.load(o3, 32))); c13 = f32x4.add(c13, f32x4.mul(w, v128.load(o3, 48)));
+      c10 = madd(w, v128.load(o3), c10); c11 = madd(w, v128.load(o3, 16), c11);
+      c12 = madd(w, v128.load(o3, 32), c12); c13 = madd(w, v128.load(o3, 48), c13);
       a += 32; ix += 8; b += 512;
     }
     v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
@@ -138,10 +140,10 @@ function nmk24_2x4(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: us
     else if (init == INIT_ROWBIAS) { c0 = v128.load32_splat(bias); c1 = v128.load32_splat(bias, 4); }
     for (let g = 0; g < groups; g++) {
       const m = load<u32>(ix);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(b + <usize>(m & 0xFF))));
-      d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(a, 4), v128.load(b + <usize>((m >> 8) & 0xFF))));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 8), v128.load(b + <usize>((m >> 16) & 0xFF))));
-      d1 = f32x4.add(d1, f32x4.mul(v128.load32_splat(a, 12), v128.load(b + <usize>(m >> 24))));
+      c0 = madd(v128.load32_splat(a), v128.load(b + <usize>(m & 0xFF)), c0);
+      d0 = madd(v128.load32_splat(a, 4), v128.load(b + <usize>((m >> 8) & 0xFF)), d0);
+      c1 = madd(v128.load32_splat(a, 8), v128.load(b + <usize>((m >> 16) & 0xFF)), c1);
+      d1 = madd(v128.load32_splat(a, 12), v128.load(b + <usize>(m >> 24)), d1);
       a += 16; ix += 4; b += 256;
     }
     v128.store(c, f32x4.add(c0, d0)); v128.store(c + ldc, f32x4.add(c1, d1));
@@ -158,15 +160,15 @@ function nmk48_2x4(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: us
     else if (init == INIT_ROWBIAS) { c0 = v128.load32_splat(bias); c1 = v128.load32_splat(bias, 4); }
     for (let g = 0; g < groups; g++) {
       let m = load<u32>(ix);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(b + <usize>((m << 1) & 0x1C0))));
-      d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(a, 4), v128.load(b + <usize>((m >> 7) & 0x1C0))));
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a, 8), v128.load(b + <usize>((m >> 15) & 0x1C0))));
-      d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(a, 12), v128.load(b + <usize>((m >> 23) & 0x1C0))));
+      c0 = madd(v128.load32_splat(a), v128.load(b + <usize>((m << 1) & 0x1C0)), c0);
+      d0 = madd(v128.load32_splat(a, 4), v128.load(b + <usize>((m >> 7) & 0x1C0)), d0);
+      c0 = madd(v128.load32_splat(a, 8), v128.load(b + <usize>((m >> 15) & 0x1C0)), c0);
+      d0 = madd(v128.load32_splat(a, 12), v128.load(b + <usize>((m >> 23) & 0x1C0)), d0);
       m = load<u32>(ix, 4);
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 16), v128.load(b + <usize>((m << 1) & 0x1C0))));
-      d1 = f32x4.add(d1, f32x4.mul(v128.load32_splat(a, 20), v128.load(b + <usize>((m >> 7) & 0x1C0))));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 24), v128.load(b + <usize>((m >> 15) & 0x1C0))));
-      d1 = f32x4.add(d1, f32x4.mul(v128.load32_splat(a, 28), v128.load(b + <usize>((m >> 23) & 0x1C0))));
+      c1 = madd(v128.load32_splat(a, 16), v128.load(b + <usize>((m << 1) & 0x1C0)), c1);
+      d1 = madd(v128.load32_splat(a, 20), v128.load(b + <usize>((m >> 7) & 0x1C0)), d1);
+      c1 = madd(v128.load32_splat(a, 24), v128.load(b + <usize>((m >> 15) & 0x1C0)), c1);
+      d1 = madd(v128.load32_splat(a, 28), v128.load(b + <usize>((m >> 23) & 0x1C0)), d1);
       a += 32; ix += 8; b += 512;
     }
     v128.store(c, f32x4.add(c0, d0)); v128.store(c + ldc, f32x4.add(c1, d1));
@@ -503,10 +505,10 @@ export function gemv_nm24_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: 
         let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
         let mp = rp, vp = rp + metaBytes, tp = xe;
         for (let u = 0; u < n8; u += 4) {
-          s0 = f32x4.add(s0, f32x4.mul(v128.load(vp), v128.load(tp + (<usize>load<u8>(mp) << 4))));
-          s1 = f32x4.add(s1, f32x4.mul(v128.load(vp, 16), v128.load(tp + (<usize>load<u8>(mp, 1) << 4), 576)));
-          s2 = f32x4.add(s2, f32x4.mul(v128.load(vp, 32), v128.load(tp + (<usize>load<u8>(mp, 2) << 4), 1152)));
-          s3 = f32x4.add(s3, f32x4.mul(v128.load(vp, 48), v128.load(tp + (<usize>load<u8>(mp, 3) << 4), 1728)));
+          s0 = madd(v128.load(vp), v128.load(tp + (<usize>load<u8>(mp) << 4)), s0);
+          s1 = madd(v128.load(vp, 16), v128.load(tp + (<usize>load<u8>(mp, 1) << 4), 576), s1);
+          s2 = madd(v128.load(vp, 32), v128.load(tp + (<usize>load<u8>(mp, 2) << 4), 1152), s2);
+          s3 = madd(v128.load(vp, 48), v128.load(tp + (<usize>load<u8>(mp, 3) << 4), 1728), s3);
           mp += 4; vp += 64; tp += 2304;
         }
         const t = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
@@ -631,10 +633,10 @@ export function gemv_nm48_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: 
         let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
         let mp = rp, vp = rp + metaBytes, tp = xe;
         for (let u = 0; u < n8; u += 4) {
-          s0 = f32x4.add(s0, f32x4.mul(v128.load(vp), v128.load(tp + (<usize>load<u8>(mp) << 4))));
-          s1 = f32x4.add(s1, f32x4.mul(v128.load(vp, 16), v128.load(tp + (<usize>load<u8>(mp, 1) << 4), 1120)));
-          s2 = f32x4.add(s2, f32x4.mul(v128.load(vp, 32), v128.load(tp + (<usize>load<u8>(mp, 2) << 4), 2240)));
-          s3 = f32x4.add(s3, f32x4.mul(v128.load(vp, 48), v128.load(tp + (<usize>load<u8>(mp, 3) << 4), 3360)));
+          s0 = madd(v128.load(vp), v128.load(tp + (<usize>load<u8>(mp) << 4)), s0);
+          s1 = madd(v128.load(vp, 16), v128.load(tp + (<usize>load<u8>(mp, 1) << 4), 1120), s1);
+          s2 = madd(v128.load(vp, 32), v128.load(tp + (<usize>load<u8>(mp, 2) << 4), 2240), s2);
+          s3 = madd(v128.load(vp, 48), v128.load(tp + (<usize>load<u8>(mp, 3) << 4), 3360), s3);
           mp += 4; vp += 64; tp += 4480;
         }
         const t = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));

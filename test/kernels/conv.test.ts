@@ -5,14 +5,15 @@
 // Guards around the output and after the scratch area catch out-of-bounds writes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelModule, type KernelModule, guardsIntact, putGuarded } from '../helpers/kernels.js';
+import { kernelModule, type KernelModule, guardsIntact, putGuarded, testedOn } from '../helpers/kernels.js';
 import { ACT_CASES, checkClose, conv2dRef, convOutShape, convTransposeRef, randArray, type ConvParams } from '../helpers/dense.js';
-import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
+import { KERNELS } from '../../compiler/codegen/kernels/registry.js';
 import { convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
 import { packConvTransposeWeight, packConvWeight } from '../../compiler/pack/dense.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 
-const TARGETS = ['wasm-simd128', 'wasm-mvp'];
+// wasm-relaxed-simd: only the rows whose body differs there (fused multiply-add, assembly/fma.ts)
+const TARGETS = ['wasm-simd128', 'wasm-mvp', 'wasm-relaxed-simd'];
 
 type Case = Partial<ConvParams> & { C: number; Cout: number; H: number; W: number; k: number | [number, number]; act?: number; bias?: boolean; outPad?: number };
 
@@ -125,7 +126,7 @@ for (const targetName of TARGETS) {
   const target = loadTarget(targetName);
   const suites: [string, Case[]][] = [['conv2d', CONV], ['dwconv2d', DW], ['conv_transpose2d', CONVT]];
   for (const [kind, cases] of suites) {
-    for (const v of KERNELS.filter((r) => r.kind === kind && compiledFor(r, target))) {
+    for (const v of KERNELS.filter((r) => r.kind === kind && testedOn(r, target))) {
       test(`${v.id} on ${targetName}`, async () => {
         const m = await kernelModule(targetName);
         let seed = 7;

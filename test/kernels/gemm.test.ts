@@ -6,14 +6,15 @@
 // and the blocking constants shared with the lowerings.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelModule, type KernelModule, guardsIntact, putGuarded, SENTINEL } from '../helpers/kernels.js';
+import { kernelModule, type KernelModule, guardsIntact, putGuarded, SENTINEL, testedOn } from '../helpers/kernels.js';
 import { ACT_CASES, actRef, checkClose, erfRef, matmulRef, randArray } from '../helpers/dense.js';
-import { KERNELS, compiledFor, selectKernel } from '../../compiler/codegen/kernels/registry.js';
+import { KERNELS, selectKernel } from '../../compiler/codegen/kernels/registry.js';
 import * as B from '../../compiler/codegen/kernels/gemm-blocking.js';
 import { packLeftWeight, packMatMulWeight, packPanels, packedLength, unpackPanels, packConvWeight, packConvTransposeWeight } from '../../compiler/pack/dense.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 
-const TARGETS = ['wasm-simd128', 'wasm-mvp'];
+// wasm-relaxed-simd: only the rows whose body differs there (fused multiply-add, assembly/fma.ts)
+const TARGETS = ['wasm-simd128', 'wasm-mvp', 'wasm-relaxed-simd'];
 
 interface GemmCase {
   batch: number; M: number; N: number; K: number;
@@ -80,7 +81,7 @@ const gemmKinds = ['gemm', 'gemm_pb', 'gemm_pa'];
 
 for (const targetName of TARGETS) {
   const target = loadTarget(targetName);
-  for (const v of KERNELS.filter((r) => gemmKinds.includes(r.kind) && compiledFor(r, target))) {
+  for (const v of KERNELS.filter((r) => gemmKinds.includes(r.kind) && testedOn(r, target))) {
     test(`${v.id} on ${targetName}: awkward shapes`, async () => {
       const m = await kernelModule(targetName);
       let seed = 1;
@@ -113,7 +114,7 @@ for (const targetName of TARGETS) {
     });
   }
 
-  for (const v of KERNELS.filter((r) => r.kind === 'pack_a' && compiledFor(r, target))) {
+  for (const v of KERNELS.filter((r) => r.kind === 'pack_a' && testedOn(r, target))) {
     test(`${v.id} on ${targetName}: packs like compiler/pack/dense.ts`, async () => {
       const m = await kernelModule(targetName);
       for (const [M, K, trans] of [[1, 1, 0], [5, 7, 0], [8, 9, 1], [13, 4, 0], [6, 17, 1]] as const) {
@@ -127,7 +128,7 @@ for (const targetName of TARGETS) {
       }
     });
   }
-  for (const v of KERNELS.filter((r) => r.kind === 'scale_copy' && compiledFor(r, target))) {
+  for (const v of KERNELS.filter((r) => r.kind === 'scale_copy' && testedOn(r, target))) {
     test(`${v.id} on ${targetName}`, async () => {
       const m = await kernelModule(targetName);
       for (const n of [0, 1, 3, 4, 7, 33]) {

@@ -6,16 +6,17 @@
 // layouts) and the error that names a layer whose mask is not N:M.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelModule, type KernelModule, guardsIntact, putGuarded } from '../helpers/kernels.js';
+import { kernelModule, type KernelModule, guardsIntact, putGuarded, testedOn } from '../helpers/kernels.js';
 import { runSparseConv, runSparseGemm, type SparseConvCase, type SparseFormat, type SparseGemmCase } from '../helpers/sparse-kernels.js';
 import { ACT_CASES, checkClose, matmulRef, randArray } from '../helpers/dense.js';
-import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
+import { KERNELS } from '../../compiler/codegen/kernels/registry.js';
 import { convNMScratchBytes, gemvNMScratchBytes, nmScratchBytes } from '../../compiler/codegen/kernels/gemm-blocking.js';
 import { isNM, packConvWeightNM, packMatMulWeightNM, packNM, packNMGemv, unpackNM, unpackNMGemv, type NMPattern } from '../../compiler/pack/nm.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 import { isSparsecError } from '../../compiler/errors.js';
 
-const TARGETS = ['wasm-simd128', 'wasm-mvp'];
+// wasm-relaxed-simd: only the rows whose body differs there (fused multiply-add, assembly/fma.ts)
+const TARGETS = ['wasm-simd128', 'wasm-mvp', 'wasm-relaxed-simd'];
 
 /** keeps the n largest |w| of every m consecutive k in each row of rows x K (a reference mask,
  *  independent of compiler/prune); every 7th row also loses one more weight (groups with fewer kept) */
@@ -105,7 +106,7 @@ const SIZES = [1, 2, 3, 5, 17, 33];
 
 for (const targetName of TARGETS) {
   const target = loadTarget(targetName);
-  for (const v of KERNELS.filter((r) => r.kind === 'gemm_nm' && compiledFor(r, target))) {
+  for (const v of KERNELS.filter((r) => r.kind === 'gemm_nm' && testedOn(r, target))) {
     test(`${v.id} on ${targetName}: awkward shapes`, async () => {
       const m = await kernelModule(targetName);
       let seed = 1;
@@ -133,7 +134,7 @@ for (const targetName of TARGETS) {
       }
     });
   }
-  for (const v of KERNELS.filter((r) => r.kind === 'gemv_nm' && compiledFor(r, target))) {
+  for (const v of KERNELS.filter((r) => r.kind === 'gemv_nm' && testedOn(r, target))) {
     test(`${v.id} on ${targetName}`, async () => {
       const m = await kernelModule(targetName);
       let seed = 900;
@@ -154,7 +155,7 @@ for (const targetName of TARGETS) {
       }
     });
   }
-  for (const v of KERNELS.filter((r) => r.kind === 'conv2d_nm' && compiledFor(r, target))) {
+  for (const v of KERNELS.filter((r) => r.kind === 'conv2d_nm' && testedOn(r, target))) {
     test(`${v.id} on ${targetName}`, async () => {
       const m = await kernelModule(targetName);
       const cases: ConvCase[] = [

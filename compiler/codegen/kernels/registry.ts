@@ -59,7 +59,18 @@ function csr(kind: string, fn: string, ops: string[], note: string, tile: [numbe
   ];
 }
 
-export const KERNELS: KernelVariant[] = [
+/** The wasm-relaxed-simd body of a function whose multiply-adds go through assembly/fma.ts
+ *  (fused there): the row a relaxed-simd build compiles instead of the simd128 one. */
+function relaxed(kind: string, fn: string, format: string, tile: [number, number] | null, ops: string[], note: string): KernelVariant {
+  const t = tile ? `${tile[0]}x${tile[1]}` : 'direct';
+  return { id: `${fn}.${format}.${t}.relaxed`, kind, ops, format, tile, features: ['simd128', 'relaxed-simd'], fn, priority: 2, note: `${note}; fused multiply-add (f32x4.relaxed_madd)` };
+}
+
+/** the relaxed rows of every row of these functions' simd128 rows */
+const relaxedOf = (rows: KernelVariant[], fns: string[]): KernelVariant[] =>
+  rows.filter((r) => fns.includes(r.fn) && r.features.length === 1 && r.features[0] === 'simd128').map((r) => relaxed(r.kind, r.fn, r.format, r.tile, r.ops ?? [], r.note ?? ''));
+
+const BASE_KERNELS: KernelVariant[] = [
   ...both('gemm', 'gemm_f32', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, both operands packed at run time (attention Q·Kᵀ, P·V)'),
   ...both('gemm_pb', 'gemm_f32_pb', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, B packed offline into 8-column panels (MatMul/Gemm weights)'),
   ...both('gemv', 'gemv_f32', [1, 8], ['MatMul', 'Gemm'], 'y = W·x for one activation row (batch 1), W in the 8-column B panels of gemm_pb, read once as one stream'),
@@ -82,6 +93,13 @@ export const KERNELS: KernelVariant[] = [
   ...both('scale_copy', 'scale_copy_f32', null, ['Gemm'], 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
   ...OP_KERNELS,
 ];
+
+// the functions whose bodies call madd (assembly/fma.ts): the dense 4x8 micro-kernel's callers
+// and the N:M kernels
+const FMA_FNS = ['gemm_f32', 'gemm_f32_pb', 'gemm_f32_pa', 'conv2d_f32', 'conv_transpose2d_f32',
+  'gemm_nm24_f32', 'gemv_nm24_f32', 'conv2d_nm24_f32', 'gemm_nm48_f32', 'gemv_nm48_f32', 'conv2d_nm48_f32'];
+
+export const KERNELS: KernelVariant[] = [...BASE_KERNELS, ...relaxedOf(BASE_KERNELS, FMA_FNS)];
 
 const FEATURE_OF: Record<KernelFeature, (t: Target) => boolean> = {
   simd128: (t) => t.features.simd,
