@@ -28,6 +28,13 @@ function checkKept(kept: ArrayLike<number>, size: number, what: string): void {
   }
 }
 
+/** dst[to + i] = src[from + i] for i < n (a plain loop: rows are often a handful of elements,
+ *  where subarray() + set() spends its time allocating views) */
+function copyRun(src: Float32Array, from: number, dst: Float32Array, to: number, n: number): void {
+  if (n >= 64) { dst.set(src.subarray(from, from + n), to); return; }
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+}
+
 /** The tensor with axis `axis` reduced to the kept indices (a new array; the input is untouched). */
 export function sliceAxis(t: DenseTensor, axis: number, kept: ArrayLike<number>): DenseTensor {
   const size = t.shape[axis];
@@ -39,8 +46,7 @@ export function sliceAxis(t: DenseTensor, axis: number, kept: ArrayLike<number>)
   const src = t.data as Float32Array, dst = out as Float32Array; // same element type, copied as is
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < kept.length; j++) {
-      const from = (o * size + kept[j]) * inner, to = (o * kept.length + j) * inner;
-      dst.set(src.subarray(from, from + inner), to);
+      copyRun(src, (o * size + kept[j]) * inner, dst, (o * kept.length + j) * inner, inner);
     }
   }
   return { dtype: t.dtype, shape, data: out };
@@ -57,8 +63,7 @@ export function scatterAxis(t: DenseTensor, axis: number, size: number, kept: Ar
   const src = t.data as Float32Array, dst = out as Float32Array;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < kept.length; j++) {
-      const from = (o * kept.length + j) * inner, to = (o * size + kept[j]) * inner;
-      dst.set(src.subarray(from, from + inner), to);
+      copyRun(src, (o * kept.length + j) * inner, dst, (o * size + kept[j]) * inner, inner);
     }
   }
   return { dtype: t.dtype, shape, data: out };
@@ -84,8 +89,7 @@ export function sliceGroupedConvWeight(t: DenseTensor, groups: number, keptOut: 
   for (let r = 0; r < keptOut.length; r++) {
     const o = keptOut[r], grp = local[Math.floor(o / coutG)];
     for (let j = 0; j < perIn; j++) {
-      const from = (o * cinG + grp[j]) * inner, to = (r * perIn + j) * inner;
-      dst.set(src.subarray(from, from + inner), to);
+      copyRun(src, (o * cinG + grp[j]) * inner, dst, (r * perIn + j) * inner, inner);
     }
   }
   return { dtype: t.dtype, shape, data: out };

@@ -123,10 +123,14 @@ export interface ChannelGroup {
   values: ChannelValue[];
 }
 
-/** A copy of `g` ready for findChannelGroups: input shapes fixed, constants folded, shapes known. */
+/** A copy of `g` ready for findChannelGroups: input shapes fixed (and declared), constants
+ *  folded, shapes known. */
 export function prepareForChannels(g: Graph, inputShapes: Record<string, number[]> = {}): Graph {
   const copy = cloneGraph(g);
   fixInputShapes(copy, inputShapes);
+  // the copy is specialised to these shapes (shape arithmetic gets folded): declare them, so
+  // that later passes (and the written ONNX) need no --input-shape again
+  for (const x of copy.inputs) { const v = copy.values.get(x)!; copy.values.set(x, { ...v, declared: [...v.shape!] }); }
   propagate(copy);
   removeDeadCode(copy);
   return copy;

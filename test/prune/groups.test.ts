@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Graph } from '../../compiler/ir/graph.js';
-import { readOnnxFile } from '../../compiler/onnx/read.js';
+import { readOnnx, readOnnxFile } from '../../compiler/onnx/read.js';
+import { writeOnnx } from '../../compiler/onnx/write.js';
+import { fixInputShapes } from '../../compiler/ir/passes/inputShapes.js';
 import { packageRoot } from '../../compiler/paths.js';
 import { findChannelGroups, groupGamma, prepareForChannels, type ChannelGroup } from '../../compiler/prune/groups.js';
 import { concatNet, ffnNet, flattenNet, groupedNet, pinnedNet, residualNet, seNet } from '../helpers/channelGraphs.js';
@@ -166,6 +168,14 @@ test('cnn fixture and real models: every prunable group has a producer and a con
     }
     assert.equal(new Set(ids(groups)).size, groups.length, 'ids are unique');
   }
+});
+
+test('a prepared graph declares its fixed input shapes (later passes need no --input-shape)', () => {
+  const g = prepareForChannels(readOnnxFile(paths['ppocr-cls']), { x: [1, 3, 48, 192] });
+  assert.equal(g.values.get('x')!.declared, [1, 3, 48, 192]);
+  fixInputShapes(g, {}); // throws on a symbolic dimension
+  const again = readOnnx(writeOnnx(g));
+  assert.equal(again.values.get('x')!.shape, [1, 3, 48, 192]);
 });
 
 test('sparsec inspect --channels --json lists the same groups', () => {
