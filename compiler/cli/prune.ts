@@ -75,7 +75,7 @@ export function register(program: Command): void {
     .option('--seq <T>', 'window length in tokens', '128')
     .option('--seed <n>', 'seed of the window sampling', '0')
     .option('--sequential', 'calibrate stage by stage on the already pruned earlier layers (one pass per stage)')
-    .option('--owl', 'OWL: per-block unstructured sparsity from activation outliers (average stays --sparsity)')
+    .option('--owl', 'OWL: per-block sparsity from activation outliers (average stays --sparsity; N:M: per-layer N = round((1 - s)·M))')
     .option('--owl-lambda <v>', 'OWL: half the spread of the block sparsities', String(OWL_DEFAULTS.lambda))
     .option('--owl-m <v>', 'OWL: outlier threshold, a multiple of the mean Wanda score', String(OWL_DEFAULTS.m))
     .option('--dsnot', 'DSnoT: re-prune each mask by swaps that shrink the expected output error (same sparsity)')

@@ -57,7 +57,6 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
   let stats = o.stats ?? null;
   const needStats = needsActivations(o.method) || !!o.owl || !!o.dsnot;
   if (!stats && needStats && !o.feeds?.length) throw new SparsecError('E_OPTION', `--method ${o.method}${o.owl ? ' with --owl' : ''}${o.dsnot ? ' with --dsnot' : ''} needs calibration data (--calib)`);
-  if (o.owl && o.pattern.kind !== 'unstructured') throw new SparsecError('E_OPTION', '--owl allocates unstructured sparsity; it does not apply to N:M yet');
   if (o.permute && o.dsnot) throw new SparsecError('E_OPTION', 'channel permutation and DSnoT cannot be combined yet (DSnoT swaps within contiguous groups)');
   if (o.owl && o.sequential) throw new SparsecError('E_OPTION', '--owl and --sequential cannot be combined yet');
   if (o.pho && (o.method !== 'crepe' || o.sequential)) throw new SparsecError('E_OPTION', '--pho searches CRePE\'s coefficients: use it with --method crepe and without --sequential');
@@ -67,7 +66,8 @@ export async function pruneModel(bytes: Uint8Array, file: string, o: PruneModelO
     ({ graph, report, stats, perms } = await pruneSequentially(g, layers, o.feeds!, o, o.onProgress));
   } else {
     if (!stats && needStats) stats = await calibrate(bytes, active, o.feeds!, { onProgress: o.onProgress });
-    const layerSparsity = o.owl && o.pattern.kind === 'unstructured' ? owlLayerSparsity(g, layers, stats!, o.pattern.sparsity, o.owl) : undefined;
+    const target = o.pattern.kind === 'unstructured' ? o.pattern.sparsity : 1 - o.pattern.n / o.pattern.m;
+    const layerSparsity = o.owl ? owlLayerSparsity(g, layers, stats!, target, o.owl) : undefined;
     if (o.pho) {
       const { validate, onCandidate } = o.pho, base = o;
       const found = await pho(cacheLayers(g, layers, stats!), {

@@ -13,7 +13,8 @@ export interface PruneOptions {
   method: ScoreMethod;
   pattern: Pattern;
   crepe?: CrepeOptions;
-  /** per-layer unstructured sparsity overriding pattern.sparsity (OWL) */
+  /** per-layer sparsity (OWL): overrides an unstructured pattern's sparsity; for N:M the layer
+   *  keeps N_l = round((1 − s_l)·M) of M, clipped to [1, M] */
   layerSparsity?: ReadonlyMap<string, number>;
   /** DSnoT re-pruning of each mask (needs calibration statistics) */
   dsnot?: DsnotOptions;
@@ -23,6 +24,9 @@ export interface PruneOptions {
 }
 
 export interface LayerReport { name: string; dOut: number; dIn: number; pruned: number; skip: string }
+
+/** N:M (kept of M) nearest to a sparsity, at least 1 kept. */
+export const nmForSparsity = (m: number, sparsity: number): Pattern => ({ kind: 'nm', n: Math.min(m, Math.max(1, Math.round((1 - sparsity) * m))), m });
 
 export const needsActivations = (m: ScoreMethod): boolean => m !== 'magnitude';
 
@@ -46,7 +50,7 @@ export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: Read
     const m = { w: toOutIn(g, l), rows: l.dOut, cols: l.dIn };
     const scores = scoreMatrix(o.method, m, s?.rms(), o.crepe ?? CREPE_DEFAULTS);
     const own = o.layerSparsity?.get(l.name);
-    const pattern = own !== undefined && o.pattern.kind === 'unstructured' ? { ...o.pattern, sparsity: own } : o.pattern;
+    const pattern = own === undefined ? o.pattern : o.pattern.kind === 'unstructured' ? { ...o.pattern, sparsity: own } : nmForSparsity(o.pattern.m, own);
     let mask: Uint8Array;
     if (o.permute && pattern.kind === 'nm') {
       const p = permutedNMMask(scores, l.dOut, l.dIn, pattern.n, pattern.m);

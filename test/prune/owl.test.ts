@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OWL_DEFAULTS, outlierRatio, owlSparsities } from '../../compiler/prune/owl.js';
+import { nmForSparsity } from '../../compiler/prune/prune.js';
 
 test('outlier ratio: % of values above m × mean over all of a block\'s layers', () => {
   // mean 10.9, 5 × mean = 54.5: only the 100 is above
@@ -27,6 +28,14 @@ test('default block pattern: transformer node names', () => {
   assert.is(key('model.layers.7.mlp.down_proj'), '7');
   assert.is(key('/transformer/h.0/mlp/c_fc/MatMul'), '0');
   assert.is(key('/head/MatMul'), undefined);
+});
+
+test('OWL with N:M: a layer keeps N = round((1 - s)·M) of M, at least 1', () => {
+  assert.equal(nmForSparsity(4, 0.42), { kind: 'nm', n: 2, m: 4 }); // 2.32 -> 2: OWL's default ±0.08 leaves 2:4 alone
+  assert.equal(nmForSparsity(8, 0.375), { kind: 'nm', n: 5, m: 8 });
+  assert.equal(nmForSparsity(8, 0.625), { kind: 'nm', n: 3, m: 8 });
+  assert.equal(nmForSparsity(8, 0.99), { kind: 'nm', n: 1, m: 8 });
+  assert.equal(nmForSparsity(4, 0), { kind: 'nm', n: 4, m: 4 });
 });
 
 test.run();
