@@ -104,20 +104,24 @@ export function pinnedNet(): Graph {
   return b.build();
 }
 
-/** shape ops on channels: Pad adding channels (value 0.5), an Add, Split and Slice on channels,
- *  Resize, Transpose to NHWC into a MatMul over the last axis */
+/** shape ops on channels: Pad adding channels (value 0.5), an Add, an Expand with an explicit
+ *  shape, Split and Slice on channels, Resize by scales and by sizes, Transpose to NHWC into a
+ *  MatMul over the last axis */
 export function shapeOpsNet(): Graph {
   const b = new GraphBuilder('shapeops');
   const x = b.input('x', [1, 3, 6, 6]);
   const a = b.convBnRelu(x, 3, 5, 3, { name: 'a' });
   const p = b.op('Pad', [a, b.ints([0, 1, 0, 0, 0, 2, 0, 0]), b.constant([], 0.5, 0.5)], { mode: 'constant' }, 'pad');
-  const s = b.op('Add', [p, b.conv(x, 3, 8, 3, { name: 'side' })]);
+  const s0 = b.op('Add', [p, b.conv(x, 3, 8, 3, { name: 'side' })]);
+  // plus its channel means broadcast back with an explicit Expand shape
+  const s = b.op('Add', [s0, b.op('Expand', [b.op('GlobalAveragePool', [s0]), b.ints([1, 8, 6, 6])], {}, 'expand')]);
   const [s1, s2] = b.node('Split', [s, b.ints([3, 5])], { axis: 1 }, 2, 'split');
   const u = b.conv(s1, 3, 4, 1, { name: 'u' });
   const sl = b.op('Slice', [s2, b.ints([1]), b.ints([4]), b.ints([1])], {}, 'slice');
   const v = b.conv(sl, 3, 4, 1, { name: 'v' });
   b.output(b.conv(b.op('Add', [u, v]), 4, 2, 1, { name: 'out' }));
-  const r = b.op('Resize', [b.op('Relu', [s]), '', b.floats([1, 1, 2, 2])], { mode: 'nearest' }, 'resize');
+  const up = b.op('Resize', [b.op('Relu', [s]), '', b.floats([1, 1, 2, 2])], { mode: 'nearest' }, 'resize');
+  const r = b.op('Resize', [up, '', '', b.ints([1, 8, 9, 9])], { mode: 'linear' }, 'resize_sizes');
   const t = b.op('Transpose', [r], { perm: [0, 2, 3, 1] });
   const m = b.matmul(t, 8, 4, 'nhwc');
   b.output(b.op('ReduceMean', [m], { axes: [1, 2], keepdims: 0 }));

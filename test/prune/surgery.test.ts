@@ -87,7 +87,7 @@ test('depthwise: the group attribute follows the width; grouped conv keeps its g
   assert.ok((dw.attrs.group as number) < 10);
 });
 
-test('Pad amounts, Split sizes and Slice bounds on channels are rewritten', async () => {
+test('Pad amounts, Split sizes, Slice bounds, Expand shapes and Resize sizes on channels are rewritten', async () => {
   const g = prepareForChannels(CHANNEL_GRAPHS.shapeOpsNet());
   // s = [pad0 | a0..a4 | pad6 pad7] (+ side); drop a1, a3 and pad7
   const keep = new Map([['a', [0, 2, 4]], ['side@6', [0]]]);
@@ -98,6 +98,8 @@ test('Pad amounts, Split sizes and Slice bounds on channels are rewritten', asyn
   assert.equal(ints(node('split').inputs[1]), [2, 3]); // [pad0 a0 | a2 a4 pad6]
   assert.equal([ints(node('slice').inputs[1]), ints(node('slice').inputs[2])], [[1], [3]]); // a4, pad6
   assert.equal(cut.values.get(node('v').inputs[1])!.shape, [4, 2, 1, 1]);
+  assert.equal(ints(node('expand').inputs[1]), [1, 5, 6, 6]);
+  assert.equal(ints(node('resize_sizes').inputs[3]), [1, 5, 9, 9]);
   const feeds = feedsOf(g, 3);
   const [a, b] = await Promise.all([runOrt(writeOnnx(cut), feeds), runOrt(writeOnnx(maskChannels(g, keep)), feeds)]);
   for (const o of g.outputs) assert.ok(compare(a[o].data, b[o].data).maxAbs <= 1e-5, o);
