@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { packageRoot } from '../../compiler/paths.js';
 import { chooseCSR, CSR_CROSSOVER } from '../../compiler/codegen/ops/csr.js';
+import { chooseWeightFormat } from '../../compiler/codegen/ops/sparse.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 import { compileAndLoad, compare, maskedModelFile, runOrt, type Feeds } from '../helpers/run.js';
 
@@ -47,15 +48,17 @@ for (const c of CASES) {
     const layers = model.manifest.layers as Layer[];
     const csr = layers.filter((l) => l.format === 'csr');
     assert.ok(csr.length >= c.minLayers, `only ${csr.length} layers on csr kernels`);
+    assert.ok(csr.filter((l) => l.kernels.some((k) => k.startsWith(`${c.kernel}_f32.csr.`))).length >= c.minLayers, `fewer than ${c.minLayers} layers on ${c.kernel}`);
+    assert.not.ok(layers.some((l) => l.format === '2:4' || l.format === '4:8'), 'a 90%-sparse layer on an N:M kernel');
     for (const l of csr) {
       assert.ok(Math.abs(l.sparsity - Number(c.spec.split(':')[1])) < 0.01, `${l.node}: sparsity ${l.sparsity}`);
-      assert.ok(l.kernels.some((k) => k.startsWith(`${c.kernel}_f32.csr.`)), `${l.node}: ${l.kernels}`);
+      assert.ok(l.kernels.some((k) => /^(gemm|gemv|conv2d)_csr_f32\.csr\./.test(k)), `${l.node}: ${l.kernels}`);
       assert.match(l.reason ?? '', /bench csr-crossover/);
     }
   });
 }
 
-test('below the measured crossover an unstructured layer stays dense, with the threshold in its reason', () => {
+test('choice: below the measured crossover a layer stays dense (threshold in the reason); very sparse N:M-fitting weights go csr', () => {
   const t = loadTarget('wasm-simd128');
   const below = chooseCSR(t, CSR_CROSSOVER.matmul.use - 0.05, 128, null, true);
   assert.is(below.csr, false);
@@ -64,6 +67,12 @@ test('below the measured crossover an unstructured layer stays dense, with the t
   assert.is(chooseCSR(t, 0.9, 8, null, false).csr, false, 'a conv with 8 output positions has no GEMV path');
   assert.equal(chooseCSR(t, 0.9, 8, null, true).csrGemv, true);
   assert.is(chooseCSR(loadTarget('wasm-mvp'), 0.9, 128, null, true).csr, false);
+  // one nonzero per 8 k (87.5% zeros) fits 2:4, but csr does a quarter of the 2:4 kernel's work
+  const w = Float32Array.from({ length: 4 * 32 }, (_, i) => (i % 8 === 3 ? 1 + i : 0)), src = { data: w, rowStride: 32, kStride: 1 };
+  assert.is(chooseWeightFormat(t, src, 4, 32, 128, null, true).format, 'csr');
+  // exactly 2:4 (50%) stays on the 2:4 kernel
+  const w24 = Float32Array.from({ length: 4 * 32 }, (_, i) => (i % 4 < 2 ? 1 + i : 0));
+  assert.is(chooseWeightFormat(t, { data: w24, rowStride: 32, kStride: 1 }, 4, 32, 128, null, true).format, '2:4');
 });
 
 test.run();

@@ -23,6 +23,17 @@ export const CSR_CROSSOVER = {
   gemv: { shape: 'GEMV 1024x4096 vs gemv_f32 (44% from DRAM at 4096x4096)', at: 0.46, use: 0.5, ratioAtUse: 1.11, ratio90: 5.75 },
 };
 
+/** From this sparsity csr beats the N:M kernels (which do n/m of the dense multiply-adds, 1.4-1.7x
+ *  dense in bench:kernels) even on a weight whose zeros happen to fit 2:4 or 4:8, as most 90%
+ *  sparse ones do: csr/dense in csr-crossover is 1.70 (MatMul), 1.51 (conv), 1.42-1.50 (GEMV) at
+ *  60% and 1.86-2.23 at 70%. */
+export const CSR_OVER_NM = { matmul: 0.6, conv: 0.7, gemv: 0.7 };
+
+/** should an unstructured-looking weight skip the N:M check and take the csr choice? */
+export function csrBeforeNM(sparsity: number, columns: number, gemvOk: boolean): boolean {
+  return sparsity >= (columns < NM_NR ? CSR_OVER_NM.gemv : gemvOk ? CSR_OVER_NM.matmul : CSR_OVER_NM.conv);
+}
+
 export interface CSRChoice extends WeightFormatInfo { csr: boolean; /** the csr GEMV kernel, one call per activation row */ csrGemv?: boolean }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

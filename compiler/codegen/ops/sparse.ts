@@ -9,7 +9,7 @@ import type { WeightFormatInfo } from '../lower.js';
 import type { Target } from '../target.js';
 import { isNM, NM24, NM48, zeroFraction, type NMPattern, type NMSource } from '../../pack/nm.js';
 import { NM_NR } from '../kernels/gemm-blocking.js';
-import { chooseCSR, type CSRChoice } from './csr.js';
+import { chooseCSR, csrBeforeNM, type CSRChoice } from './csr.js';
 
 export interface FormatChoice extends WeightFormatInfo, Partial<Pick<CSRChoice, 'csr' | 'csrGemv'>> {
   /** the N:M pattern whose kernels to use (format '2:4' or '4:8'), or null for dense */
@@ -26,6 +26,7 @@ export function chooseWeightFormat(target: Target, src: NMSource, rows: number, 
   const sparsity = zeroFraction(src, rows, K);
   const dense = (reason: string): FormatChoice => ({ nm: null, format: 'dense', sparsity, reason });
   if (sparsity === 0) return dense('no zeros');
+  if (csrBeforeNM(sparsity, columns, gemvOk)) return { nm: null, ...chooseCSR(target, sparsity, columns, blocker, gemvOk) };
   // 2:4 first: every 2:4 weight is also 4:8, and the 2:4 GEMV's x table is smaller
   const nm = isNM(src, rows, K, NM24) ? NM24 : isNM(src, rows, K, NM48) ? NM48 : null;
   if (!nm) return { nm: null, ...chooseCSR(target, sparsity, columns, blocker, gemvOk) };
