@@ -94,6 +94,7 @@ export function applyChannelSelection(g: Graph, keep: Selection, groups: readonl
   const newShape = new Map<string, number[]>();
   const values = prunedPositions(groups, kept, (gr) => gr.values, (v) => v.name);
   for (const { entry, pruned } of values.values()) {
+    if (!pruned.size) continue;
     const s = [...(newShape.get(entry.name) ?? valueOf(g, entry.name).shape!)];
     s[entry.axis] -= pruned.size;
     newShape.set(entry.name, s);
