@@ -48,8 +48,9 @@ export function keptChannels(groups: readonly ChannelGroup[], keep: Selection): 
   return out;
 }
 
-/** positions (along the given axis) whose channel is pruned, per key */
-function prunedPositions<T extends { positions: Int32Array; channels: Int32Array }>(groups: readonly ChannelGroup[], kept: Map<number, Uint8Array>, pick: (g: ChannelGroup) => readonly T[], key: (e: T) => string): Map<string, { entry: T; pruned: Set<number> }> {
+/** positions (along the given axis) whose channel is pruned, per key (entries with the same key,
+ *  e.g. one tensor axis holding several groups, share one set) */
+export function prunedPositions<T extends { positions: Int32Array; channels: Int32Array }>(groups: readonly ChannelGroup[], kept: Map<number, Uint8Array>, pick: (g: ChannelGroup) => readonly T[], key: (e: T) => string): Map<string, { entry: T; pruned: Set<number> }> {
   const out = new Map<string, { entry: T; pruned: Set<number> }>();
   for (const [gi, flags] of kept) {
     for (const e of pick(groups[gi])) {

@@ -1,6 +1,8 @@
 // Hand-built graphs with every channel-coupling pattern of compiler/prune/groups.ts, for the
 // group and surgery tests. Node names are fixed so the tests can name groups.
 import type { Graph } from '../../compiler/ir/graph.js';
+import type { ChannelGroup } from '../../compiler/prune/groups.js';
+import { rng } from '../../compiler/util/random.js';
 import { GraphBuilder } from './graphs.js';
 
 /** Conv→BN→Relu→Conv→BN→Relu, then a residual pair of blocks on one stream, GAP→Flatten→Gemm */
@@ -129,3 +131,21 @@ export function shapeOpsNet(): Graph {
 }
 
 export const CHANNEL_GRAPHS: Record<string, () => Graph> = { residualNet, concatNet, groupedNet, seNet, flattenNet, ffnNet, shapeOpsNet, pinnedNet };
+
+/** A random kept set per prunable group: 30–80% of each block, at least one channel. */
+export function randomKeep(groups: readonly ChannelGroup[], seed: number): Map<string, number[]> {
+  const r = rng(seed);
+  const keep = new Map<string, number[]>();
+  for (const gr of groups) {
+    if (!gr.prunable || gr.size < 2) continue;
+    const per = gr.size / gr.blocks, k = Math.max(1, Math.floor(per * (0.3 + 0.5 * r())));
+    const kept: number[] = [];
+    for (let b = 0; b < gr.blocks; b++) {
+      const order = [...Array(per).keys()].map((i) => [r(), i]).sort((p, q) => p[0] - q[0]).map((p) => p[1]);
+      kept.push(...order.slice(0, k).sort((p, q) => p - q).map((i) => b * per + i));
+    }
+    keep.set(gr.id, kept);
+  }
+  return keep;
+}
+

@@ -16,29 +16,12 @@ import { writeOnnx } from '../../compiler/onnx/write.js';
 import { packageRoot } from '../../compiler/paths.js';
 import { findChannelGroups, prepareForChannels, type ChannelGroup } from '../../compiler/prune/groups.js';
 import { applyChannelSelection, maskChannels } from '../../compiler/prune/surgery.js';
-import { rng, uniform } from '../../compiler/util/random.js';
-import { CHANNEL_GRAPHS } from '../helpers/channelGraphs.js';
+import { uniform } from '../../compiler/util/random.js';
+import { CHANNEL_GRAPHS, randomKeep } from '../helpers/channelGraphs.js';
 import { compare, compileAndLoad, runOrt, type Feeds } from '../helpers/run.js';
 
 const { modelPaths } = await import(pathToFileURL(join(packageRoot, 'tools', 'fetch-models.mjs')).href);
 const paths: Record<string, string> = modelPaths();
-
-/** A random kept set per prunable group: 30–80% of each block, at least one channel. */
-function randomKeep(groups: readonly ChannelGroup[], seed: number): Map<string, number[]> {
-  const r = rng(seed);
-  const keep = new Map<string, number[]>();
-  for (const gr of groups) {
-    if (!gr.prunable || gr.size < 2) continue;
-    const per = gr.size / gr.blocks, k = Math.max(1, Math.floor(per * (0.3 + 0.5 * r())));
-    const kept: number[] = [];
-    for (let b = 0; b < gr.blocks; b++) {
-      const order = [...Array(per).keys()].map((i) => [r(), i]).sort((p, q) => p[0] - q[0]).map((p) => p[1]);
-      kept.push(...order.slice(0, k).sort((p, q) => p - q).map((i) => b * per + i));
-    }
-    keep.set(gr.id, kept);
-  }
-  return keep;
-}
 
 const feedsOf = (g: Graph, seed: number): Feeds => Object.fromEntries(g.inputs.map((x) => {
   const shape = g.values.get(x)!.shape!;
