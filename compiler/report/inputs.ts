@@ -14,7 +14,7 @@ import type { Series } from './svg.js';
 
 export interface EngineRow { engine: string; loadMs: number; firstMs: number; stats: Stats; samples?: number[]; maxAbsDiffVsOrtNode?: number | null }
 export interface Sizes { wasm: number; weights: number; arena: number; [k: string]: number }
-export interface BenchEntry { label: string; file: string; threads?: number; seed?: number; platform?: Record<string, unknown>; versions?: Record<string, string>; sizes?: Sizes; results: EngineRow[] }
+export interface BenchEntry { label: string; file: string; threads?: number; seed?: number; platform?: Record<string, unknown>; versions?: Record<string, string>; sizes: { label: string; sizes: Sizes }[]; results: EngineRow[] }
 export interface LayerRow { node: string; op: string; format: string; sparsity: number; weightBytes: number; kernels: string[]; reason?: string }
 export interface BuildEntry { label: string; file: string; manifest: { source: string; target: string; prune: string | null; sizes: Sizes; layers: LayerRow[]; ops?: Record<string, number> } }
 export interface PlotEntry { file: string; title: string; xLabel: string; yLabel: string; xPercent: boolean; reference?: { name: string; y: number }; series: Series[]; table?: { head: string[]; rows: (string | number)[][] } }
@@ -101,11 +101,14 @@ export function readInput(path: string, into: ReportInputs): void {
   } else if (Array.isArray(j.results) && isNum(j.dense) && (j.results as Obj[]).every((r) => isNum(r?.bitsPerByte))) {
     into.plots.push(crepePlot(path, j));
   } else if (Array.isArray(j.results) && 'schemaVersion' in j) {
-    const m = j.manifest as { source: string; prune: string | null; sizes?: Sizes } | undefined;
-    const label = m ? buildLabel(m) : basename(String(j.model ?? j.build ?? path));
-    into.benches.push({ label, file: path, threads: j.threads as number, seed: j.seed as number, platform: j.platform as Obj, versions: j.versions as Record<string, string>, sizes: m?.sizes, results: engineRows(path, j.results) });
+    // one build, or several timed in one run (variants[], schema 2 with several targets)
+    type M = { source: string; prune: string | null; sizes?: Sizes };
+    const ms = (Array.isArray(j.variants) ? (j.variants as { manifest: M }[]).map((v) => v.manifest) : [j.manifest as M | undefined]).filter((m): m is M => !!m?.source);
+    const label = ms.length ? `${ms[0].source} · ${ms.map((m) => m.prune ?? 'dense').join(' vs ')}` : basename(String(j.model ?? j.build ?? path));
+    const sizes = ms.filter((m) => m.sizes).map((m) => ({ label: buildLabel(m), sizes: m.sizes! }));
+    into.benches.push({ label, file: path, threads: j.threads as number, seed: j.seed as number, platform: j.platform as Obj, versions: j.versions as Record<string, string>, sizes, results: engineRows(path, j.results) });
   } else if (Array.isArray(j.rows) && (j.rows as Obj[]).every((r) => Array.isArray(r?.engines))) {
-    for (const r of j.rows as Obj[]) into.benches.push({ label: String(r.model), file: path, threads: j.threads as number, platform: j.platform as Obj, results: engineRows(path, r.engines) });
+    for (const r of j.rows as Obj[]) into.benches.push({ label: String(r.model), file: path, threads: j.threads as number, platform: j.platform as Obj, sizes: [], results: engineRows(path, r.engines) });
   } else if (typeof j.source === 'string' && Array.isArray(j.layers)) {
     into.builds.push(manifestEntry(path, j));
   } else {

@@ -7,7 +7,8 @@ import type { BenchEntry, BuildEntry, PlotEntry, ReportInputs } from './inputs.j
 
 const ENGINE_COLORS: Record<string, string> = { sparsec: PALETTE[0], 'onnxruntime-web': PALETTE[1], 'onnxruntime-node': PALETTE[2] };
 const FORMAT_COLORS = [PALETTE[7], PALETTE[0], PALETTE[3], PALETTE[2], PALETTE[4], PALETTE[1]];
-const engineColor = (e: string) => ENGINE_COLORS[e] ?? PALETTE[3];
+/** by engine family: `sparsec · cnn magnitude:2:4` is a sparsec bar */
+const engineColor = (e: string) => ENGINE_COLORS[e.split(' · ')[0]] ?? PALETTE[3];
 const pct = (v: number) => `${num(v * 100, 1)}%`;
 
 const CSS = `
@@ -26,16 +27,17 @@ svg { max-width: 100%; height: auto; }
 
 function latencySection(benches: BenchEntry[]): string {
   if (!benches.length) return '';
-  const engines = [...new Set(benches.flatMap((b) => b.results.map((r) => r.engine)))];
+  const engines = [...new Set(benches.flatMap((b) => b.results.map((r) => r.engine.split(' · ')[0])))];
+  const labelWidth = Math.min(300, 40 + 6.5 * Math.max(...benches.flatMap((b) => b.results.map((r) => r.engine.length))));
   // one chart per build: a model 100x slower than another would flatten it on a shared axis
   const charts = benches.map((b, i) => barChart({
     title: `${b.label}${b.threads ? ` · ${b.threads} thread${b.threads > 1 ? 's' : ''}` : ''}`,
-    unit: 'milliseconds per inference', labelWidth: 130, legend: i === 0 ? engines.map((e) => ({ name: e, color: engineColor(e) })) : undefined,
+    unit: 'milliseconds per inference', labelWidth, legend: i === 0 ? engines.map((e) => ({ name: e, color: engineColor(e) })) : undefined,
     groups: [{ label: '', bars: b.results.map((r) => ({ label: r.engine, value: r.stats.p50, color: engineColor(r.engine), whiskers: [r.stats.p90, r.stats.p99], note: `${num(r.stats.p50)} ms` })) }],
   }));
   const chart = charts.join('\n');
   const rows = benches.flatMap((b) => {
-    const base = b.results.find((r) => r.engine === 'sparsec')?.stats.p50;
+    const base = b.results.find((r) => r.engine.startsWith('sparsec'))?.stats.p50;
     return b.results.map((r) => [esc(b.label), esc(r.engine), num(r.loadMs, 1), num(r.firstMs), num(r.stats.p50), num(r.stats.p90), num(r.stats.p99), String(r.stats.n),
       base ? `${num(r.stats.p50 / base, 2)}×` : '–', r.maxAbsDiffVsOrtNode == null ? '–' : esc(r.maxAbsDiffVsOrtNode.toExponential(1))]);
   });
@@ -49,7 +51,7 @@ function latencySection(benches: BenchEntry[]): string {
   const env = [...envs].map(([line, files]) => `<li>${esc(line)} <span class="note">(${files.map((f) => `<code>${esc(f)}</code>`).join(', ')})</span></li>`).join('');
   return `<section id="latency"><h2>Latency</h2><p class="note">Steady state: the bar is the median (p50), whiskers reach p90 (thick) and p99 (thin; › = beyond the axis).</p>${chart}
 <p class="note">Load = fetch, compile and instantiate (with the weights); first = the first inference; p50/p90/p99 = steady state after warm-up, the engines timed in alternating rounds on the same inputs. max |Δ| = largest output difference from onnxruntime-node on those inputs.</p>
-${table(['build', 'engine', 'load ms', 'first ms', 'p50 ms', 'p90 ms', 'p99 ms', 'runs', 'p50 vs sparsec', 'max |Δ|'], rows)}
+${table(['build', 'engine', 'load ms', 'first ms', 'p50 ms', 'p90 ms', 'p99 ms', 'runs', 'p50 vs first sparsec', 'max |Δ|'], rows)}
 <ul class="note">${env}</ul></section>`;
 }
 
@@ -85,7 +87,7 @@ function layerSection(builds: BuildEntry[]): string {
 
 function sizeSection(builds: BuildEntry[], benches: BenchEntry[]): string {
   const seen = new Set<string>();
-  const entries = [...builds.map((b) => ({ label: b.label, sizes: b.manifest.sizes })), ...benches.filter((b) => b.sizes).map((b) => ({ label: b.label, sizes: b.sizes! }))]
+  const entries = [...builds.map((b) => ({ label: b.label, sizes: b.manifest.sizes })), ...benches.flatMap((b) => b.sizes)]
     .filter((e) => !seen.has(e.label) && seen.add(e.label))
     .sort((a, b) => a.label.localeCompare(b.label));
   if (!entries.length) return '';

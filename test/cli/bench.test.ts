@@ -17,26 +17,28 @@ test('percentiles: nearest rank on a shuffled 1..100', () => {
   assert.is(s.mean, 50.5);
 });
 
-test('bench model.onnx --prune magnitude:2:4 --json: three engines on the same pruned weights', () => {
-  const r = cli('bench', join(packageRoot, 'test', 'fixtures', 'cnn.onnx'), '--prune', 'magnitude:2:4', '--rounds', '1', '--warmup', '0', '--seed', '3', '--json', '-q');
+test('bench model.onnx --prune none --prune magnitude:2:4 --json: both builds and onnxruntime on the same weights, in one run', () => {
+  const r = cli('bench', join(packageRoot, 'test', 'fixtures', 'cnn.onnx'), '--prune', 'none', '--prune', 'magnitude:2:4', '--rounds', '1', '--warmup', '0', '--seed', '3', '--json', '-q');
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stderr, '');
   const j = JSON.parse(r.stdout);
   assert.is(j.schemaVersion, 2);
   assert.is(j.seed, 3);
   assert.is(j.threads, 1);
-  assert.is(j.ortPrune, 'magnitude:2:4');
-  assert.is(j.manifest.prune, 'magnitude:2:4');
+  assert.equal(j.variants.map((v: { ortPrune: string | null; manifest: { prune: string | null } }) => [v.manifest.prune, v.ortPrune]), [[null, null], ['magnitude:2:4', 'magnitude:2:4']]);
   assert.ok(j.platform.node && j.platform.arch && j.platform.cpu);
   assert.match(j.versions['onnxruntime-node'], /^\d+\.\d+/);
   assert.match(j.versions['onnxruntime-web'], /^\d+\.\d+/);
-  assert.equal(j.results.map((e: { engine: string }) => e.engine), ['sparsec', 'onnxruntime-web', 'onnxruntime-node']);
+  assert.equal(j.results.map((e: { engine: string; variant: number }) => [e.engine, e.variant]), [
+    ['sparsec · cnn dense', 0], ['onnxruntime-web · cnn dense', 0], ['onnxruntime-node · cnn dense', 0],
+    ['sparsec · cnn magnitude:2:4', 1], ['onnxruntime-web · cnn magnitude:2:4', 1], ['onnxruntime-node · cnn magnitude:2:4', 1],
+  ]);
   for (const e of j.results) {
     assert.ok(e.loadMs > 0 && e.firstMs > 0, e.engine);
     assert.is(e.samples.length, e.stats.n);
     assert.ok(e.stats.n >= 3);
     assert.ok(e.stats.p50 <= e.stats.p90 && e.stats.p90 <= e.stats.p99, e.engine);
-    // onnxruntime-node on the pruned model is the reference the others must match
+    // onnxruntime-node on the same (pruned or dense) model is the reference the others must match
     assert.ok(e.maxAbsDiffVsOrtNode < 1e-4, `${e.engine}: ${e.maxAbsDiffVsOrtNode}`);
   }
 });
