@@ -7,10 +7,11 @@
 // Micro-kernels: one output row (rows have their own nonzeros, so rows cannot share B loads as
 // in the dense tile) times 32 columns (two adjacent panels, 8 accumulators: one offset load and
 // one splat per 8 vectors) or 16 columns (two nonzeros per step into two sets of 4 accumulators,
-// to hide the add latency). Per nonzero: u16 offset load, splat, 4 or 8 loads, mul+add each.
+// to hide the add latency), and 4, 8 or 12 columns for a narrow last panel. Per nonzero: u16
+// offset load, splat, one load and one mul+add per 4 columns.
 // Loop order as the 2:4 kernel: per NC block and K block, B packed once; per MC rows (their
 // part of the weight stream, ~20 KB at 90% sparsity, stays in L1 next to one panel), per
-// panel pair, every row. Edge tiles (N % 16) run the 16-column kernel on a staging row.
+// panel pair, every row. The last partial panel (N % 16) runs on a staging row.
 // Each micro-kernel has two call sites so binaryen does not inline it (perf.md).
 // GEMV (one activation row, KB = min(K, 16384), offsets = k * 4 into x): per row a gathered
 // dot product, 4 nonzeros per step.
@@ -89,6 +90,36 @@ function csrk_1x32(n: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, 
   }
 }
 
+/** as csrk_1x16 over the first nv (1..3) vectors of 4 columns only: the narrow last panel */
+function csrk_1xv(n: i32, a: usize, ix: usize, b: usize, c: usize, acc: bool, bias: f32, nv: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    let c0 = f32x4.splat(bias), c1 = c0, c2 = c0;
+    if (acc) { c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); }
+    if (nv == 1) {
+      for (let i = 0; i < n; i++) {
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(b + <usize>load<u16>(ix))));
+        a += 4; ix += 2;
+      }
+    } else if (nv == 2) {
+      for (let i = 0; i < n; i++) {
+        const o = b + <usize>load<u16>(ix), a0 = v128.load32_splat(a);
+        c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(o))); c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(o, 16)));
+        a += 4; ix += 2;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const o = b + <usize>load<u16>(ix), a0 = v128.load32_splat(a);
+        c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(o))); c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(o, 16)));
+        c2 = f32x4.add(c2, f32x4.mul(a0, v128.load(o, 32)));
+        a += 4; ix += 2;
+      }
+    }
+    v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32);
+  } else {
+    csrk_1x16(n, a, ix, b, c, acc, bias);
+  }
+}
+
 /** C block [mc][nc] (row stride ldc elements) from the block's rows (rp: their ptr entries, mc+1
  *  of them), the weight stream (wv, wo: values and offsets of the whole matrix) and a packed B
  *  block (panels bps bytes apart). acc: accumulate into C; else start from bias (mc floats, or 0). */
@@ -110,7 +141,9 @@ function csr_macro_f32(mc: i32, nc: i32, rp: usize, wv: usize, wo: usize, b: usi
         // edge: the last, partial panel on a staging row (the packed panel is zero-padded)
         const w = nr - j, cj = cp + (<usize>j << 2);
         if (acc) for (let t = 0; t < w; t++) store<f32>(tmp + (<usize>t << 2), load<f32>(cj + (<usize>t << 2)));
-        csrk_1x16(n, a, ix, bp + (j == 16 ? bps : 0), tmp, acc, bv);
+        const pb = bp + (j == 16 ? bps : 0);
+        if (w > 12) csrk_1x16(n, a, ix, pb, tmp, acc, bv);
+        else csrk_1xv(n, a, ix, pb, tmp, acc, bv, (w + 3) >> 2);
         for (let t = 0; t < w; t++) store<f32>(cj + (<usize>t << 2), load<f32>(tmp + (<usize>t << 2)));
       }
     }

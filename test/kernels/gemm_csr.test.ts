@@ -79,7 +79,7 @@ for (const targetName of TARGETS) {
     test(`${v.id} on ${targetName}: awkward shapes and sparsities`, async () => {
       const m = await kernelModule(targetName);
       let seed = 1;
-      for (const M of [1, 2, 5, 17]) for (const N of [1, 5, 16, 17, 31, 32, 33, 50]) for (const K of [1, 3, 6, 9, 33]) {
+      for (const M of [1, 2, 5, 17]) for (const N of [1, 5, 11, 16, 17, 31, 32, 33, 50]) for (const K of [1, 3, 6, 9, 33]) {
         const s = [0, 0.5, 0.9, 0.99][seed % 4];
         const err = runGemm(m, v.fn, { M, N, K, s, bias: (M + N + K) % 2 === 0, trans: (M + K) % 3 === 0 }, seed++);
         if (err) assert.unreachable(err);
