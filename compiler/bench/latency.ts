@@ -88,14 +88,18 @@ export function maxAbsDiff(a: Record<string, ArrayLike<number | bigint>>, b: Rec
 export async function compareEngines(engines: Engine[], o: RoundOptions = {}): Promise<EngineResult[]> {
   const rounds = o.rounds ?? 5, roundMs = o.roundMs ?? 300, warmupMs = o.warmupMs ?? 300, maxRuns = o.maxRunsPerRound ?? 200;
   const results: EngineResult[] = [];
-  for (const e of engines) {
+  // onnxruntime-web loads last: V8 keeps compiling its ~10 MB wasm on background threads after
+  // instantiation, which inflated the next engine's load time up to 5x on this 2-core machine
+  const loadOrder = engines.map((_, i) => i).sort((a, b) => Number(engines[a].name.startsWith('onnxruntime-web')) - Number(engines[b].name.startsWith('onnxruntime-web')) || a - b);
+  for (const i of loadOrder) {
+    const e = engines[i];
     let t = performance.now();
     await e.load();
     const loadMs = performance.now() - t;
     t = performance.now();
     const first = await e.run();
     const firstMs = performance.now() - t;
-    results.push({ engine: e.name, loadMs, firstMs, stats: stats([0]), samples: [], outputs: e.outputsOf?.(first) });
+    results[i] = { engine: e.name, loadMs, firstMs, stats: stats([0]), samples: [], outputs: e.outputsOf?.(first) };
   }
   for (const e of engines) for (const end = performance.now() + warmupMs; performance.now() < end;) await e.run();
   for (let r = 0; r < rounds; r++) {
