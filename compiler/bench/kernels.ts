@@ -248,6 +248,18 @@ export function markdownTable(rows: TableRow[], value: (c: CellResult) => number
   return out.join('\n');
 }
 
+/** the cells whose rounds disagree by more than 1.5x (CPU time): where the median hides noise */
+function spreadNote(rows: TableRow[]): string {
+  const wide: string[] = [];
+  for (const r of rows) {
+    for (const [id, c] of Object.entries(r.cells)) {
+      const lo = Math.min(...c.cpuRounds), hi = Math.max(...c.cpuRounds);
+      if (hi > 1.5 * lo) wide.push(`${r.shape} / ${id} ${lo.toFixed(1)}–${hi.toFixed(1)}`);
+    }
+  }
+  return wide.length ? `Rounds more than 1.5x apart (CPU-time GFLOP/s, min–max): ${wide.join('; ')}.` : 'Every cell\'s rounds are within 1.5x of each other (CPU time).';
+}
+
 const loadavg = () => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number); } catch { return []; } };
 
 function writeJson(out: string, json: object): void {
@@ -280,7 +292,7 @@ async function main(): Promise<void> {
   const md = [
     `GFLOP/s, single thread, median CPU time per call, median of ${rounds} interleaved rounds (${new Date().toISOString().slice(0, 16)}Z, node ${process.version}).`,
     `wasm SIMD mul+add peak measured in the same rounds: ${peak.join(', ')} GFLOP/s (perf.md, idle: 46–52); load average before/after: ${load.join(' ')} / ${after.join(' ')}.`,
-    '', markdownTable(rows), '', 'Wall-time medians:', '', markdownTable(rows, (c) => c.wall), '',
+    '', markdownTable(rows), '', spreadNote(rows), '', 'Wall-time medians:', '', markdownTable(rows, (c) => c.wall), '',
   ].join('\n');
   writeFileSync(out.replace(/\.json$/, '') + '.md', md);
   process.stdout.write(md);
