@@ -102,9 +102,11 @@ export function readInput(path: string, into: ReportInputs): void {
     into.plots.push(crepePlot(path, j));
   } else if (Array.isArray(j.results) && 'schemaVersion' in j) {
     // one build, or several timed in one run (variants[], schema 2 with several targets)
-    type M = { source: string; prune: string | null; sizes?: Sizes };
+    type M = { source: string; prune: string | null; sizes?: Sizes; inputs?: { name: string; shape: number[] }[] };
     const ms = (Array.isArray(j.variants) ? (j.variants as { manifest: M }[]).map((v) => v.manifest) : [j.manifest as M | undefined]).filter((m): m is M => !!m?.source);
-    const label = ms.length ? `${ms[0].source} · ${ms.map((m) => m.prune ?? 'dense').join(' vs ')}` : basename(String(j.model ?? j.build ?? path));
+    // the input shapes tell apart runs of one model built at several sizes (gpt T=128 and T=1)
+    const shapes = ms[0]?.inputs?.map((i) => `${i.name} ${i.shape.join('×')}`).join(', ');
+    const label = ms.length ? `${ms[0].source}${shapes ? ` (${shapes})` : ''} · ${ms.map((m) => m.prune ?? 'dense').join(' vs ')}` : basename(String(j.model ?? j.build ?? path));
     const sizes = ms.filter((m) => m.sizes).map((m) => ({ label: buildLabel(m), sizes: m.sizes! }));
     into.benches.push({ label, file: path, threads: j.threads as number, seed: j.seed as number, platform: j.platform as Obj, versions: j.versions as Record<string, string>, sizes, results: engineRows(path, j.results) });
   } else if (Array.isArray(j.rows) && (j.rows as Obj[]).every((r) => Array.isArray(r?.engines))) {

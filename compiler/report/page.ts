@@ -38,7 +38,7 @@ function latencySection(benches: BenchEntry[]): string {
   const chart = charts.join('\n');
   const rows = benches.flatMap((b) => {
     const base = b.results.find((r) => r.engine.startsWith('sparsec'))?.stats.p50;
-    return b.results.map((r) => [esc(b.label), esc(r.engine), num(r.loadMs, 1), num(r.firstMs), num(r.stats.p50), num(r.stats.p90), num(r.stats.p99), String(r.stats.n),
+    return b.results.map((r, i) => [i === 0 ? `<b>${esc(b.label)}</b>` : '', esc(r.engine), num(r.loadMs, 1), num(r.firstMs), num(r.stats.p50), num(r.stats.p90), num(r.stats.p99), String(r.stats.n),
       base ? `${num(r.stats.p50 / base, 2)}×` : '–', r.maxAbsDiffVsOrtNode == null ? '–' : esc(r.maxAbsDiffVsOrtNode.toExponential(1))]);
   });
   // the environment once per distinct line (usually one for all files of a run)
