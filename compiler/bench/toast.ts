@@ -2,7 +2,8 @@
 //   vit fixture: top-1 accuracy on fmnist-test-1000 at batch 1 (onnxruntime-node) at 20/30/40%
 //     MAC reduction, ToaSt with and without refits against a magnitude head/channel baseline
 //     (same schedule), plus the sparsec build of the refitted models (accuracy and argmax
-//     agreement with onnxruntime) and ToaSt 0.3 + CRePE 2:4.
+//     agreement with onnxruntime) and ToaSt 0.3 + CRePE 2:4; dynamic (per-image top-k) FFN units
+//     at the same k, quality only (no sparsec kernel).
 //   latency: sparsec builds (dense, ToaSt, ToaSt + 2:4) vs onnxruntime-web and -node on the
 //     dense and pruned ONNX, one interleaved compareEngines run, medians.
 //   PP-OCRv4 recognizer: CER on ocr-lines-test-300 before/after (budget over the SVTR blocks'
@@ -21,6 +22,10 @@ import { calibrationFeeds } from '../calibrate/feeds.js';
 import { readTextLines } from '../calibrate/lines.js';
 import { pruneToast, type ToastOptions } from '../prune/toast/toast.js';
 import { pruneModel } from '../prune/pipeline.js';
+import { prepareForChannels } from '../prune/groups.js';
+import { findFfns } from '../prune/toast/ffn.js';
+import { dynamicChannels } from '../prune/toast/dynamic.js';
+import { writeOnnx } from '../onnx/write.js';
 import { parsePattern } from '../prune/masks.js';
 import { argmax } from '../eval/metrics.js';
 import { ortImageRunner, readDictionary, recognize, REC_INPUT } from '../eval/ocr.js';
@@ -105,6 +110,16 @@ for (const target of [0.2, 0.3, 0.4]) {
     log(`${target} ${v.label}: ${row.accuracy}`);
     vitRows.push(row);
   }
+  // dynamic selection (quality only, onnxruntime): the same head dims and per-FFN k as the
+  // static schedule, k units chosen per image; fc1 runs in full, so fewer MACs are removed
+  const st = vitRows[vitRows.length - 1];
+  const heads = await pruneToast(vitBytes, VIT, { schedule: { attention: st.attention, ffn: st.ffn.map(() => 384) }, feeds: vitFeeds, refit: false, biasCorrection: false });
+  const g = prepareForChannels(heads.graph);
+  const dyn = dynamicChannels(g, findFfns(g), st.ffn);
+  const ffnMacs = findFfns(g).map((f, i) => (f.fc1.dOut - st.ffn[i]) * 17 * f.fc2.dOut).reduce((a, b) => a + b, 0);
+  const acc = await ortAccuracy(writeOnnx(dyn));
+  vitRows.push({ label: 'dynamic top-k FFN units per image (same k), no refit; fc2 only', target, reduction: heads.report.macs.reduction + ffnMacs / heads.report.macs.dense, accuracy: acc.accuracy, attention: st.attention, ffn: st.ffn, seconds: 0 });
+  log(`${target} dynamic: ${acc.accuracy}`);
 }
 
 // ---------------------------------------------------------------- latency

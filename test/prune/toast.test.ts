@@ -22,6 +22,8 @@ import { medianDistance } from '../../compiler/prune/toast/scores.js';
 import { ridgeFit } from '../../compiler/util/ridge.js';
 import { pruneToast } from '../../compiler/prune/toast/toast.js';
 import { parseToastSpec } from '../../compiler/prune/toast/build.js';
+import { dynamicChannels } from '../../compiler/prune/toast/dynamic.js';
+import { exposeValues } from '../../compiler/calibrate/expose.js';
 import { imageFeeds } from '../../compiler/calibrate/images.js';
 
 const FIX = join(packageRoot, 'test', 'fixtures');
@@ -193,6 +195,26 @@ test('a softmax scale computed from q\'s shape at run time keeps the original âˆ
   const x = uniform(11, 96, -1, 1);
   const diff = maxDiff(await run(writeOnnx(pruned), x, [1, 6, 16]), await run(writeOnnx(ref), x, [1, 6, 16]));
   assert.ok(diff <= 1e-5, `pruned vs masked ${diff}`);
+});
+
+test('dynamic selection equals fc2 with the rows outside this input\'s top-k mean |h| zeroed', async () => {
+  const g = prepareForChannels(hfBlock());
+  const [f] = findFfns(g);
+  const k = 8, x = uniform(13, 96, -1, 1);
+  const dyn = await run(writeOnnx(dynamicChannels(g, [f], [k])), x, [1, 6, 16]);
+  // reference: H from the dense model, top-k by mean |h| over the 6 tokens, other fc2 rows zeroed
+  const s = await ort.InferenceSession.create(exposeValues(writeOnnx(g), [f.hidden]), { logSeverityLevel: 3 });
+  const H = (await s.run({ x: new ort.Tensor('float32', x, [1, 6, 16]) }))[f.hidden].data as Float32Array;
+  await s.release();
+  const score = Array.from({ length: 32 }, (_, j) => { let a = 0; for (let t = 0; t < 6; t++) a += Math.abs(H[t * 32 + j]); return a; });
+  const top = new Set(Array.from({ length: 32 }, (_, j) => j).sort((a, b) => score[b] - score[a]).slice(0, k));
+  const ref = copyGraph(g);
+  const w2 = Float32Array.from(g.values.get('w2')!.data as Float32Array);
+  for (let j = 0; j < 32; j++) if (!top.has(j)) w2.fill(0, j * 16, (j + 1) * 16);
+  ref.values.set('w2', { ...g.values.get('w2')!, data: w2 });
+  const want = await run(writeOnnx(ref), x, [1, 6, 16]);
+  assert.ok(maxDiff(dyn, want) <= 1e-5, `dynamic vs masked ${maxDiff(dyn, want)}`);
+  assert.ok(maxDiff(dyn, await run(writeOnnx(g), x, [1, 6, 16])) > 1e-4, 'selection changed nothing');
 });
 
 test('schedule: fitted to the MAC budget, block 0 attention dense, FFNs back-loaded, counts multiples of 4', () => {
