@@ -11,6 +11,7 @@
 // Calibration: all 256 images of fmnist-calib-256 (disjoint from the test slice) for the vit,
 // all 100 lines of ocr-lines-calib-100 for the recognizer.
 //   node dist/compiler/bench/toast.js [--out out/toast.json] [--skip-latency] [--skip-ocr] [--rounds 5]
+//     [--latency-only]   (re-times the models and builds an earlier run left in <out dir>/toast/)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     'skip-latency': { type: 'boolean', default: false },
     'skip-ocr': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '5' },
+    'latency-only': { type: 'boolean', default: false },
   },
 });
 const fix = (f: string) => join(packageRoot, 'test', 'fixtures', f);
@@ -78,48 +80,52 @@ const variants: { label: string; opts: Partial<ToastOptions>; data: boolean; bui
   { label: 'ToaSt data-aware, no refit (bias correction)', opts: { refit: false, biasCorrection: true }, data: true },
   { label: 'ToaSt data-aware + refit', opts: {}, data: true, build: true },
 ];
-const vitFeeds = await calibrationFeeds(vitBytes, VIT, fix('data/fmnist-calib-256.u8'), { count: 256, seq: 128, seed: 0 });
-const dense = await ortAccuracy(vitBytes);
-log(`vit dense: ${dense.accuracy}`);
-const vitRows: Row[] = [{ label: 'dense', target: 0, reduction: 0, accuracy: dense.accuracy, build: await buildAccuracy(VIT, join(work, 'vit-dense'), dense.preds), attention: [], ffn: [], seconds: 0 }];
-const vitFiles: Record<string, string> = { dense: VIT };
-for (const target of [0.2, 0.3, 0.4]) {
-  for (const v of variants) {
-    const t0 = performance.now();
-    const r = await pruneToast(vitBytes, VIT, { flopsReduction: target, feeds: v.data ? vitFeeds : undefined, ...v.opts });
-    const seconds = (performance.now() - t0) / 1000;
-    const acc = await ortAccuracy(r.onnx);
-    const row: Row = { label: v.label, target, reduction: r.report.macs.reduction, accuracy: acc.accuracy, attention: r.report.attention.map((a) => a.kept), ffn: r.report.ffn.map((f) => f.kept), seconds };
-    if (v.build) {
-      const file = join(work, `vit-toast${target * 100}.onnx`);
-      writeFileSync(file, r.onnx);
-      vitFiles[`toast ${target}`] = file;
-      row.build = await buildAccuracy(file, join(work, `vit-toast${target * 100}`), acc.preds);
-      if (target === 0.3) {
-        const c = await pruneModel(r.onnx, VIT, { method: 'crepe', pattern: parsePattern('2:4', 'matrix')!, feeds: vitFeeds });
-        const cfile = join(work, 'vit-toast30-crepe24.onnx');
-        writeFileSync(cfile, c.onnx);
-        vitFiles['toast 0.3 + crepe 2:4'] = cfile;
-        const cacc = await ortAccuracy(c.onnx);
-        vitRows.push(row);
-        log(`${target} ${v.label}: ${row.accuracy}`);
-        vitRows.push({ label: 'ToaSt data-aware + refit, then CRePE 2:4', target, reduction: r.report.macs.reduction, accuracy: cacc.accuracy, build: await buildAccuracy(cfile, join(work, 'vit-toast30-crepe24'), cacc.preds), attention: row.attention, ffn: row.ffn, seconds });
-        continue;
+const vitFiles: Record<string, string> = { dense: VIT, 'toast 0.3': join(work, 'vit-toast30.onnx') };
+const vitRows: Row[] = [];
+const latencyOnly = args['latency-only'];
+if (!latencyOnly) {
+  const vitFeeds = await calibrationFeeds(vitBytes, VIT, fix('data/fmnist-calib-256.u8'), { count: 256, seq: 128, seed: 0 });
+  const dense = await ortAccuracy(vitBytes);
+  log(`vit dense: ${dense.accuracy}`);
+  vitRows.push({ label: 'dense', target: 0, reduction: 0, accuracy: dense.accuracy, build: await buildAccuracy(VIT, join(work, 'vit-dense'), dense.preds), attention: [], ffn: [], seconds: 0 });
+  for (const target of [0.2, 0.3, 0.4]) {
+    for (const v of variants) {
+      const t0 = performance.now();
+      const r = await pruneToast(vitBytes, VIT, { flopsReduction: target, feeds: v.data ? vitFeeds : undefined, ...v.opts });
+      const seconds = (performance.now() - t0) / 1000;
+      const acc = await ortAccuracy(r.onnx);
+      const row: Row = { label: v.label, target, reduction: r.report.macs.reduction, accuracy: acc.accuracy, attention: r.report.attention.map((a) => a.kept), ffn: r.report.ffn.map((f) => f.kept), seconds };
+      if (v.build) {
+        const file = join(work, `vit-toast${target * 100}.onnx`);
+        writeFileSync(file, r.onnx);
+        vitFiles[`toast ${target}`] = file;
+        row.build = await buildAccuracy(file, join(work, `vit-toast${target * 100}`), acc.preds);
+        if (target === 0.3) {
+          const c = await pruneModel(r.onnx, VIT, { method: 'crepe', pattern: parsePattern('2:4', 'matrix')!, feeds: vitFeeds });
+          const cfile = join(work, 'vit-toast30-crepe24.onnx');
+          writeFileSync(cfile, c.onnx);
+          vitFiles['toast 0.3 + crepe 2:4'] = cfile;
+          const cacc = await ortAccuracy(c.onnx);
+          vitRows.push(row);
+          log(`${target} ${v.label}: ${row.accuracy}`);
+          vitRows.push({ label: 'ToaSt data-aware + refit, then CRePE 2:4', target, reduction: r.report.macs.reduction, accuracy: cacc.accuracy, build: await buildAccuracy(cfile, join(work, 'vit-toast30-crepe24'), cacc.preds), attention: row.attention, ffn: row.ffn, seconds });
+          continue;
+        }
       }
+      log(`${target} ${v.label}: ${row.accuracy}`);
+      vitRows.push(row);
     }
-    log(`${target} ${v.label}: ${row.accuracy}`);
-    vitRows.push(row);
+    // dynamic selection (quality only, onnxruntime): the same head dims and per-FFN k as the
+    // static schedule, k units chosen per image; fc1 runs in full, so fewer MACs are removed
+    const st = vitRows[vitRows.length - 1];
+    const heads = await pruneToast(vitBytes, VIT, { schedule: { attention: st.attention, ffn: st.ffn.map(() => 384) }, feeds: vitFeeds, refit: false, biasCorrection: false });
+    const g = prepareForChannels(heads.graph);
+    const dyn = dynamicChannels(g, findFfns(g), st.ffn);
+    const ffnMacs = findFfns(g).map((f, i) => (f.fc1.dOut - st.ffn[i]) * 17 /* tokens */ * f.fc2.dOut).reduce((a, b) => a + b, 0);
+    const acc = await ortAccuracy(writeOnnx(dyn));
+    vitRows.push({ label: 'dynamic top-k FFN units per image (same k), no refit; fc2 only', target, reduction: heads.report.macs.reduction + ffnMacs / heads.report.macs.dense, accuracy: acc.accuracy, attention: st.attention, ffn: st.ffn, seconds: 0 });
+    log(`${target} dynamic: ${acc.accuracy}`);
   }
-  // dynamic selection (quality only, onnxruntime): the same head dims and per-FFN k as the
-  // static schedule, k units chosen per image; fc1 runs in full, so fewer MACs are removed
-  const st = vitRows[vitRows.length - 1];
-  const heads = await pruneToast(vitBytes, VIT, { schedule: { attention: st.attention, ffn: st.ffn.map(() => 384) }, feeds: vitFeeds, refit: false, biasCorrection: false });
-  const g = prepareForChannels(heads.graph);
-  const dyn = dynamicChannels(g, findFfns(g), st.ffn);
-  const ffnMacs = findFfns(g).map((f, i) => (f.fc1.dOut - st.ffn[i]) * 17 * f.fc2.dOut).reduce((a, b) => a + b, 0);
-  const acc = await ortAccuracy(writeOnnx(dyn));
-  vitRows.push({ label: 'dynamic top-k FFN units per image (same k), no refit; fc2 only', target, reduction: heads.report.macs.reduction + ffnMacs / heads.report.macs.dense, accuracy: acc.accuracy, attention: st.attention, ffn: st.ffn, seconds: 0 });
-  log(`${target} dynamic: ${acc.accuracy}`);
 }
 
 // ---------------------------------------------------------------- latency
@@ -129,11 +135,13 @@ const x0 = testImage(0);
 if (!args['skip-latency']) {
   const feeds = { input: { data: x0, shape: [1, 1, 28, 28] } };
   const dirs: Record<string, string> = { dense: join(work, 'vit-dense'), 'toast 0.2': join(work, 'vit-toast20'), 'toast 0.3': join(work, 'vit-toast30'), 'toast 0.4': join(work, 'vit-toast40'), 'toast 0.3 + crepe 2:4': join(work, 'vit-toast30-crepe24') };
+  // onnxruntime-web first: its wasm is tiered up by V8 during a longer warm-up
   const engines = [
+    ...['dense', 'toast 0.3'].map((k) => ({ ...ortWebEngine(vitFiles[k], feeds, 1), name: `onnxruntime-web ${k}` })),
     ...Object.entries(dirs).map(([k, d]) => ({ ...sparsecEngine(d, feeds), name: `sparsec ${k}` })),
-    ...['dense', 'toast 0.3'].flatMap((k) => [{ ...ortWebEngine(vitFiles[k], feeds, 1), name: `onnxruntime-web ${k}` }, { ...ortNodeEngine(vitFiles[k], feeds, 1), name: `onnxruntime-node ${k}` }]),
+    ...['dense', 'toast 0.3'].map((k) => ({ ...ortNodeEngine(vitFiles[k], feeds, 1), name: `onnxruntime-node ${k}` })),
   ];
-  vitLatency = await compareEngines(engines, { rounds });
+  vitLatency = await compareEngines(engines, { rounds, warmupMs: 1000 });
   for (const e of vitLatency) log(`${e.engine}: p50 ${e.stats.p50.toFixed(3)} ms`);
 }
 
@@ -151,31 +159,35 @@ if (!args['skip-ocr']) {
     const runner = await ortImageRunner(model, REC_INPUT);
     try { return await recognize(lines, classes, runner.run); } finally { await runner.release(); }
   };
-  const d = await cer(REC);
-  ocrRows.push({ label: 'dense', target: 0, blocksReduction: 0, reduction: 0, cer: d.cer, lineAccuracy: d.lineAccuracy, attention: [], ffn: [] });
-  log(`ppocr-rec dense CER ${d.cer}`);
-  const recFeeds = await calibrationFeeds(recBytes, REC, fix('data/ocr-lines-calib-100'), { count: 100, seq: 128, seed: 0, shape });
-  let pruned30 = '';
-  for (const target of [0.1, 0.2, 0.3]) {
-    for (const v of variants.filter((x) => x.label.startsWith('magnitude heads + channels, no') || x.label.includes('bias correction)') || x.label.endsWith('+ refit'))) {
-      const r = await pruneToast(recBytes, REC, { flopsReduction: target, budgetScope: 'blocks', feeds: v.data ? recFeeds : undefined, inputShapes: { x: shape }, ...v.opts });
-      const q = await cer(r.onnx);
-      ocrRows.push({ label: v.label, target, blocksReduction: r.report.macs.blocksReduction, reduction: r.report.macs.reduction, cer: q.cer, lineAccuracy: q.lineAccuracy, attention: r.report.attention.map((a) => a.kept), ffn: r.report.ffn.map((f) => f.kept) });
-      log(`ppocr-rec ${target} ${v.label}: CER ${q.cer}`);
-      if (target === 0.3 && v.build) { pruned30 = join(work, 'rec-toast30.onnx'); writeFileSync(pruned30, r.onnx); }
+  const pruned30 = join(work, 'rec-toast30.onnx');
+  if (!latencyOnly) {
+    const d = await cer(REC);
+    ocrRows.push({ label: 'dense', target: 0, blocksReduction: 0, reduction: 0, cer: d.cer, lineAccuracy: d.lineAccuracy, attention: [], ffn: [] });
+    log(`ppocr-rec dense CER ${d.cer}`);
+    const recFeeds = await calibrationFeeds(recBytes, REC, fix('data/ocr-lines-calib-100'), { count: 100, seq: 128, seed: 0, shape });
+    for (const target of [0.1, 0.2, 0.3]) {
+      for (const v of variants.filter((x) => x.label.startsWith('magnitude heads + channels, no') || x.label.includes('bias correction)') || x.label.endsWith('+ refit'))) {
+        const r = await pruneToast(recBytes, REC, { flopsReduction: target, budgetScope: 'blocks', feeds: v.data ? recFeeds : undefined, inputShapes: { x: shape }, ...v.opts });
+        const q = await cer(r.onnx);
+        ocrRows.push({ label: v.label, target, blocksReduction: r.report.macs.blocksReduction, reduction: r.report.macs.reduction, cer: q.cer, lineAccuracy: q.lineAccuracy, attention: r.report.attention.map((a) => a.kept), ffn: r.report.ffn.map((f) => f.kept) });
+        log(`ppocr-rec ${target} ${v.label}: CER ${q.cer}`);
+        if (target === 0.3 && v.build) writeFileSync(pruned30, r.onnx);
+      }
     }
   }
-  if (!args['skip-latency'] && pruned30) {
+  if (!args['skip-latency']) {
     const x = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i) * 0.5);
     const feeds = { x: { data: x, shape } };
-    await buildModel(REC, join(work, 'rec-dense'), { inputShapes: { x: shape } });
-    await buildModel(pruned30, join(work, 'rec-toast30'), { inputShapes: { x: shape } });
+    if (!latencyOnly) {
+      await buildModel(REC, join(work, 'rec-dense'), { inputShapes: { x: shape } });
+      await buildModel(pruned30, join(work, 'rec-toast30'), { inputShapes: { x: shape } });
+    }
     ocrLatency = await compareEngines([
-      { ...sparsecEngine(join(work, 'rec-dense'), feeds), name: 'sparsec dense' },
-      { ...sparsecEngine(join(work, 'rec-toast30'), feeds), name: 'sparsec toast 0.3 (blocks)' },
       { ...ortWebEngine(REC, feeds, 1), name: 'onnxruntime-web dense' },
       { ...ortWebEngine(pruned30, feeds, 1), name: 'onnxruntime-web toast 0.3 (blocks)' },
-    ], { rounds });
+      { ...sparsecEngine(join(work, 'rec-dense'), feeds), name: 'sparsec dense' },
+      { ...sparsecEngine(join(work, 'rec-toast30'), feeds), name: 'sparsec toast 0.3 (blocks)' },
+    ], { rounds, warmupMs: 1000 });
     for (const e of ocrLatency) log(`${e.engine}: p50 ${e.stats.p50.toFixed(2)} ms`);
   }
 }
