@@ -16,7 +16,7 @@ export interface EngineRow { engine: string; loadMs: number; firstMs: number; st
 export interface Sizes { wasm: number; weights: number; arena: number; [k: string]: number }
 export interface BenchEntry { label: string; file: string; threads?: number; seed?: number; platform?: Record<string, unknown>; versions?: Record<string, string>; sizes: { label: string; sizes: Sizes }[]; results: EngineRow[] }
 export interface LayerRow { node: string; op: string; format: string; sparsity: number; weightBytes: number; kernels: string[]; reason?: string }
-export interface BuildEntry { label: string; file: string; manifest: { source: string; target: string; prune: string | null; sizes: Sizes; layers: LayerRow[]; ops?: Record<string, number> } }
+export interface BuildEntry { label: string; file: string; manifest: { source: string; target: string; prune: string | null; sizes: Sizes; layers: LayerRow[]; ops?: Record<string, number>; inputs?: { name: string; shape: number[] }[] } }
 export interface PlotEntry { file: string; title: string; xLabel: string; yLabel: string; xPercent: boolean; reference?: { name: string; y: number }; series: Series[]; table?: { head: string[]; rows: (string | number)[][] } }
 export interface ReportInputs { benches: BenchEntry[]; builds: BuildEntry[]; plots: PlotEntry[] }
 
@@ -24,7 +24,9 @@ const bad = (file: string, msg: string): never => { throw new SparsecError('E_FI
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 type Obj = Record<string, unknown>;
 
-export const buildLabel = (m: { source: string; prune: string | null }) => `${m.source} · ${m.prune ?? 'dense'}`;
+/** the input shapes tell apart builds of one model at several sizes (gpt T=128 and T=1) */
+const shapesOf = (m: { inputs?: { name: string; shape: number[] }[] }) => (m.inputs?.length ? ` (${m.inputs.map((i) => `${i.name} ${i.shape.join('×')}`).join(', ')})` : '');
+export const buildLabel = (m: { source: string; prune: string | null; inputs?: { name: string; shape: number[] }[] }) => `${m.source}${shapesOf(m)} · ${m.prune ?? 'dense'}`;
 
 function readJson(file: string): Obj {
   let text: string;
@@ -47,7 +49,7 @@ function engineRows(file: string, rows: unknown): EngineRow[] {
 function manifestEntry(file: string, m: Obj): BuildEntry {
   const sizes = m.sizes as Sizes | undefined;
   if (typeof m.source !== 'string' || !sizes || !Array.isArray(m.layers)) return bad(file, 'not a sparsec manifest (needs source, sizes, layers)');
-  const manifest = { source: m.source, target: String(m.target), prune: (m.prune as string | null) ?? null, sizes, layers: m.layers as LayerRow[], ops: m.ops as Record<string, number> };
+  const manifest = { source: m.source, target: String(m.target), prune: (m.prune as string | null) ?? null, sizes, layers: m.layers as LayerRow[], ops: m.ops as Record<string, number>, inputs: m.inputs as { name: string; shape: number[] }[] | undefined };
   return { label: buildLabel(manifest), file, manifest };
 }
 
@@ -104,9 +106,7 @@ export function readInput(path: string, into: ReportInputs): void {
     // one build, or several timed in one run (variants[], schema 2 with several targets)
     type M = { source: string; prune: string | null; sizes?: Sizes; inputs?: { name: string; shape: number[] }[] };
     const ms = (Array.isArray(j.variants) ? (j.variants as { manifest: M }[]).map((v) => v.manifest) : [j.manifest as M | undefined]).filter((m): m is M => !!m?.source);
-    // the input shapes tell apart runs of one model built at several sizes (gpt T=128 and T=1)
-    const shapes = ms[0]?.inputs?.map((i) => `${i.name} ${i.shape.join('×')}`).join(', ');
-    const label = ms.length ? `${ms[0].source}${shapes ? ` (${shapes})` : ''} · ${ms.map((m) => m.prune ?? 'dense').join(' vs ')}` : basename(String(j.model ?? j.build ?? path));
+    const label = ms.length ? `${ms[0].source}${shapesOf(ms[0])} · ${ms.map((m) => m.prune ?? 'dense').join(' vs ')}` : basename(String(j.model ?? j.build ?? path));
     const sizes = ms.filter((m) => m.sizes).map((m) => ({ label: buildLabel(m), sizes: m.sizes! }));
     into.benches.push({ label, file: path, threads: j.threads as number, seed: j.seed as number, platform: j.platform as Obj, versions: j.versions as Record<string, string>, sizes, results: engineRows(path, j.results) });
   } else if (Array.isArray(j.rows) && (j.rows as Obj[]).every((r) => Array.isArray(r?.engines))) {

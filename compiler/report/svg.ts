@@ -112,7 +112,7 @@ export interface StackRow { label: string; parts: { name: string; value: number 
 export function stackedBars(title: string, unit: string, rows: StackRow[], fmt: (v: number) => string): string {
   const names = [...new Set(rows.flatMap((r) => r.parts.map((p) => p.name)))];
   const color = (n: string) => PALETTE[names.indexOf(n) % PALETTE.length];
-  const W = 900, L = 170, R = 90, barH = 20, gap = 10, T = 52, pw = W - L - R;
+  const W = 900, L = 300, R = 90, barH = 20, gap = 10, T = 52, pw = W - L - R;
   const H = T + rows.length * (barH + gap) + 36;
   const ticks = niceTicks(0, Math.max(...rows.map((r) => r.parts.reduce((a, p) => a + p.value, 0)), 1));
   const sx = (v: number) => L + (v / ticks[ticks.length - 1]) * pw;
@@ -123,7 +123,7 @@ export function stackedBars(title: string, unit: string, rows: StackRow[], fmt: 
   out.push(text(L + pw / 2, H - 5, unit, 'text-anchor="middle"'));
   rows.forEach((r, i) => {
     const y = T + i * (barH + gap);
-    out.push(text(L - 6, y + barH - 5, short(r.label, 26), 'text-anchor="end"'));
+    out.push(text(L - 6, y + barH - 5, short(r.label, Math.floor((L - 12) / 6.6)), 'text-anchor="end"'));
     let x = 0;
     for (const p of r.parts) {
       out.push(`<rect x="${sx(x).toFixed(1)}" y="${y}" width="${Math.max(0, sx(x + p.value) - sx(x)).toFixed(1)}" height="${barH}" fill="${color(p.name)}"><title>${esc(`${r.label} · ${p.name}: ${fmt(p.value)}`)}</title></rect>`);
