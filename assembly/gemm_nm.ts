@@ -439,7 +439,8 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
 // Per block, x is copied zero-padded to scratch and expanded into a table with one v128 per
 // pair of groups and combination (36 x 16 B per 8 k, 18 KiB for KB = 256: stays in L1), so one
 // table load gives the 4 x values that meet a vector of 4 kept weights (perf.md: 1.5x dense from
-// DRAM once the table fits L1). Scratch: KB floats + KB/8 * 576 bytes (gemm-blocking.ts).
+// DRAM once the table fits L1). Rows go 4 at a time, a quarter of M apart (4 record streams).
+// Scratch: KB floats + KB/8 * 576 bytes (gemm-blocking.ts).
 
 function nm_expand_x36(n8: i32, x: usize, xe: usize): void {
   for (let g = 0; g < n8; g++) {
@@ -484,6 +485,44 @@ function nm_expand_x36(n8: i32, x: usize, xe: usize): void {
   }
 }
 
+/** The dot products of 4 rows' records (r0..r3: each [meta][values] of one K block) with the x
+ *  table, as the 4 lanes of a vector. ts: table bytes per 8 k (576 for 2:4, 1120 for 4:8).
+ *  The caller takes the 4 rows a quarter of M apart: 4 record streams read at once keep more
+ *  DRAM requests in flight than one (as gemv_f32's 4 streams). */
+function nm_gemv4(n8: i32, ts: usize, r0: usize, r1: usize, r2: usize, r3: usize, metaBytes: usize, xe: usize): v128 {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let o: usize = 0, vo = metaBytes, tp = xe;
+  for (let u = 0; u < n8; u++) {
+    a0 = madd(v128.load(r0 + vo), v128.load(tp + (<usize>load<u8>(r0 + o) << 4)), a0);
+    a1 = madd(v128.load(r1 + vo), v128.load(tp + (<usize>load<u8>(r1 + o) << 4)), a1);
+    a2 = madd(v128.load(r2 + vo), v128.load(tp + (<usize>load<u8>(r2 + o) << 4)), a2);
+    a3 = madd(v128.load(r3 + vo), v128.load(tp + (<usize>load<u8>(r3 + o) << 4)), a3);
+    o++; vo += 16; tp += ts;
+  }
+  const t01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const t23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(t01, t23, 0, 1, 4, 5), v128.shuffle<f32>(t01, t23, 2, 3, 6, 7));
+}
+
+/** y[i] = (first K block: bias[i], else y[i]) + s */
+@inline function nm_gemv_out(y: usize, i: i32, s: f32, first: bool, bias: usize): void {
+  const yp = y + (<usize>i << 2);
+  store<f32>(yp, first ? (bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0) + s : load<f32>(yp) + s);
+}
+
+/** rows [0, 4*floor(M/4)) of one K block through nm_gemv4, rows i, q+i, 2q+i, 3q+i together */
+@inline function nm_gemv_streams(M: i32, n8: i32, ts: usize, blk: usize, recBytes: usize, metaBytes: usize, xe: usize, y: usize, first: bool, bias: usize): void {
+  const q = M >> 2, qs = <usize>q * recBytes;
+  for (let i = 0; i < q; i++) {
+    const r = blk + <usize>i * recBytes;
+    const h = nm_gemv4(n8, ts, r, r + qs, r + 2 * qs, r + 3 * qs, metaBytes, xe);
+    nm_gemv_out(y, i, f32x4.extract_lane(h, 0), first, bias);
+    nm_gemv_out(y, q + i, f32x4.extract_lane(h, 1), first, bias);
+    nm_gemv_out(y, 2 * q + i, f32x4.extract_lane(h, 2), first, bias);
+    nm_gemv_out(y, 3 * q + i, f32x4.extract_lane(h, 3), first, bias);
+  }
+}
+
 @inline function pairFirst(p: i32): i32 { return p < 3 ? 0 : p < 5 ? 1 : 2; }
 @inline function pairSecond(p: i32): i32 { return p < 3 ? p + 1 : p < 5 ? p - 1 : 3; }
 
@@ -498,8 +537,14 @@ export function gemv_nm24_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: 
   for (let kb = 0; kb < K; kb += KB) {
     const kn = min(KB, K - kb);
     for (let i = 0; i < KB; i++) store<f32>(xp + (<usize>i << 2), i < kn ? load<f32>(x + (<usize>(kb + i) << 2)) : 0);
-    if (ASC_FEATURE_SIMD) nm_expand_x36(n8, xp, xe);
-    for (let i = 0; i < M; i++) {
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      nm_expand_x36(n8, xp, xe);
+      nm_gemv_streams(M, n8, 576, rp, recBytes, metaBytes, xe, y, kb == 0, bias);
+      i = M & ~3;
+      rp += <usize>i * recBytes;
+    }
+    for (; i < M; i++) {
       let s: f32 = 0;
       if (ASC_FEATURE_SIMD) {
         let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
@@ -626,8 +671,14 @@ export function gemv_nm48_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: 
   for (let kb = 0; kb < K; kb += KB) {
     const kn = min(KB, K - kb);
     for (let i = 0; i < KB; i++) store<f32>(xp + (<usize>i << 2), i < kn ? load<f32>(x + (<usize>(kb + i) << 2)) : 0);
-    if (ASC_FEATURE_SIMD) nm_expand_x70(n8, xp, xe);
-    for (let i = 0; i < M; i++) {
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      nm_expand_x70(n8, xp, xe);
+      nm_gemv_streams(M, n8, 1120, rp, recBytes, metaBytes, xe, y, kb == 0, bias);
+      i = M & ~3;
+      rp += <usize>i * recBytes;
+    }
+    for (; i < M; i++) {
       let s: f32 = 0;
       if (ASC_FEATURE_SIMD) {
         let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
