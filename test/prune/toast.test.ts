@@ -5,7 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as ort from 'onnxruntime-node';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../compiler/paths.js';
@@ -266,6 +268,24 @@ test('build spec: toast:<x>[,method:pattern]', () => {
   assert.equal(parseToastSpec('toast:30%,crepe:2:4'), { reduction: 0.3, then: { method: 'crepe', pattern: { kind: 'nm', n: 2, m: 4 } } });
   assert.is(parseToastSpec('crepe:2:4'), null);
   assert.throws(() => parseToastSpec('toast:1.5'), /toast:<MAC reduction/);
+});
+
+test('CLI: prune --method toast writes a smaller model and reports it; bad input is one line, no stack', () => {
+  const cli = (...a: string[]) => spawnSync(process.execPath, [join(packageRoot, 'bin', 'sparsec.js'), 'prune', ...a], { encoding: 'utf8' });
+  const out = join(mkdtempSync(join(tmpdir(), 'sparsec-toast-cli-')), 'vit-t30.onnx');
+  const ok = cli(VIT, '--method', 'toast', '--flops-reduction', '30%', '-o', out, '--json', '-q');
+  assert.is(ok.status, 0, ok.stderr);
+  const report = JSON.parse(ok.stdout);
+  assert.ok(report.macs.reduction >= 0.3 && report.headScore === 'gm' && report.refit === false, ok.stdout);
+  assert.ok(readFileSync(out).length < readFileSync(VIT).length * 0.8);
+  for (const [args, message] of [
+    [[VIT, '--method', 'toast', '-o', out], /needs --flops-reduction/],
+    [[VIT, '--method', 'toast', '--flops-reduction', '0.9', '-o', out], /removes at most \d+\.\d% of the MACs/],
+    [[join(FIX, 'cnn.onnx'), '--method', 'toast', '--flops-reduction', '0.3', '-o', out], /no attention block or FFN found/],
+  ] as const) {
+    const r = cli(...args);
+    assert.ok(r.status !== 0 && message.test(r.stderr) && r.stderr.trim().split('\n').length === 1 && !/\n\s+at /.test(r.stderr), r.stderr);
+  }
 });
 
 test.run();
