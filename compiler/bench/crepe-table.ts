@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
   },
 });
 
-interface Row { label: string; method: ScoreMethod; scope: 'matrix' | 'row'; crepe?: CrepeOptions; owl?: boolean; dsnot?: boolean; sequential?: boolean; permute?: boolean; only?: string[] }
+interface Row { label: string; method: ScoreMethod; scope: 'matrix' | 'row'; crepe?: CrepeOptions; owl?: boolean; dsnot?: boolean; sequential?: boolean; permute?: boolean; lsa?: boolean; only?: string[] }
 const unstructured = ['0.5', '0.6', '0.7'];
 const rows: Row[] = [
   { label: 'magnitude', method: 'magnitude', scope: 'matrix' },
@@ -53,6 +53,9 @@ const rows: Row[] = [
   { label: 'Wanda + CP', method: 'wanda', scope: 'matrix', permute: true, only: ['2:4', '4:8'] },
   { label: 'RIA + CP', method: 'ria', scope: 'matrix', permute: true, only: ['2:4', '4:8'] },
   { label: 'CRePE A + CP', method: 'crepe', scope: 'matrix', crepe: CREPE_DEFAULTS, permute: true, only: ['2:4', '4:8'] },
+  { label: 'Wanda + CP + LSA', method: 'wanda', scope: 'matrix', permute: true, lsa: true, only: ['2:4', '4:8'] },
+  { label: 'RIA + CP + LSA', method: 'ria', scope: 'matrix', permute: true, lsa: true, only: ['2:4', '4:8'] },
+  { label: 'CRePE A + CP + LSA', method: 'crepe', scope: 'matrix', crepe: CREPE_DEFAULTS, permute: true, lsa: true, only: ['2:4', '4:8'] },
   { label: 'RIA, sequential calibration', method: 'ria', scope: 'matrix', sequential: true, only: ['0.5', '2:4'] },
   { label: 'CRePE A, sequential calibration', method: 'crepe', scope: 'matrix', crepe: CREPE_DEFAULTS, sequential: true, only: ['0.5', '2:4'] },
 ];
@@ -80,7 +83,7 @@ for (const row of selected) {
     const t1 = performance.now();
     const r = await pruneModel(bytes, args.model!, {
       method: row.method, pattern, crepe: row.crepe, stats: row.sequential ? undefined : stats, feeds,
-      owl: row.owl ? OWL_DEFAULTS : undefined, dsnot: row.dsnot ? DSNOT_DEFAULTS : undefined, sequential: row.sequential, permute: row.permute,
+      owl: row.owl ? OWL_DEFAULTS : undefined, dsnot: row.dsnot ? DSNOT_DEFAULTS : undefined, sequential: row.sequential, permute: row.permute, lsa: row.lsa,
     });
     const seconds = (performance.now() - t1) / 1000;
     const e = await evalTextModel(r.onnx, text, T);

@@ -20,7 +20,7 @@ import { channelPruneCli } from './channelPrune.js';
 
 interface PruneCliOptions {
   out: string; method: ScoreMethod | 'toast'; sparsity: string; flopsReduction?: string; flopsOf: 'model' | 'blocks'; headScore?: 'data' | 'gm' | 'magnitude'; refit: boolean; perRow?: boolean;
-  calib?: string; calibWindows: string; inputShape: string[]; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string; pho?: boolean; phoGenerations: string; phoValidate: string; permute?: boolean;
+  calib?: string; calibWindows: string; inputShape: string[]; seq: string; seed: string; sequential?: boolean; owl?: boolean; owlLambda: string; owlM: string; dsnot?: boolean; dsnotCycles: string; dsnotThreshold: string; pho?: boolean; phoGenerations: string; phoValidate: string; permute?: boolean; permuteLsa?: boolean;
   include?: string; ignore?: string; pruneHead?: boolean;
   crepeK: string; crepeAlpha: string; crepeBeta: string; crepeGamma: string; crepeA: string; crepeVariant: 'A' | 'B'; crepeNormalize: boolean;
   json?: boolean; quiet?: boolean;
@@ -69,6 +69,7 @@ export function register(program: Command): void {
     .option('--sparsity <s>', 'unstructured fraction (0.5, 50%) or N:M kept of M along the input dimension (2:4, 4:8)', '0.5')
     .option('--per-row', 'unstructured: the same fraction in every output row (default: one threshold per matrix)')
     .option('--permute', 'N:M: channel permutation (RIA\'s heuristic); weights stored permuted, absorbed into the producer where the graph allows, else a Gather of the input')
+    .option('--permute-lsa', 'with --permute: refine the permutation by linear sum assignment per in-group slot')
     .option('--calib <file>', 'calibration data, needed by all methods but magnitude: text (raw bytes = token ids) or rendered text lines (<stem> of .json + .u8.gz, image models); or raw uint8 images (pixel/255, models with a static float input); reprune|l1|random also take .f32 images (fed as is)')
     .option('--calib-windows <n>', 'calibration windows of --seq bytes (text) or lines (images), picked with --seed', '128')
     .option('--input-shape <name=dims...>', 'image calibration: the input shape, e.g. x=1x3x48x192 (default: the declared H and W, else 48 x 320)', [])
@@ -136,7 +137,7 @@ export function register(program: Command): void {
       const bar = progress(o.sequential ? 'stages' : 'calibrating', o.quiet);
       const search = progress('PHO search', o.quiet);
       const r = await pruneModel(bytes, model, {
-        method, pattern, crepe, feeds, sequential: o.sequential, permute: o.permute,
+        method, pattern, crepe, feeds, sequential: o.sequential, permute: o.permute || o.permuteLsa, lsa: o.permuteLsa,
         dsnot: o.dsnot ? { ...DSNOT_DEFAULTS, maxCycles: int('--dsnot-cycles', o.dsnotCycles, 0), threshold: float('--dsnot-threshold', o.dsnotThreshold) } : undefined,
         pho: o.pho ? { generations: int('--pho-generations', o.phoGenerations, 1), seed: int('--seed', o.seed, 0), validate: phoValidation(o, T), onCandidate: o.quiet ? undefined : (c) => { search.stop(); logCandidate(c); } } : undefined,
         owl: o.owl ? { ...OWL_DEFAULTS, lambda: float('--owl-lambda', o.owlLambda), m: float('--owl-m', o.owlM) } : undefined,

@@ -21,6 +21,8 @@ export interface PruneOptions {
   /** N:M only: choose the mask on channel-permuted columns (permute.ts); the caller carries π
    *  into the graph with permuteGraph.ts */
   permute?: boolean;
+  /** with permute: refine π by linear sum assignment per in-group slot (RIA's --lsa) */
+  lsa?: boolean;
 }
 
 export interface LayerReport { name: string; dOut: number; dIn: number; pruned: number; skip: string }
@@ -53,7 +55,7 @@ export function pruneMasks(g: Graph, layers: readonly LinearLayer[], stats: Read
     const pattern = own === undefined ? o.pattern : o.pattern.kind === 'unstructured' ? { ...o.pattern, sparsity: own } : nmForSparsity(o.pattern.m, own);
     let mask: Uint8Array;
     if (o.permute && pattern.kind === 'nm') {
-      const p = permutedNMMask(scores, l.dOut, l.dIn, pattern.n, pattern.m);
+      const p = permutedNMMask(scores, l.dOut, l.dIn, pattern.n, pattern.m, o.lsa);
       mask = p.mask;
       perms.set(l.name, p.perm);
     } else {

@@ -3,7 +3,8 @@
 // built to need it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { channelPermutation, permutedNMMask } from '../../compiler/prune/permute.js';
+import { channelPermutation, permutedKeptScore, permutedNMMask, refinePermutation } from '../../compiler/prune/permute.js';
+import { linearSumAssignment } from '../../compiler/prune/assignment.js';
 import { computeMask } from '../../compiler/prune/masks.js';
 import { rng } from '../../compiler/util/random.js';
 
@@ -35,6 +36,38 @@ test('when important columns sit together, permuting keeps more score than conti
   const kept = (m: Uint8Array) => m.reduce((s, v, i) => s + v * scores[i], 0);
   assert.is(kept(computeMask(scores, rows, cols, { kind: 'nm', n: 2, m: 4 })), 2 * (10 + 10 + 1 + 1));
   assert.is(kept(permutedNMMask(scores, rows, cols, 2, 4).mask), 2 * 40);
+});
+
+test('linear sum assignment: a hand-worked 3x3 and brute force over all 720 assignments of a 6x6', () => {
+  // costs of the 6 assignments: 6, 11, 5, 9, 7, 6: row 0 -> 1, row 1 -> 0, row 2 -> 2 (5)
+  assert.equal(linearSumAssignment([[4, 1, 3], [2, 0, 5], [3, 2, 2]]), [1, 0, 2]);
+  const r = rng(4);
+  const cost = Array.from({ length: 6 }, () => Array.from({ length: 6 }, () => Math.round(r() * 100)));
+  const total = (a: number[]) => a.reduce((s, c, i) => s + cost[i][c], 0);
+  let best = Infinity;
+  const perms = (rest: number[], acc: number[]): void => {
+    if (!rest.length) { best = Math.min(best, total(acc)); return; }
+    rest.forEach((c, i) => perms([...rest.slice(0, i), ...rest.slice(i + 1)], [...acc, c]));
+  };
+  perms([0, 1, 2, 3, 4, 5], []);
+  const a = linearSumAssignment(cost);
+  assert.equal([...a].sort(), [0, 1, 2, 3, 4, 5]);
+  assert.is(total(a), best);
+});
+
+test('LSA refinement: still a permutation, keeps at least the heuristic\'s score (here more)', () => {
+  const r = rng(11);
+  const rows = 16, cols = 32;
+  const scores = Float64Array.from({ length: rows * cols }, () => r() * (1 + 3 * r()));
+  const heuristic = channelPermutation(scores, rows, cols, 4);
+  const refined = refinePermutation(scores, rows, cols, heuristic, 2, 4);
+  assert.equal([...refined].sort((a, b) => a - b), Array.from({ length: cols }, (_, i) => i));
+  const before = permutedKeptScore(scores, rows, cols, heuristic, 2, 4), after = permutedKeptScore(scores, rows, cols, refined, 2, 4);
+  assert.ok(after > before, `${after} vs ${before}`);
+  // the mask from the refined π is N:M along it and keeps exactly that score
+  const { mask, perm } = permutedNMMask(scores, rows, cols, 2, 4, true);
+  assert.equal(Array.from(perm), Array.from(refined));
+  assert.ok(Math.abs(mask.reduce((s, v, i) => s + v * scores[i], 0) - after) < 1e-9);
 });
 
 test.run();
