@@ -5,6 +5,7 @@ import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SparsecError } from '../errors.js';
 import { calibrationFeeds, isTextLines } from '../calibrate/feeds.js';
+import type { Feeds } from '../calibrate/calibrate.js';
 import { readBytes } from '../calibrate/data.js';
 import { heldOutCheck } from '../eval/textModel.js';
 import { parseInputShapes } from '../ir/passes/inputShapes.js';
@@ -43,11 +44,12 @@ const regex = (name: string, v: string | undefined): RegExp | undefined => {
 
 /** PHO's real check: with text calibration, bits per byte on up to --pho-validate windows of the
  *  calibration file that calibration did not use. */
-function phoValidation(o: PruneCliOptions, T: number): ((onnx: Uint8Array) => Promise<number>) | undefined {
+function phoValidation(o: PruneCliOptions, T: number, feeds: readonly Feeds[] | undefined): ((onnx: Uint8Array) => Promise<number>) | undefined {
   const max = int('--pho-validate', o.phoValidate, 0);
   if (max === 0 || !o.calib) return undefined;
-  if (isTextLines(o.calib)) {
-    if (!o.quiet) process.stderr.write('PHO: no real check with image calibration (it needs a byte-level language model and text)\n');
+  const tokens = feeds?.[0] && Object.values(feeds[0])[0];
+  if (isTextLines(o.calib) || !tokens || (tokens.type !== 'int64' && tokens.type !== 'int32')) {
+    if (!o.quiet) process.stderr.write('PHO: no real check (it needs a byte-level language model calibrated on text): the proxy\'s best is used\n');
     return undefined;
   }
   return heldOutCheck(readBytes(o.calib), T, int('--calib-windows', o.calibWindows, 1), int('--seed', o.seed, 0), max);
@@ -139,7 +141,7 @@ export function register(program: Command): void {
       const r = await pruneModel(bytes, model, {
         method, pattern, crepe, feeds, sequential: o.sequential, permute: o.permute || o.permuteLsa, lsa: o.permuteLsa,
         dsnot: o.dsnot ? { ...DSNOT_DEFAULTS, maxCycles: int('--dsnot-cycles', o.dsnotCycles, 0), threshold: float('--dsnot-threshold', o.dsnotThreshold) } : undefined,
-        pho: o.pho ? { generations: int('--pho-generations', o.phoGenerations, 1), seed: int('--seed', o.seed, 0), validate: phoValidation(o, T), onCandidate: o.quiet ? undefined : (c) => { search.stop(); logCandidate(c); } } : undefined,
+        pho: o.pho ? { generations: int('--pho-generations', o.phoGenerations, 1), seed: int('--seed', o.seed, 0), validate: phoValidation(o, T, feeds), onCandidate: o.quiet ? undefined : (c) => { search.stop(); logCandidate(c); } } : undefined,
         owl: o.owl ? { ...OWL_DEFAULTS, lambda: float('--owl-lambda', o.owlLambda), m: float('--owl-m', o.owlM) } : undefined,
         include: regex('--include', o.include), ignore: regex('--ignore', o.ignore), pruneHead: o.pruneHead,
         onProgress: (d, t) => bar.update(d, t),
