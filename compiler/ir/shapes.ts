@@ -261,6 +261,14 @@ const rules: Record<string, Rule> = {
     const x = shape(g, n.inputs[0]), a = normAxis(attrInt(n, 'axis', 0), x.length), keep = attrInt(n, 'keepdims', 1);
     return [{ shape: keep ? x.map((d, i) => (i === a ? 1 : d)) : x.filter((_, i) => i !== a), dtype: 'int64' }];
   },
+  // k from input 1 (opset 10+) or the k attribute (opset 1-9); values and int64 indices
+  TopK: (n, g) => {
+    const x = shape(g, n.inputs[0]), a = normAxis(attrInt(n, 'axis', -1), x.length);
+    const k = n.inputs.length > 1 ? need(g, n, 1, 'TopK k')[0] : attrInt(n, 'k', 0);
+    if (k < 0 || k > x[a]) throw new SparsecError('E_MODEL', `TopK k = ${k} is outside [0, ${x[a]}] (axis ${a} of [${x}])`, { file: g.source, node: n.name, op: n.op });
+    const out = x.map((d, i) => (i === a ? k : d));
+    return [{ shape: out, dtype: dtype(g, n.inputs[0]) }, { shape: out, dtype: 'int64' as DType }];
+  },
   DepthToSpace: (n, g) => { const [N, C, H, W] = shape(g, n.inputs[0]), b = attrInt(n, 'blocksize', 1); return [{ shape: [N, C / (b * b), H * b, W * b], dtype: 'float32' }]; },
   SpaceToDepth: (n, g) => { const [N, C, H, W] = shape(g, n.inputs[0]), b = attrInt(n, 'blocksize', 1); return [{ shape: [N, C * b * b, H / b, W / b], dtype: 'float32' }]; },
   Cast: (n, g) => [{ shape: shape(g, n.inputs[0]), dtype: castTo(n) }],

@@ -89,6 +89,8 @@ const BASE_KERNELS: KernelVariant[] = [
   ...csr('gemm_csr', 'gemm_csr_f32', ['MatMul', 'Gemm'], 'C = W·B with W unstructured sparse (CSR per 256-k block, u16 byte offsets into 16-column B panels), 1x32/1x16 row tiles, per-row bias', [1, 32]),
   ...csr('gemv_csr', 'gemv_csr_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W CSR with u16 byte offsets into x, 8 gathered nonzeros per step', null),
   ...csr('conv2d_csr', 'conv2d_csr_f32', ['Conv'], 'NCHW conv as W·im2col with W CSR along Cin*kh*kw, im2col blocked with the GEMM', [1, 32]),
+  // ToaSt's dynamic FFN channel selection (compiler/ir/patterns/dynamicChannels.ts)
+  ...both('topk_ffn', 'topk_ffn_f32', [4, 8], ['TopK', 'Gather', 'MatMul'], 'Y = H[:, sel]·W2[sel, :] + b for the k hidden units of largest mean |h| over the rows (chosen per run, ties to the lower index), W2 rows [hidden][out] read only for the selected units'),
   ...both('pack_a', 'gemm_pack_a_f32', null, ['Conv', 'ConvTranspose'], 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
   ...both('scale_copy', 'scale_copy_f32', null, ['Gemm'], 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
   ...OP_KERNELS,

@@ -2,6 +2,7 @@
 import type { OpLowering } from '../lower.js';
 import { convLowering } from './conv.js';
 import { convTransposeLowering } from './convtranspose.js';
+import { dynamicChannelsLowering } from './dynamicChannels.js';
 import { elementwiseLowerings } from './elementwise.js';
 import { matmulLowering } from './matmul.js';
 import { normalizeLowerings } from './normalize.js';
@@ -11,7 +12,7 @@ import { reduceLowerings } from './reduce.js';
 import { resizeLowerings } from './resize.js';
 
 const all: OpLowering[] = [convLowering, convTransposeLowering, matmulLowering, ...elementwiseLowerings, ...normalizeLowerings, ...reduceLowerings,
-  ...layoutLowerings, ...poolLowerings, ...resizeLowerings];
+  ...layoutLowerings, ...poolLowerings, ...resizeLowerings, dynamicChannelsLowering];
 
 export const lowerings = new Map<string, OpLowering>();
 for (const l of all) for (const op of l.ops) lowerings.set(op, l);

@@ -3,6 +3,7 @@
 import type { Graph, Node } from '../graph.js';
 import { recognizeActivations } from '../patterns/activations.js';
 import { recognizeLayerNorm } from '../patterns/layerNorm.js';
+import { recognizeDynamicChannels } from '../patterns/dynamicChannels.js';
 import { removeDeadCode } from './deadCode.js';
 import { foldBatchNorm } from './foldBatchNorm.js';
 import { foldPadIntoConv } from './foldPadIntoConv.js';
@@ -20,6 +21,7 @@ export function canonicalize(g: Graph, opts: CanonicalizeOptions = {}): { unknow
   foldPadIntoConv(g);
   recognizeActivations(g);
   recognizeLayerNorm(g);
+  recognizeDynamicChannels(g);
   if (opts.fuse !== false) {
     fuseLinearBias(g);
     fuseActivations(g);

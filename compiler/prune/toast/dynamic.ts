@@ -2,8 +2,9 @@
 // hidden units with the largest mean |h| over the current input's tokens,
 //   s = ReduceMean(|H|, tokens) → TopK(s, k) → MatMul(Gather(H, idx), Gather(W2, idx)) + b2
 // fc1 still runs in full (the score needs every unit), so only fc2's MACs shrink. The channel
-// set changes per input, so no refit or bias correction applies. onnxruntime runs it (quality
-// measurements); sparsec has no TopK/run-time Gather kernel for it, so it is not compiled.
+// set changes per input, so no refit or bias correction applies. The written graph is plain ONNX
+// (onnxruntime runs it); sparsec recognises the subgraph (ir/patterns/dynamicChannels.ts) and
+// runs it as one kernel, assembly/topk_ffn.ts.
 import type { Graph, Node } from '../../ir/graph.js';
 import { SparsecError } from '../../errors.js';
 import { copyGraph } from './surgery.js';

@@ -1,0 +1,37 @@
+// Lowering of DynamicChannelsMatMul (ToaSt's dynamic FFN channel selection, recognised by
+// compiler/ir/patterns/dynamicChannels.ts) onto topk_ffn_f32 (assembly/topk_ffn.ts): per run,
+// the k hidden units of largest mean |h| are selected and fc2 reads only their weight rows.
+// W2 is placed as stored ([hidden][out], one contiguous row per unit), not packed into GEMM
+// panels: the kernel reads whole rows of the units it selected.
+import type { Tensor } from '../../ir/graph.js';
+import { attrInt, numel, valueOf } from '../../ir/graph.js';
+import type { OpLowering } from '../lower.js';
+import { selectKernel } from '../kernels/registry.js';
+import { DYNAMIC_CHANNELS_OP } from '../../ir/patterns/dynamicChannels.js';
+
+/** scratch bytes of topk_ffn_f32: u64 keys and f32 scores per unit, k indices, the [rows][k] block */
+export function topkFfnScratchBytes(rows: number, hidden: number, k: number): number {
+  return hidden * 12 + k * 4 + rows * k * 4;
+}
+
+const floats = (t: Tensor): Float32Array => (t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number));
+
+export const dynamicChannelsLowering: OpLowering = {
+  ops: [DYNAMIC_CHANNELS_OP],
+  unsupported(node, g) {
+    const h = valueOf(g, node.inputs[0]).shape, w = valueOf(g, node.inputs[1]).shape;
+    if (!h || !w || w.length !== 2 || h[h.length - 1] !== w[0]) return 'H and W2 shapes do not match';
+    return null;
+  },
+  lower(ctx) {
+    const { node } = ctx;
+    const h = ctx.input(0)!, y = ctx.output(0), w2 = ctx.constant(1)!, b = ctx.constant(2);
+    const [hidden, out] = w2.shape, rows = numel(h.shape) / hidden, k = attrInt(node, 'k', 0);
+    const v = selectKernel('topk_ffn', ctx.target)!;
+    ctx.useKernel(v.id);
+    const wp = ctx.weight(floats(w2), `${node.name}:W2 rows`);
+    const bp = b ? ctx.weight(floats(b), `${node.name}:bias`) : '0';
+    const scratch = ctx.scratch(topkFfnScratchBytes(rows, hidden, k), `${node.name}:top-k`);
+    return `k.${v.fn}(${rows}, ${hidden}, ${out}, ${k}, ${h.ptr}, ${wp}, ${bp}, ${y.ptr}, ${scratch});`;
+  },
+};
