@@ -81,6 +81,25 @@ for (const leak of [false, true]) {
   });
 }
 
+test('permuteInputs through Gemm with transB = 1 and a bias: π goes into the producer\'s weight rows and bias', async () => {
+  const nodes: Node[] = [
+    { name: 'g1', op: 'Gemm', domain: '', inputs: ['x', 'w1', 'c1'], outputs: ['h'], attrs: { transB: 1 } },
+    { name: 'act', op: 'Sigmoid', domain: '', inputs: ['h'], outputs: ['a'], attrs: {} },
+    { name: 'g2', op: 'Gemm', domain: '', inputs: ['a', 'w2'], outputs: ['y'], attrs: { transB: 1 } },
+  ];
+  const values = new Map<string, Value>([
+    ['x', { name: 'x', dtype: 'float32', shape: [3, 4] }], ['w1', constant('w1', [8, 4], 21)], ['c1', constant('c1', [8], 22)],
+    ['w2', constant('w2', [5, 8], 23)], ['h', { name: 'h', dtype: 'float32', shape: [3, 8] }], ['a', { name: 'a', dtype: 'float32', shape: [3, 8] }],
+    ['y', { name: 'y', dtype: 'float32', shape: [3, 5] }],
+  ]);
+  const g: Graph = { name: 'gemm', source: 'gemm', opset: 17, nodes, values, inputs: ['x'], outputs: ['y'] };
+  const { graph, report } = permuteInputs(g, findLinearLayers(g, { pruneHead: true }), new Map([['g2', shuffled(8, 24)]]));
+  assert.equal(report.map((r) => [r.layer, r.how, r.producers]), [['g2', 'absorbed', ['g1']]]);
+  const x = { x: new ort.Tensor('float32', uniform(25, 12), [3, 4]) };
+  const { maxAbs, scale } = compare((await run(writeOnnx(graph), x)).y, (await run(writeOnnx(g), x)).y);
+  assert.ok(maxAbs <= 1e-5 * Math.max(scale, 1), `${maxAbs}`);
+});
+
 const FIX = join(packageRoot, 'test', 'fixtures');
 const file = join(FIX, 'gpt.onnx'), T = 128;
 
