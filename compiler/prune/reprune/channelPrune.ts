@@ -100,7 +100,7 @@ function keptPositions(extent: number, pruned: Set<number>): number[] | null {
 }
 
 /** Per layer, which input and output channels the selection keeps (for recovery). */
-function layerChannels(g: Graph, groups: readonly ChannelGroup[], keep: Map<string, number[]>): (node: string) => LayerChannels | undefined {
+export function layerChannels(g: Graph, groups: readonly ChannelGroup[], keep: Map<string, number[]>): (node: string) => LayerChannels | undefined {
   const prunedOut = new Map<string, Set<number>>(), prunedIn = new Map<string, Set<number>>();
   const add = (m: Map<string, Set<number>>, k: string, p: number) => { let s = m.get(k); if (!s) m.set(k, (s = new Set())); s.add(p); };
   for (const grp of groups) {

@@ -1,6 +1,7 @@
 // FLOPs of a graph over the IR: multiply-accumulates of every Conv, ConvTranspose, MatMul and
 // Gemm (inspect.ts's nodeMacs) after shape propagation on a copy, so the caller's graph is left
-// as it is. Inputs with symbolic dimensions need `inputShapes`.
+// as it is. Inputs with symbolic dimensions need `inputShapes` unless already fixed (a graph from
+// prepareForChannels).
 import type { Graph } from '../../ir/graph.js';
 import { nodeMacs } from '../../inspect.js';
 import { propagate } from '../../ir/passes/propagate.js';
@@ -18,7 +19,8 @@ export function shapeCopy(g: Graph): Graph {
 
 export function graphMacs(g: Graph, inputShapes: Record<string, number[]> = {}): number {
   const c = shapeCopy(g);
-  fixInputShapes(c, inputShapes);
+  const fixed = c.inputs.every((x) => c.values.get(x)?.shape?.every((d) => d > 0));
+  if (!fixed || Object.keys(inputShapes).length) fixInputShapes(c, inputShapes);
   propagate(c);
   return c.nodes.reduce((s, n) => s + nodeMacs(c, n), 0);
 }

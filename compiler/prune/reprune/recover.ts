@@ -38,7 +38,9 @@ export interface RecoverOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface RecoverStep { node: string; op: string; action: 'ridge' | 'recalibrate'; rows: number; error: { before: number; after: number } }
+/** error: ridge — mean squared error of the pruned layer's output against the dense one on the
+ *  sampled rows, before the refit; recalibrate — mean over channels of (Δmean² + Δstd²) before. */
+export interface RecoverStep { node: string; op: string; action: 'ridge' | 'recalibrate'; rows: number; error: number }
 
 interface Site { node: Node; action: 'ridge' | 'recalibrate'; denseOut: string; channels: LayerChannels }
 
@@ -208,17 +210,7 @@ export async function recoverPruned(denseModel: Uint8Array, dense: Graph, pruned
       const nw = new Float32Array(w.length);
       for (let t = 0; t < oc; t++) for (let f = 0; f < geo!.d; f++) nw[wi(t, f)] = sol.W[t * geo!.d + f];
       graph = setParams(graph, idx, nw, Float32Array.from(sol.b));
-      // the fit's error on the calibration rows, for the report
-      let after = 0;
-      row = 0;
-      await runAll(writeOnnx(graph), feeds, [n.inputs[0], n.outputs[0]], (out, image) => {
-        const y = out[n.outputs[0]];
-        for (const p of positionsOf(seed, k, image, geo!.positions, perImage[k])) {
-          const target = targets[k][row++];
-          for (let t = 0; t < oc; t++) after += (geo!.out(y.data as Float32Array, y.dims, t, p) - target[t]) ** 2;
-        }
-      });
-      steps.push({ node: n.name, op: n.op, action: 'ridge', rows: ridge!.rows, error: { before: before / row, after: after / row } });
+      steps.push({ node: n.name, op: n.op, action: 'ridge', rows: ridge!.rows, error: before / row });
     } else {
       let stats: ChannelStats | null = null;
       await runAll(model, feeds, [n.outputs[0]], (out) => {
@@ -231,17 +223,16 @@ export async function recoverPruned(denseModel: Uint8Array, dense: Graph, pruned
       const nw = Float32Array.from(w);
       const nb = new Float32Array(oc);
       const per = w.length / oc;
-      let before = 0, after = 0;
+      let before = 0;
       for (let t = 0; t < oc; t++) {
         const mu = dm[kept[t]], sd = Math.sqrt(dv[kept[t]]), muP = pm[t], sdP = Math.sqrt(pv[t]);
         const a = sdP > 1e-6 * Math.max(sd, 1e-12) && sd > 0 ? Math.min(2, Math.max(0.5, sd / sdP)) : 1;
         for (let f = 0; f < per; f++) nw[wi(t, f)] *= a;
         nb[t] = a * bias[t] + (mu - a * muP);
-        before += (mu - muP) ** 2;
-        after += (sd - a * sdP) ** 2;
+        before += (mu - muP) ** 2 + (sd - sdP) ** 2;
       }
       graph = setParams(graph, idx, nw, nb);
-      steps.push({ node: n.name, op: n.op, action: 'recalibrate', rows: stats!.count, error: { before: before / oc, after: after / oc } });
+      steps.push({ node: n.name, op: n.op, action: 'recalibrate', rows: stats!.count, error: before / oc });
     }
     o.onProgress?.(k + 1, sites.length);
   }
