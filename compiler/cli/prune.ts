@@ -109,12 +109,14 @@ export function register(program: Command): void {
       const chosen: string = o.method;
       if (chosen === 'reprune' || chosen === 'l1' || chosen === 'random') {
         if (resolve(model) === resolve(o.out)) throw new SparsecError('E_OPTION', '-o must differ from the input model (the input is never modified)');
-        const r = await channelPruneCli(model, o as unknown as Parameters<typeof channelPruneCli>[1]);
+        const co = o as unknown as Parameters<typeof channelPruneCli>[1];
+        const r = await channelPruneCli(model, co);
         writeModel(o.out, r.onnx);
         if (o.json) process.stdout.write(JSON.stringify({ model, out: o.out, method: o.method, flops: r.flops, allocation: { ...r.allocation, kept: Object.fromEntries(r.allocation.kept) }, groups: r.groups, recovery: r.steps }, null, 2) + '\n');
         if (!o.quiet) {
           const pruned = r.groups.filter((g) => g.kept < g.channels);
           process.stderr.write(`pruned ${pruned.length} of ${r.groups.length} channel groups with ${o.method}: MACs ${r.flops.dense.toLocaleString('en-US')} -> ${r.flops.pruned.toLocaleString('en-US')} (${(r.flops.reduction * 100).toFixed(1)}% fewer), ${r.steps.length} layers recovered, in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${o.out}\n`);
+          if (r.flops.reduction + 0.005 < r.target) process.stderr.write(`  note: ${(r.target * 100).toFixed(1)}% is out of reach with --cap ${co.cap}${co.residual === 'keep' ? ' and --residual keep' : ''}; every prunable group is at its cap\n`);
           for (const g of r.groups) process.stderr.write(`  ${g.id}: ${g.skip ? `kept whole (${g.skip})` : `${g.kept} of ${g.channels} channels`}\n`);
         }
         return;

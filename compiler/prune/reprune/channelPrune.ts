@@ -1,5 +1,5 @@
 // Channel pruning of a CNN as one compiler pass: coupling groups (groups.ts) → kept count per
-// group for a FLOPs reduction target (ratios.ts) → which channels (REPrune, L1 or random) →
+// group for a FLOPs reduction target (ratios.ts; MACs of a selection by channelMacs.ts) → which channels (REPrune, L1 or random) →
 // graph surgery (surgery.ts: smaller tensors, not zeros) → recovery from calibration data
 // (recover.ts). `sparsec prune --method reprune|l1|random` and `build --prune reprune:0.5` call it.
 import type { Graph } from '../../ir/graph.js';
@@ -10,8 +10,8 @@ import { SparsecError } from '../../errors.js';
 import type { Feeds } from '../../calibrate/calibrate.js';
 import { findChannelGroups, groupGamma, prepareForChannels, type ChannelGroup } from '../groups.js';
 import { applyChannelSelection } from '../surgery.js';
+import { channelMacs } from '../channelMacs.js';
 import { allocate, type Allocation } from './ratios.js';
-import { graphMacs } from './flops.js';
 import { repruneSelect, type ConvWeight } from './select.js';
 import { l1Select, randomSelect } from './baselines.js';
 import { recoverPruned, type LayerChannels, type RecoverStep } from './recover.js';
@@ -40,6 +40,8 @@ export interface GroupReport { id: string; channels: number; kept: number; produ
 
 export interface ChannelPruneResult {
   graph: Graph;
+  /** the requested FLOPs reduction (flops.reduction is what the caps allowed) */
+  target: number;
   onnx: Uint8Array;
   groups: GroupReport[];
   flops: { dense: number; pruned: number; reduction: number };
@@ -122,7 +124,7 @@ export function layerChannels(g: Graph, groups: readonly ChannelGroup[], keep: M
     if (!node || (node.op !== 'Conv' && node.op !== 'Gemm')) return undefined;
     const w = valueOf(g, node.inputs[1]).shape!;
     const outExtent = node.op === 'Gemm' && attrInt(node, 'transB', 0) === 0 ? w[1] : w[0];
-    const inExtent = valueOf(g, node.inputs[0]).shape![node.op === 'Gemm' ? 1 : 1];
+    const inExtent = valueOf(g, node.inputs[0]).shape![1]; // Conv NCHW and Gemm [N, K] (transA 0) alike
     const keptOut = keptPositions(outExtent, prunedOut.get(name) ?? new Set());
     const keptIn = keptPositions(inExtent, prunedIn.get(`${name}|0`) ?? new Set());
     return keptOut || keptIn ? { keptOut, keptIn } : undefined;
@@ -152,7 +154,8 @@ export async function channelPrune(bytes: Uint8Array, file: string, o: ChannelPr
     const k = roundKept(grp, kept.get(grp.id)!), per = grp.size / grp.blocks;
     return [grp.id, Array.from({ length: grp.size }, (_, i) => i).filter((i) => i % per < k / grp.blocks)];
   }));
-  const flops = (kept: Map<string, number>) => graphMacs(applyChannelSelection(dense, firstK(kept), groups));
+  const macsOf = channelMacs(dense, groups);
+  const flops = (kept: Map<string, number>) => macsOf(firstK(kept));
   const allocation = allocate(active.map((grp) => ({ id: grp.id, channels: grp.size, gamma: gammas.get(grp.id) ?? undefined })), o.flopsReduction, flops, o.cap ?? 0.7);
   // which channels
   const keep = new Map<string, number[]>();
@@ -170,6 +173,6 @@ export async function channelPrune(bytes: Uint8Array, file: string, o: ChannelPr
       reconstruct: !!o.reconstruct, recalibrate: !!o.recalibrate, seed, onProgress: o.onProgress,
     }));
   }
-  const denseFlops = graphMacs(dense), prunedFlops = graphMacs(graph);
-  return { graph, onnx: writeOnnx(graph), groups: report, flops: { dense: denseFlops, pruned: prunedFlops, reduction: 1 - prunedFlops / denseFlops }, allocation, steps };
+  const denseFlops = macsOf(new Map()), prunedFlops = macsOf(keep);
+  return { graph, target: o.flopsReduction, onnx: writeOnnx(graph), groups: report, flops: { dense: denseFlops, pruned: prunedFlops, reduction: 1 - prunedFlops / denseFlops }, allocation, steps };
 }
