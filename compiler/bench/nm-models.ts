@@ -1,6 +1,7 @@
 // Benchmark script (not a test): the fixtures built dense and with `--prune magnitude:2:4` (and
 // 4:8), timed end to end in the same process, in interleaved rounds (a noisy neighbour slows all
-// builds alike), plus weights.bin sizes and a per-layer profile (builds with `profile`: the
+// builds alike; the speed-up is the median of the per-round ratios), plus weights.bin sizes and
+// a per-layer profile (builds with `profile`: the
 // module calls env.tick after each layer) grouped by what the layer runs, to see where the time
 // of each build goes.
 //   node dist/compiler/bench/nm-models.js [--out out/bench-nm-models.json] [--only gpt,vit]
@@ -90,7 +91,10 @@ for (const c of cases()) {
   const samples = timeInterleaved(models, c.feeds, rounds);
   models.forEach((m) => m.dispose());
   const ms = samples.map(median);
-  const row: Record<string, unknown> = { model: c.id, builds: builds.map((b, i) => ({ build: b.name, ms: ms[i], rounds: samples[i], weightsBytes: weights[i],
+  // the speed-up within each round (builds timed back to back), then the median over rounds:
+  // steadier than the ratio of medians when the machine's load drifts during the run
+  const speedup = samples.map((s) => median(s.map((t, r) => samples[0][r] / t)));
+  const row: Record<string, unknown> = { model: c.id, builds: builds.map((b, i) => ({ build: b.name, ms: ms[i], speedup: speedup[i], rounds: samples[i], weightsBytes: weights[i],
     sparseLayers: manifests[i].layers.filter((l) => l.format && l.format !== 'dense').length, layers: manifests[i].layers.length })) };
   if (!args['no-profile']) {
     const prof: Record<string, number>[] = [];
@@ -115,10 +119,10 @@ for (const c of cases()) {
 const loadavg = () => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number); } catch { return []; } };
 mkdirSync(dirname(args.out!), { recursive: true });
 writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, loadavg: loadavg(), rows }, null, 1));
-const table = ['| model | build | ms (median of rounds) | speed-up vs dense | weights.bin bytes | vs dense | sparse layers |', '|---|---|---|---|---|---|---|'];
+const table = ['| model | build | ms (median of rounds) | speed-up vs dense (median of per-round ratios) | weights.bin bytes | vs dense | sparse layers |', '|---|---|---|---|---|---|---|'];
 for (const r of rows) {
-  const b = r.builds as { build: string; ms: number; weightsBytes: number; sparseLayers: number; layers: number }[];
-  for (const x of b) table.push(`| ${r.model} | ${x.build} | ${x.ms.toFixed(3)} | ${(b[0].ms / x.ms).toFixed(2)}x | ${x.weightsBytes} | ${(x.weightsBytes / b[0].weightsBytes).toFixed(3)} | ${x.sparseLayers} / ${x.layers} |`);
+  const b = r.builds as { build: string; ms: number; speedup: number; weightsBytes: number; sparseLayers: number; layers: number }[];
+  for (const x of b) table.push(`| ${r.model} | ${x.build} | ${x.ms.toFixed(3)} | ${x.speedup.toFixed(2)}x | ${x.weightsBytes} | ${(x.weightsBytes / b[0].weightsBytes).toFixed(3)} | ${x.sparseLayers} / ${x.layers} |`);
 }
 process.stdout.write(table.join('\n') + '\n' + profTable.join('\n') + '\n');
 process.stderr.write(`load average: ${loadavg().join(' ')}; wrote ${args.out}\n`);
