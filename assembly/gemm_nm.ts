@@ -523,56 +523,10 @@ function nm_gemv4(n8: i32, ts: usize, r0: usize, r1: usize, r2: usize, r3: usize
   }
 }
 
-@inline function pairFirst(p: i32): i32 { return p < 3 ? 0 : p < 5 ? 1 : 2; }
-@inline function pairSecond(p: i32): i32 { return p < 3 ? p + 1 : p < 5 ? p - 1 : 3; }
-
-/** y = act(W·x + bias) for one vector x of K floats; bias: M floats or 0 */
+/** y = act(W·x + bias) for one vector x of K floats, W 2:4; bias: M floats or 0 */
 export function gemv_nm24_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize,
   bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
-  const xp = scratch, xe = scratch + (<usize>KB << 2);
-  const metaBytes = <usize>(KB >> 3), recBytes = metaBytes + (<usize>KB << 1);
-  const n8 = KB >> 3;
-  let rp = rec;
-  if (K <= 0) for (let i = 0; i < M; i++) store<f32>(y + (<usize>i << 2), bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0);
-  for (let kb = 0; kb < K; kb += KB) {
-    const kn = min(KB, K - kb);
-    for (let i = 0; i < KB; i++) store<f32>(xp + (<usize>i << 2), i < kn ? load<f32>(x + (<usize>(kb + i) << 2)) : 0);
-    let i = 0;
-    if (ASC_FEATURE_SIMD) {
-      nm_expand_x36(n8, xp, xe);
-      nm_gemv_streams(M, n8, 576, rp, recBytes, metaBytes, xe, y, kb == 0, bias);
-      i = M & ~3;
-      rp += <usize>i * recBytes;
-    }
-    for (; i < M; i++) {
-      let s: f32 = 0;
-      if (ASC_FEATURE_SIMD) {
-        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-        let mp = rp, vp = rp + metaBytes, tp = xe;
-        for (let u = 0; u < n8; u += 4) {
-          s0 = madd(v128.load(vp), v128.load(tp + (<usize>load<u8>(mp) << 4)), s0);
-          s1 = madd(v128.load(vp, 16), v128.load(tp + (<usize>load<u8>(mp, 1) << 4), 576), s1);
-          s2 = madd(v128.load(vp, 32), v128.load(tp + (<usize>load<u8>(mp, 2) << 4), 1152), s2);
-          s3 = madd(v128.load(vp, 48), v128.load(tp + (<usize>load<u8>(mp, 3) << 4), 1728), s3);
-          mp += 4; vp += 64; tp += 2304;
-        }
-        const t = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
-        const h = f32x4.add(t, v128.shuffle<f32>(t, t, 2, 3, 0, 1));
-        s = f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1);
-      } else {
-        for (let u = 0; u < n8; u++) {
-          const m = <i32>load<u8>(rp + <usize>u), p0 = m / 6, p1 = m - p0 * 6;
-          const v = rp + metaBytes + (<usize>u << 4), xb = xp + (<usize>u << 5);
-          s += load<f32>(v) * load<f32>(xb + (<usize>pairFirst(p0) << 2)) + load<f32>(v, 4) * load<f32>(xb + (<usize>pairSecond(p0) << 2))
-            + load<f32>(v, 8) * load<f32>(xb + (<usize>(4 + pairFirst(p1)) << 2)) + load<f32>(v, 12) * load<f32>(xb + (<usize>(4 + pairSecond(p1)) << 2));
-        }
-      }
-      const yp = y + (<usize>i << 2);
-      store<f32>(yp, kb == 0 ? (bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0) + s : load<f32>(yp) + s);
-      rp += recBytes;
-    }
-  }
-  act_apply_f32(y, M, act, alpha, beta);
+  nm_gemv(4, M, K, KB, rec, x, y, bias, act, alpha, beta, scratch);
 }
 
 // 4:8 GEMV: the same records ("nm-gemv", compiler/pack/nm.ts) with one meta byte per 8 k naming
@@ -656,13 +610,24 @@ function nm_expand_x70(n8: i32, x: usize, xe: usize): void {
   }
 }
 
-// the 70 combinations, 4 positions each (the scalar body's decoder)
+// @ts-ignore: decorator
+@lazy const COMBOS24 = memory.data<u8>([0, 1, 4, 5, 0, 1, 4, 6, 0, 1, 4, 7, 0, 1, 5, 6, 0, 1, 5, 7, 0, 1, 6, 7, 0, 2, 4, 5, 0, 2, 4, 6, 0, 2, 4, 7, 0, 2, 5, 6, 0, 2, 5, 7, 0, 2, 6, 7, 0, 3, 4, 5, 0, 3, 4, 6, 0, 3, 4, 7, 0, 3, 5, 6, 0, 3, 5, 7, 0, 3, 6, 7, 1, 2, 4, 5, 1, 2, 4, 6, 1, 2, 4, 7, 1, 2, 5, 6, 1, 2, 5, 7, 1, 2, 6, 7, 1, 3, 4, 5, 1, 3, 4, 6, 1, 3, 4, 7, 1, 3, 5, 6, 1, 3, 5, 7, 1, 3, 6, 7, 2, 3, 4, 5, 2, 3, 4, 6, 2, 3, 4, 7, 2, 3, 5, 6, 2, 3, 5, 7, 2, 3, 6, 7]);
+// the positions of the 4 kept k of each meta byte value (the scalar body's decoder): 2:4 pair
+// combinations p0*6 + p1, 4:8 4-subsets of 0..7
 // @ts-ignore: decorator
 @lazy const COMBOS48 = memory.data<u8>([0, 1, 2, 3, 0, 1, 2, 4, 0, 1, 2, 5, 0, 1, 2, 6, 0, 1, 2, 7, 0, 1, 3, 4, 0, 1, 3, 5, 0, 1, 3, 6, 0, 1, 3, 7, 0, 1, 4, 5, 0, 1, 4, 6, 0, 1, 4, 7, 0, 1, 5, 6, 0, 1, 5, 7, 0, 1, 6, 7, 0, 2, 3, 4, 0, 2, 3, 5, 0, 2, 3, 6, 0, 2, 3, 7, 0, 2, 4, 5, 0, 2, 4, 6, 0, 2, 4, 7, 0, 2, 5, 6, 0, 2, 5, 7, 0, 2, 6, 7, 0, 3, 4, 5, 0, 3, 4, 6, 0, 3, 4, 7, 0, 3, 5, 6, 0, 3, 5, 7, 0, 3, 6, 7, 0, 4, 5, 6, 0, 4, 5, 7, 0, 4, 6, 7, 0, 5, 6, 7, 1, 2, 3, 4, 1, 2, 3, 5, 1, 2, 3, 6, 1, 2, 3, 7, 1, 2, 4, 5, 1, 2, 4, 6, 1, 2, 4, 7, 1, 2, 5, 6, 1, 2, 5, 7, 1, 2, 6, 7, 1, 3, 4, 5, 1, 3, 4, 6, 1, 3, 4, 7, 1, 3, 5, 6, 1, 3, 5, 7, 1, 3, 6, 7, 1, 4, 5, 6, 1, 4, 5, 7, 1, 4, 6, 7, 1, 5, 6, 7, 2, 3, 4, 5, 2, 3, 4, 6, 2, 3, 4, 7, 2, 3, 5, 6, 2, 3, 5, 7, 2, 3, 6, 7, 2, 4, 5, 6, 2, 4, 5, 7, 2, 4, 6, 7, 2, 5, 6, 7, 3, 4, 5, 6, 3, 4, 5, 7, 3, 4, 6, 7, 3, 5, 6, 7, 4, 5, 6, 7]);
 
 /** y = act(W·x + bias) for one vector x of K floats, W 4:8; bias: M floats or 0 */
+/** y = act(W·x + bias) for one vector x of K floats, W 4:8; bias: M floats or 0 */
 export function gemv_nm48_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize,
   bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  nm_gemv(8, M, K, KB, rec, x, y, bias, act, alpha, beta, scratch);
+}
+
+/** the N:M GEMV of pattern m (4: 2:4, 8: 4:8), layout in the headers above */
+function nm_gemv(m: i32, M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize,
+  bias: usize, act: i32, alpha: f32, beta: f32, scratch: usize): void {
+  const ts: usize = m == 8 ? 1120 : 576, combos = m == 8 ? COMBOS48 : COMBOS24;
   const xp = scratch, xe = scratch + (<usize>KB << 2);
   const metaBytes = <usize>(KB >> 3), recBytes = metaBytes + (<usize>KB << 1);
   const n8 = KB >> 3;
@@ -673,8 +638,9 @@ export function gemv_nm48_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: 
     for (let i = 0; i < KB; i++) store<f32>(xp + (<usize>i << 2), i < kn ? load<f32>(x + (<usize>(kb + i) << 2)) : 0);
     let i = 0;
     if (ASC_FEATURE_SIMD) {
-      nm_expand_x70(n8, xp, xe);
-      nm_gemv_streams(M, n8, 1120, rp, recBytes, metaBytes, xe, y, kb == 0, bias);
+      if (m == 8) nm_expand_x70(n8, xp, xe);
+      else nm_expand_x36(n8, xp, xe);
+      nm_gemv_streams(M, n8, ts, rp, recBytes, metaBytes, xe, y, kb == 0, bias);
       i = M & ~3;
       rp += <usize>i * recBytes;
     }
@@ -685,17 +651,17 @@ export function gemv_nm48_f32(M: i32, K: i32, KB: i32, rec: usize, x: usize, y: 
         let mp = rp, vp = rp + metaBytes, tp = xe;
         for (let u = 0; u < n8; u += 4) {
           s0 = madd(v128.load(vp), v128.load(tp + (<usize>load<u8>(mp) << 4)), s0);
-          s1 = madd(v128.load(vp, 16), v128.load(tp + (<usize>load<u8>(mp, 1) << 4), 1120), s1);
-          s2 = madd(v128.load(vp, 32), v128.load(tp + (<usize>load<u8>(mp, 2) << 4), 2240), s2);
-          s3 = madd(v128.load(vp, 48), v128.load(tp + (<usize>load<u8>(mp, 3) << 4), 3360), s3);
-          mp += 4; vp += 64; tp += 4480;
+          s1 = madd(v128.load(vp, 16), v128.load(tp + ts + (<usize>load<u8>(mp, 1) << 4)), s1);
+          s2 = madd(v128.load(vp, 32), v128.load(tp + 2 * ts + (<usize>load<u8>(mp, 2) << 4)), s2);
+          s3 = madd(v128.load(vp, 48), v128.load(tp + 3 * ts + (<usize>load<u8>(mp, 3) << 4)), s3);
+          mp += 4; vp += 64; tp += 4 * ts;
         }
         const t = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
         const h = f32x4.add(t, v128.shuffle<f32>(t, t, 2, 3, 0, 1));
         s = f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1);
       } else {
         for (let u = 0; u < n8; u++) {
-          const cb = COMBOS48 + (<usize>load<u8>(rp + <usize>u) << 2);
+          const cb = combos + (<usize>load<u8>(rp + <usize>u) << 2);
           const v = rp + metaBytes + (<usize>u << 4), xb = xp + (<usize>u << 5);
           s += load<f32>(v) * load<f32>(xb + (<usize>load<u8>(cb) << 2)) + load<f32>(v, 4) * load<f32>(xb + (<usize>load<u8>(cb, 1) << 2))
             + load<f32>(v, 8) * load<f32>(xb + (<usize>load<u8>(cb, 2) << 2)) + load<f32>(v, 12) * load<f32>(xb + (<usize>load<u8>(cb, 3) << 2));
