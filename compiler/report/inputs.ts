@@ -5,7 +5,8 @@
 //   - a series file (docs/report.md): { "kind": "sparsec-series", "title", "x": { "label", "percent" },
 //     "y": { "label" }, "reference"?: { "name", "y" }, "series": [{ "name", "points": [{ "x", "y", "label"? }] }] }
 //     or { "kind": "sparsec-series", "plots": [ ...such objects ] };
-//   - the out/crepe-table.json of compiler/bench/crepe-table.ts (bits per byte against sparsity).
+//   - the out/crepe-table.json of compiler/bench/crepe-table.ts (bits per byte against sparsity);
+//   - the out/reprune.json of compiler/bench/reprune.ts (quality against MACs removed, per model).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SparsecError } from '../errors.js';
@@ -88,6 +89,31 @@ function crepePlot(file: string, j: Obj): PlotEntry {
   };
 }
 
+interface RepruneRow { model: string; target: number; reduction: number; method: string; recovery: string; metric: Record<string, number> }
+
+/** compiler/bench/reprune.ts: per model, its quality metric against the fraction of MACs removed,
+ *  one line per selection method and recovery (the metric its table leads with). */
+function reprunePlots(file: string, rows: RepruneRow[]): PlotEntry[] {
+  return [...new Set(rows.map((r) => r.model))].map((model) => {
+    const mine = rows.filter((r) => r.model === model), dense = mine.find((r) => r.recovery === 'dense');
+    const pruned = mine.filter((r) => r.recovery !== 'dense');
+    const keys = Object.keys(pruned[0]?.metric ?? {});
+    const main = ['accuracy', 'detectionRecall'].find((k) => keys.includes(k)) ?? keys[0];
+    const series = new Map<string, Series>();
+    for (const r of pruned) {
+      const name = `${r.method} · ${r.recovery}`;
+      if (!series.has(name)) series.set(name, { name, points: [] });
+      if (isNum(r.metric[main])) series.get(name)!.points.push({ x: r.reduction, y: r.metric[main], label: `target ${r.target}` });
+    }
+    return {
+      file, title: `${model}: ${main} against MACs removed (REPrune bench)`, xLabel: 'MACs removed', yLabel: main, xPercent: true,
+      reference: dense && isNum(dense.metric[main]) ? { name: 'dense', y: dense.metric[main] } : undefined,
+      series: [...series.values()].filter((x) => x.points.length),
+      table: { head: ['method', 'recovery', 'target', 'MACs removed', ...keys], rows: mine.map((r) => [r.method, r.recovery, r.target, r.reduction, ...keys.map((k) => r.metric[k] ?? '–')]) },
+    };
+  }).filter((p) => p.series.length);
+}
+
 export function readInput(path: string, into: ReportInputs): void {
   if (!existsSync(path)) bad(path, 'no such file or folder');
   if (statSync(path).isDirectory()) {
@@ -102,6 +128,10 @@ export function readInput(path: string, into: ReportInputs): void {
     plots.forEach((p, i) => into.plots.push(seriesPlot(path, p, Array.isArray(j.plots) ? `plots[${i}]` : 'series file')));
   } else if (Array.isArray(j.results) && isNum(j.dense) && (j.results as Obj[]).every((r) => isNum(r?.bitsPerByte))) {
     into.plots.push(crepePlot(path, j));
+  } else if (Array.isArray(j.quality) && (j.quality as Obj[]).every((q) => typeof q?.model === 'string' && isNum(q.reduction) && q.metric && typeof q.metric === 'object')) {
+    const plots = reprunePlots(path, j.quality as unknown as RepruneRow[]);
+    if (!plots.length) bad(path, 'a REPrune bench result without pruned rows');
+    into.plots.push(...plots);
   } else if (Array.isArray(j.results) && 'schemaVersion' in j) {
     // one build, or several timed in one run (variants[], schema 2 with several targets)
     type M = { source: string; prune: string | null; sizes?: Sizes; inputs?: { name: string; shape: number[] }[] };
@@ -114,7 +144,7 @@ export function readInput(path: string, into: ReportInputs): void {
   } else if (typeof j.source === 'string' && Array.isArray(j.layers)) {
     into.builds.push(manifestEntry(path, j));
   } else {
-    bad(path, 'not a bench report, build manifest, series file (kind "sparsec-series") or crepe-table result');
+    bad(path, 'not a bench report, build manifest, series file (kind "sparsec-series"), crepe-table or reprune result');
   }
 }
 

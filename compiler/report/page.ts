@@ -60,7 +60,7 @@ function plotSection(plots: PlotEntry[]): string {
   const parts = plots.map((p) => {
     const chart = lineChart({ title: p.title, xLabel: p.xLabel, yLabel: p.yLabel, series: p.series, xPercent: p.xPercent, reference: p.reference });
     const t = p.table ?? { head: ['series', 'point', p.xLabel, p.yLabel], rows: p.series.flatMap((s) => s.points.map((q) => [s.name, q.label ?? '', q.x, q.y])) };
-    const cell = (c: string | number, i: number) => (typeof c === 'number' ? (p.xPercent && t.head[i] === (p.table ? 'sparsity' : p.xLabel) ? pct(c) : num(c, 4)) : esc(c));
+    const cell = (c: string | number, i: number) => (typeof c === 'number' ? (p.xPercent && (t.head[i] === p.xLabel || t.head[i] === 'sparsity') ? pct(c) : num(c, 4)) : esc(c));
     return `${chart}<details><summary>values (${esc(p.file)})</summary>${table(t.head.map(esc), t.rows.map((r) => r.map(cell)))}</details>`;
   });
   return `<section id="quality"><h2>Quality against sparsity or FLOPs</h2>${parts.join('\n')}</section>`;
