@@ -6,7 +6,9 @@
 //     "y": { "label" }, "reference"?: { "name", "y" }, "series": [{ "name", "points": [{ "x", "y", "label"? }] }] }
 //     or { "kind": "sparsec-series", "plots": [ ...such objects ] };
 //   - the out/crepe-table.json of compiler/bench/crepe-table.ts (bits per byte against sparsity);
-//   - the out/reprune.json of compiler/bench/reprune.ts (quality against MACs removed, per model).
+//   - the out/reprune.json of compiler/bench/reprune.ts (quality against MACs removed, per model);
+//   - the out/toast.json of compiler/bench/toast.ts (vit accuracy, recognizer CER against MACs
+//     removed; its latency runs as bench sections).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SparsecError } from '../errors.js';
@@ -114,6 +116,25 @@ function reprunePlots(file: string, rows: RepruneRow[]): PlotEntry[] {
   }).filter((p) => p.series.length);
 }
 
+type ToastRow = { label: string; reduction: number; blocksReduction?: number } & Record<string, unknown>;
+
+/** compiler/bench/toast.ts: one line per variant label against MACs removed, the dense row as reference. */
+function toastPlot(file: string, rows: ToastRow[], model: string, metric: string, x: 'reduction' | 'blocksReduction', xLabel: string): PlotEntry | null {
+  const dense = rows.find((r) => r.label === 'dense');
+  const series = new Map<string, Series>();
+  for (const r of rows) {
+    if (r.label === 'dense' || !isNum(r[metric]) || !isNum(r[x])) continue;
+    if (!series.has(r.label)) series.set(r.label, { name: r.label, points: [] });
+    series.get(r.label)!.points.push({ x: r[x] as number, y: r[metric] as number });
+  }
+  if (!series.size) return null;
+  return {
+    file, title: `${model}: ${metric} against ${xLabel} (ToaSt bench)`, xLabel, yLabel: metric, xPercent: true,
+    reference: dense && isNum(dense[metric]) ? { name: 'dense', y: dense[metric] as number } : undefined,
+    series: [...series.values()],
+  };
+}
+
 export function readInput(path: string, into: ReportInputs): void {
   if (!existsSync(path)) bad(path, 'no such file or folder');
   if (statSync(path).isDirectory()) {
@@ -132,6 +153,13 @@ export function readInput(path: string, into: ReportInputs): void {
     const plots = reprunePlots(path, j.quality as unknown as RepruneRow[]);
     if (!plots.length) bad(path, 'a REPrune bench result without pruned rows');
     into.plots.push(...plots);
+  } else if (Array.isArray(j.vit) && Array.isArray(j.vitLatency)) {
+    const plots = [toastPlot(path, j.vit as ToastRow[], 'vit', 'accuracy', 'reduction', 'MACs removed'),
+      Array.isArray(j.ocr) ? toastPlot(path, j.ocr as ToastRow[], 'PP-OCRv4 recognizer', 'cer', 'blocksReduction', 'MACs removed in the SVTR blocks') : null];
+    into.plots.push(...plots.filter((p): p is PlotEntry => p !== null));
+    for (const [key, label] of [['vitLatency', 'vit.onnx · ToaSt bench'], ['ocrLatency', 'PP-OCRv4 recognizer · ToaSt bench']] as const) {
+      if (Array.isArray(j[key]) && (j[key] as unknown[]).length) into.benches.push({ label, file: path, sizes: [], results: engineRows(path, j[key]) });
+    }
   } else if (Array.isArray(j.results) && 'schemaVersion' in j) {
     // one build, or several timed in one run (variants[], schema 2 with several targets)
     type M = { source: string; prune: string | null; sizes?: Sizes; inputs?: { name: string; shape: number[] }[] };
@@ -144,7 +172,7 @@ export function readInput(path: string, into: ReportInputs): void {
   } else if (typeof j.source === 'string' && Array.isArray(j.layers)) {
     into.builds.push(manifestEntry(path, j));
   } else {
-    bad(path, 'not a bench report, build manifest, series file (kind "sparsec-series"), crepe-table or reprune result');
+    bad(path, 'not a bench report, build manifest, series file (kind "sparsec-series"), crepe-table, reprune or toast result');
   }
 }
 

@@ -7,8 +7,9 @@ import type { BenchEntry, BuildEntry, PlotEntry, ReportInputs } from './inputs.j
 
 const ENGINE_COLORS: Record<string, string> = { sparsec: PALETTE[0], 'onnxruntime-web': PALETTE[1], 'onnxruntime-node': PALETTE[2] };
 const FORMAT_COLORS = [PALETTE[7], PALETTE[0], PALETTE[3], PALETTE[2], PALETTE[4], PALETTE[1]];
-/** by engine family: `sparsec · cnn magnitude:2:4` is a sparsec bar */
-const engineColor = (e: string) => ENGINE_COLORS[e.split(' · ')[0]] ?? PALETTE[3];
+/** the engine family: `sparsec · cnn magnitude:2:4` and `sparsec toast 0.3` are sparsec bars */
+const family = (e: string) => /^(sparsec|onnxruntime-web|onnxruntime-node)\b/.exec(e)?.[1] ?? e;
+const engineColor = (e: string) => ENGINE_COLORS[family(e)] ?? PALETTE[3];
 const pct = (v: number) => `${num(v * 100, 1)}%`;
 
 const CSS = `
@@ -27,7 +28,7 @@ svg { max-width: 100%; height: auto; }
 
 function latencySection(benches: BenchEntry[]): string {
   if (!benches.length) return '';
-  const engines = [...new Set(benches.flatMap((b) => b.results.map((r) => r.engine.split(' · ')[0])))];
+  const engines = [...new Set(benches.flatMap((b) => b.results.map((r) => family(r.engine))))];
   const labelWidth = Math.min(300, 40 + 6.5 * Math.max(...benches.flatMap((b) => b.results.map((r) => r.engine.length))));
   // one chart per build: a model 100x slower than another would flatten it on a shared axis
   const charts = benches.map((b, i) => barChart({
@@ -46,7 +47,7 @@ function latencySection(benches: BenchEntry[]): string {
   for (const b of benches) {
     const p = b.platform ?? {}, v = b.versions ?? {};
     const line = [p.node && `Node ${p.node}`, p.cpu, p.cores && `${p.cores} cores`, ...Object.entries(v).map(([k, x]) => `${k} ${x}`), b.seed !== undefined && `seed ${b.seed}`].filter(Boolean).join(' · ');
-    envs.set(line, [...(envs.get(line) ?? []), b.file]);
+    if (line) envs.set(line, [...(envs.get(line) ?? []), b.file]);
   }
   const env = [...envs].map(([line, files]) => `<li>${esc(line)} <span class="note">(${files.map((f) => `<code>${esc(f)}</code>`).join(', ')})</span></li>`).join('');
   return `<section id="latency"><h2>Latency</h2><p class="note">Steady state: the bar is the median (p50), whiskers reach p90 (thick) and p99 (thin; › = beyond the axis).</p>${chart}

@@ -53,7 +53,7 @@ export function lineChart(spec: LineChartSpec): string {
     if (sorted.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${sorted.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}"/>`);
     for (const p of sorted) out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3.5" fill="${color}"><title>${esc(`${s.name}${p.label ? ` (${p.label})` : ''}: ${xt(p.x)}, ${num(p.y, 4)}`)}</title></circle>`);
     const lx = L + (i % 3) * (pw / 3), ly = T + ph + 52 + Math.floor(i / 3) * 18;
-    out.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="3"${dash}/>`, text(lx + 24, ly, short(s.name, 34)));
+    out.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="3"${dash}/>`, text(lx + 24, ly, s.name.length > 38 ? s.name.slice(0, 37) + '…' : s.name));
   });
   out.push('</svg>');
   return out.join('\n');

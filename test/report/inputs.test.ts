@@ -37,4 +37,20 @@ test('crepe-table.json: unstructured rows as lines, N:M rows only in the table',
   assert.is(p.table!.rows.length, 3);
 });
 
+test('toast.json: vit accuracy and recognizer CER against MACs removed, its latency runs as bench sections', () => {
+  const engine = (name: string, p50: number) => ({ engine: name, loadMs: 1, firstMs: 1, stats: { p50, p90: p50, p99: p50, mean: p50, min: p50, max: p50, n: 3 } });
+  const f = write('toast.json', {
+    vit: [{ label: 'dense', target: 0, reduction: 0, accuracy: 0.903 }, { label: 'ToaSt + refit', target: 0.2, reduction: 0.21, accuracy: 0.905 }, { label: 'ToaSt + refit', target: 0.3, reduction: 0.3, accuracy: 0.906 }],
+    vitLatency: [engine('sparsec dense', 0.83), engine('sparsec toast 0.3', 0.557)],
+    ocr: [{ label: 'dense', target: 0, reduction: 0, blocksReduction: 0, cer: 0.0114 }, { label: 'ToaSt + refit', target: 0.1, reduction: 0.0014, blocksReduction: 0.1, cer: 0.0123 }],
+    ocrLatency: [],
+  });
+  const r = readInputs([f]);
+  assert.equal(r.plots.map((p) => [p.yLabel, p.reference?.y, p.series.map((s) => s.points.map((q) => [q.x, q.y]))]), [
+    ['accuracy', 0.903, [[[0.21, 0.905], [0.3, 0.906]]]],
+    ['cer', 0.0114, [[[0.1, 0.0123]]]],
+  ]);
+  assert.equal(r.benches.map((b) => [b.label, b.results.map((e) => e.stats.p50)]), [['vit.onnx · ToaSt bench', [0.83, 0.557]]]);
+});
+
 test.run();
