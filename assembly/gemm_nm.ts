@@ -5,18 +5,21 @@
 // 0 at offset 0. A row tile holds Kp slots; K block [pc, pc + kc) is its slots [pc, pc + kc).
 // B (activations) is packed per KC x NC block into 16-column panels [ceil(nc/16)][kc][16].
 //
-// Micro-kernels 2x16 (8 f32x4 accumulators), one per pattern. Per kept weight: one splat load of
-// the value, 4 loads of the B row its offset selects and 4 mul+add; per group one u32 load of 4
-// offsets (2:4: a group of 4 k, 2 rows x 2 kept; 4:8: a group of 8 k, one u32 per row of 4 kept).
-// The kernels are load-bound (perf.md): each kept weight reads its own B row, so B loads are not
-// shared between rows as in the dense 4x8 tile. 2x16 shares each splat over 4 vectors and keeps
-// 8 accumulators (more spill on V8's 16 xmm registers).
+// Micro-kernels, one per pattern. Main: 1x32, one row of a 2-row tile against two adjacent
+// 16-column panels (8 f32x4 accumulators): per kept weight one splat load of the value, 8 loads
+// of the B row its offset selects (4 per panel) and 8 multiply-adds; 2:4 reads the row's 2
+// offsets as one u16 per group of 4 k, 4:8 the row's 4 offsets as one u32 per group of 8 k. It
+// replaced a 2x16 tile (one splat per 4 loads) that now covers a last single panel: 1.56-1.60x
+// dense became 1.65-1.75x at 256³, 512³ and conv-as-GEMM (same-run A/B, docs/sparse.md).
+// The kernels are load-bound (perf.md): each kept weight reads its own B row, so B loads are
+// not shared between rows as in the dense 4x8 tile.
 // Loop order: K in blocks of equal size (at most KC, a multiple of m: K = 576 runs as 3 x 192,
 // not 256 + 256 + 64, whose short block pays a full C round trip for a quarter of the work);
 // per K block and NC block, B panels are packed once; then per MC rows, per panel (16 KiB at
-// kc = 256, stays in L1), all 2-row tiles of the block: the panel's random row reads hit L1
-// while the compact weight stream (20 B per 4 k and tile) comes from L2.
-// Edge tiles: columns past the last full panel run 2x4 micro-kernels (one vector per row) on C
+// kc = 256; two of them for 1x32), all row tiles of the block: the panels' random row reads hit
+// L1 while the compact weight stream (20 B per 4 k and tile) comes from L2.
+// Edge tiles: a last single panel runs the 2x16 micro-kernel, columns past the last full panel
+// run 2x4 micro-kernels (one vector per row) on C
 // directly, 1-3 leftover columns and an odd last row on a staging tile in scratch (a 17-column
 // call, ViT's 17 tokens, costs 1 + 1/4 panel instead of 2).
 // Multiply-adds go through madd (./fma.ts): fused on the wasm-relaxed-simd target.
@@ -74,6 +77,85 @@ function nmk24_2x16(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: u
     v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); v128.store(c + ldc, c12, 32); v128.store(c + ldc, c13, 48);
   } else {
     nmk_scalar(4, 16, groups, a, ix, b, c, ldc, init, bias);
+  }
+}
+
+/** C[1][32] (row r = 0 or 1 of a 2-row tile) = init + W_r·(two adjacent 16-column panels at b
+ *  and b + bps), 2:4: per kept weight one splat and 8 loads into 8 accumulators */
+function nmk24_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48);
+      c4 = v128.load(c, 64); c5 = v128.load(c, 80); c6 = v128.load(c, 96); c7 = v128.load(c, 112);
+    } else if (init == INIT_ROWBIAS) {
+      c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c4 = c0; c5 = c0; c6 = c0; c7 = c0;
+    }
+    a += <usize>r << 3; ix += <usize>r << 1;
+    let b2 = b + bps;
+    for (let g = 0; g < groups; g++) {
+      const m = <u32>load<u16>(ix);
+      const o0 = <usize>(m & 0xFF), o1 = <usize>(m >> 8);
+      let w = v128.load32_splat(a);
+      c0 = madd(w, v128.load(b + o0), c0); c1 = madd(w, v128.load(b + o0, 16), c1);
+      c2 = madd(w, v128.load(b + o0, 32), c2); c3 = madd(w, v128.load(b + o0, 48), c3);
+      c4 = madd(w, v128.load(b2 + o0), c4); c5 = madd(w, v128.load(b2 + o0, 16), c5);
+      c6 = madd(w, v128.load(b2 + o0, 32), c6); c7 = madd(w, v128.load(b2 + o0, 48), c7);
+      w = v128.load32_splat(a, 4);
+      c0 = madd(w, v128.load(b + o1), c0); c1 = madd(w, v128.load(b + o1, 16), c1);
+      c2 = madd(w, v128.load(b + o1, 32), c2); c3 = madd(w, v128.load(b + o1, 48), c3);
+      c4 = madd(w, v128.load(b2 + o1), c4); c5 = madd(w, v128.load(b2 + o1, 16), c5);
+      c6 = madd(w, v128.load(b2 + o1, 32), c6); c7 = madd(w, v128.load(b2 + o1, 48), c7);
+      a += 16; ix += 4; b += 256; b2 += 256;
+    }
+    v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
+    v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
+  }
+}
+
+/** as nmk24_1x32 for 4:8: groups of 8 k, 4 kept per row (offsets halved, see nmk48_2x16) */
+function nmk48_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48);
+      c4 = v128.load(c, 64); c5 = v128.load(c, 80); c6 = v128.load(c, 96); c7 = v128.load(c, 112);
+    } else if (init == INIT_ROWBIAS) {
+      c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c4 = c0; c5 = c0; c6 = c0; c7 = c0;
+    }
+    a += <usize>r << 4; ix += <usize>r << 2;
+    let b2 = b + bps;
+    for (let g = 0; g < groups; g++) {
+      const m = load<u32>(ix);
+      const o0 = <usize>((m << 1) & 0x1C0), o1 = <usize>((m >> 7) & 0x1C0);
+      const o2 = <usize>((m >> 15) & 0x1C0), o3 = <usize>((m >> 23) & 0x1C0);
+      let w: v128;
+      w = v128.load32_splat(a);
+      c0 = madd(w, v128.load(b + o0), c0); c1 = madd(w, v128.load(b + o0, 16), c1);
+      c2 = madd(w, v128.load(b + o0, 32), c2); c3 = madd(w, v128.load(b + o0, 48), c3);
+      c4 = madd(w, v128.load(b2 + o0), c4); c5 = madd(w, v128.load(b2 + o0, 16), c5);
+      c6 = madd(w, v128.load(b2 + o0, 32), c6); c7 = madd(w, v128.load(b2 + o0, 48), c7);
+      w = v128.load32_splat(a, 4);
+      c0 = madd(w, v128.load(b + o1), c0); c1 = madd(w, v128.load(b + o1, 16), c1);
+      c2 = madd(w, v128.load(b + o1, 32), c2); c3 = madd(w, v128.load(b + o1, 48), c3);
+      c4 = madd(w, v128.load(b2 + o1), c4); c5 = madd(w, v128.load(b2 + o1, 16), c5);
+      c6 = madd(w, v128.load(b2 + o1, 32), c6); c7 = madd(w, v128.load(b2 + o1, 48), c7);
+      w = v128.load32_splat(a, 8);
+      c0 = madd(w, v128.load(b + o2), c0); c1 = madd(w, v128.load(b + o2, 16), c1);
+      c2 = madd(w, v128.load(b + o2, 32), c2); c3 = madd(w, v128.load(b + o2, 48), c3);
+      c4 = madd(w, v128.load(b2 + o2), c4); c5 = madd(w, v128.load(b2 + o2, 16), c5);
+      c6 = madd(w, v128.load(b2 + o2, 32), c6); c7 = madd(w, v128.load(b2 + o2, 48), c7);
+      w = v128.load32_splat(a, 12);
+      c0 = madd(w, v128.load(b + o3), c0); c1 = madd(w, v128.load(b + o3, 16), c1);
+      c2 = madd(w, v128.load(b + o3, 32), c2); c3 = madd(w, v128.load(b + o3, 48), c3);
+      c4 = madd(w, v128.load(b2 + o3), c4); c5 = madd(w, v128.load(b2 + o3, 16), c5);
+      c6 = madd(w, v128.load(b2 + o3, 32), c6); c7 = madd(w, v128.load(b2 + o3, 48), c7);
+      a += 32; ix += 8; b += 512; b2 += 512;
+    }
+    v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
+    v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
   }
 }
 
@@ -206,6 +288,12 @@ function nmk_scalar(m: i32, cols: i32, groups: i32, a: usize, ix: usize, b: usiz
   else nmk24_2x16(groups, a, ix, b, c, ldc, init, bias);
 }
 
+/** the 1x32 micro-kernel of pattern m (row r of the 2-row tile) */
+@inline function nmk_1x32(m: i32, r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, init: i32, bias: usize): void {
+  if (m == 8) nmk48_1x32(r, groups, a, ix, b, bps, c, init, bias);
+  else nmk24_1x32(r, groups, a, ix, b, bps, c, init, bias);
+}
+
 /** the 2x4 micro-kernel of pattern m */
 @inline function nmk_2x4(m: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
   if (m == 8) nmk48_2x4(groups, a, ix, b, c, ldc, init, bias);
@@ -285,6 +373,17 @@ function nm_macro_f32(m: i32, mc: i32, nc: i32, groups: i32, wv: usize, wo: usiz
   for (let jr = 0; jr < nc; jr += 16) {
     const nr = min(16, nc - jr);
     const bp = b + <usize>(jr >> 4) * bps;
+    if (ASC_FEATURE_SIMD && nc - jr >= 32) {
+      // two panels at a time, one row per call
+      for (let ir = 0; ir < mc; ir += 2) {
+        const t = <usize>(ir >> 1) * tstride;
+        const cp = c + <usize>ir * ldcb + (<usize>jr << 2), bb = bias + (<usize>ir << 2);
+        nmk_1x32(m, 0, groups, wv + (t << 2), wo + t, bp, bps, cp, init, bb);
+        if (ir + 1 < mc) nmk_1x32(m, 1, groups, wv + (t << 2), wo + t, bp, bps, cp + ldcb, init, bb + 4);
+      }
+      jr += 16;
+      continue;
+    }
     for (let ir = 0; ir < mc; ir += 2) {
       const mr = min(2, mc - ir);
       const t = <usize>(ir >> 1) * tstride;
