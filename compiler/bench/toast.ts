@@ -3,16 +3,19 @@
 //     MAC reduction, ToaSt with and without refits against a magnitude head/channel baseline
 //     (same schedule), plus the sparsec build of the refitted models (accuracy and argmax
 //     agreement with onnxruntime) and ToaSt 0.3 + CRePE 2:4; dynamic (per-image top-k) FFN units
-//     at the same k, quality only (no sparsec kernel).
-//   latency: sparsec builds (dense, ToaSt, ToaSt + 2:4) vs onnxruntime-web and -node on the
-//     dense and pruned ONNX, one interleaved compareEngines run, medians.
+//     at the same k (onnxruntime, and the sparsec build on its topk_ffn kernel).
+//   latency: sparsec builds (dense, ToaSt, ToaSt + 2:4, and at 0.3 the same head pruning with
+//     the FFNs dense or dynamic) vs onnxruntime-web and -node on the dense, pruned and dynamic
+//     ONNX, one interleaved compareEngines run, medians.
 //   PP-OCRv4 recognizer: CER on ocr-lines-test-300 before/after (budget over the SVTR blocks'
 //     MACs, which are ~1.4% of the model's), and latency of the dense vs pruned builds.
 // Calibration: all 256 images of fmnist-calib-256 (disjoint from the test slice) for the vit,
 // all 100 lines of ocr-lines-calib-100 for the recognizer.
 //   node dist/compiler/bench/toast.js [--out out/toast.json] [--skip-latency] [--skip-ocr] [--rounds 5]
 //     [--latency-only]   (re-times the models and builds an earlier run left in <out dir>/toast/)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+//     [--dynamic-only]   (only the 0.3 budget: static ToaSt + refit, heads-only and dynamic FFN
+//                         models, their accuracy and builds, then the latency table; no OCR)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
     'skip-ocr': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '5' },
     'latency-only': { type: 'boolean', default: false },
+    'dynamic-only': { type: 'boolean', default: false },
   },
 });
 const fix = (f: string) => join(packageRoot, 'test', 'fixtures', f);
@@ -80,10 +84,43 @@ const variants: { label: string; opts: Partial<ToastOptions>; data: boolean; bui
   { label: 'ToaSt data-aware, no refit (bias correction)', opts: { refit: false, biasCorrection: true }, data: true },
   { label: 'ToaSt data-aware + refit', opts: {}, data: true, build: true },
 ];
-const vitFiles: Record<string, string> = { dense: VIT, 'toast 0.3': join(work, 'vit-toast30.onnx') };
+const vitFiles: Record<string, string> = { dense: VIT, 'toast 0.3': join(work, 'vit-toast30.onnx'), 'toast 0.3 dynamic FFN': join(work, 'vit-toast30-dynamic.onnx') };
 const vitRows: Row[] = [];
-const latencyOnly = args['latency-only'];
-if (!latencyOnly) {
+const latencyOnly = args['latency-only'], dynamicOnly = args['dynamic-only'];
+
+/** Dynamic selection at a static row's schedule: the same head dims (data-aware, no refit), FFNs
+ *  at full width, then k units per image (dynamic.ts); fc1 runs in full, so fewer MACs go. Its
+ *  accuracy in onnxruntime and in the sparsec build (topk_ffn kernel); at 0.3 the heads-only
+ *  model (FFNs dense) is built too, for the latency table. */
+async function dynamicRow(st: Row, feeds: Awaited<ReturnType<typeof calibrationFeeds>>): Promise<Row> {
+  const heads = await pruneToast(vitBytes, VIT, { schedule: { attention: st.attention, ffn: st.ffn.map(() => 384) }, feeds, refit: false, biasCorrection: false });
+  const g = prepareForChannels(heads.graph);
+  const dyn = dynamicChannels(g, findFfns(g), st.ffn);
+  const ffnMacs = findFfns(g).map((f, i) => (f.fc1.dOut - st.ffn[i]) * 17 /* tokens */ * f.fc2.dOut).reduce((a, b) => a + b, 0);
+  const name = `vit-toast${st.target * 100}-dynamic`, file = join(work, `${name}.onnx`);
+  const onnx = writeOnnx(dyn);
+  writeFileSync(file, onnx);
+  const acc = await ortAccuracy(onnx);
+  const build = await buildAccuracy(file, join(work, name), acc.preds);
+  if (st.target === 0.3) {
+    writeFileSync(join(work, 'vit-toast30-heads.onnx'), heads.onnx);
+    await buildModel(join(work, 'vit-toast30-heads.onnx'), join(work, 'vit-toast30-heads'), {});
+  }
+  log(`${st.target} dynamic: ${acc.accuracy}, build ${build.accuracy} (agreement ${build.agreement})`);
+  return { label: 'dynamic top-k FFN units per image (same k), no refit; fc2 only', target: st.target, reduction: heads.report.macs.reduction + ffnMacs / heads.report.macs.dense, accuracy: acc.accuracy, build, attention: st.attention, ffn: st.ffn, seconds: 0 };
+}
+
+if (dynamicOnly) {
+  const vitFeeds = await calibrationFeeds(vitBytes, VIT, fix('data/fmnist-calib-256.u8'), { count: 256, seq: 128, seed: 0 });
+  const dense = await ortAccuracy(vitBytes);
+  vitRows.push({ label: 'dense', target: 0, reduction: 0, accuracy: dense.accuracy, build: await buildAccuracy(VIT, join(work, 'vit-dense'), dense.preds), attention: [], ffn: [], seconds: 0 });
+  const r = await pruneToast(vitBytes, VIT, { flopsReduction: 0.3, feeds: vitFeeds });
+  writeFileSync(vitFiles['toast 0.3'], r.onnx);
+  const acc = await ortAccuracy(r.onnx);
+  const st: Row = { label: 'ToaSt data-aware + refit', target: 0.3, reduction: r.report.macs.reduction, accuracy: acc.accuracy, build: await buildAccuracy(vitFiles['toast 0.3'], join(work, 'vit-toast30'), acc.preds), attention: r.report.attention.map((a) => a.kept), ffn: r.report.ffn.map((f) => f.kept), seconds: 0 };
+  vitRows.push(st, await dynamicRow(st, vitFeeds));
+}
+if (!latencyOnly && !dynamicOnly) {
   const vitFeeds = await calibrationFeeds(vitBytes, VIT, fix('data/fmnist-calib-256.u8'), { count: 256, seq: 128, seed: 0 });
   const dense = await ortAccuracy(vitBytes);
   log(`vit dense: ${dense.accuracy}`);
@@ -115,16 +152,8 @@ if (!latencyOnly) {
       log(`${target} ${v.label}: ${row.accuracy}`);
       vitRows.push(row);
     }
-    // dynamic selection (quality only, onnxruntime): the same head dims and per-FFN k as the
-    // static schedule, k units chosen per image; fc1 runs in full, so fewer MACs are removed
-    const st = vitRows[vitRows.length - 1];
-    const heads = await pruneToast(vitBytes, VIT, { schedule: { attention: st.attention, ffn: st.ffn.map(() => 384) }, feeds: vitFeeds, refit: false, biasCorrection: false });
-    const g = prepareForChannels(heads.graph);
-    const dyn = dynamicChannels(g, findFfns(g), st.ffn);
-    const ffnMacs = findFfns(g).map((f, i) => (f.fc1.dOut - st.ffn[i]) * 17 /* tokens */ * f.fc2.dOut).reduce((a, b) => a + b, 0);
-    const acc = await ortAccuracy(writeOnnx(dyn));
-    vitRows.push({ label: 'dynamic top-k FFN units per image (same k), no refit; fc2 only', target, reduction: heads.report.macs.reduction + ffnMacs / heads.report.macs.dense, accuracy: acc.accuracy, attention: st.attention, ffn: st.ffn, seconds: 0 });
-    log(`${target} dynamic: ${acc.accuracy}`);
+    // dynamic selection: the same head dims and per-FFN k as the static schedule
+    vitRows.push(await dynamicRow(vitRows[vitRows.length - 1], vitFeeds));
   }
 }
 
@@ -134,12 +163,15 @@ let vitLatency: EngineResult[] = [];
 const x0 = testImage(0);
 if (!args['skip-latency']) {
   const feeds = { input: { data: x0, shape: [1, 1, 28, 28] } };
-  const dirs: Record<string, string> = { dense: join(work, 'vit-dense'), 'toast 0.2': join(work, 'vit-toast20'), 'toast 0.3': join(work, 'vit-toast30'), 'toast 0.4': join(work, 'vit-toast40'), 'toast 0.3 + crepe 2:4': join(work, 'vit-toast30-crepe24') };
+  const dirs: Record<string, string> = { dense: join(work, 'vit-dense'), 'toast 0.2': join(work, 'vit-toast20'), 'toast 0.3': join(work, 'vit-toast30'), 'toast 0.4': join(work, 'vit-toast40'), 'toast 0.3 + crepe 2:4': join(work, 'vit-toast30-crepe24'),
+    // the same head pruning as toast 0.3 with the FFNs dense, and with dynamic top-k FFN units at toast 0.3's k
+    'toast 0.3 heads only (FFN dense)': join(work, 'vit-toast30-heads'), 'toast 0.3 dynamic FFN': join(work, 'vit-toast30-dynamic') };
+  const ortModels = ['dense', 'toast 0.3', 'toast 0.3 dynamic FFN'].filter((k) => existsSync(vitFiles[k]));
   // onnxruntime-web first: its wasm is tiered up by V8 during a longer warm-up
   const engines = [
-    ...['dense', 'toast 0.3'].map((k) => ({ ...ortWebEngine(vitFiles[k], feeds, 1), name: `onnxruntime-web ${k}` })),
-    ...Object.entries(dirs).map(([k, d]) => ({ ...sparsecEngine(d, feeds), name: `sparsec ${k}` })),
-    ...['dense', 'toast 0.3'].map((k) => ({ ...ortNodeEngine(vitFiles[k], feeds, 1), name: `onnxruntime-node ${k}` })),
+    ...ortModels.map((k) => ({ ...ortWebEngine(vitFiles[k], feeds, 1), name: `onnxruntime-web ${k}` })),
+    ...Object.entries(dirs).filter(([, d]) => existsSync(join(d, 'model.mjs'))).map(([k, d]) => ({ ...sparsecEngine(d, feeds), name: `sparsec ${k}` })),
+    ...ortModels.map((k) => ({ ...ortNodeEngine(vitFiles[k], feeds, 1), name: `onnxruntime-node ${k}` })),
   ];
   vitLatency = await compareEngines(engines, { rounds, warmupMs: 1000 });
   for (const e of vitLatency) log(`${e.engine}: p50 ${e.stats.p50.toFixed(3)} ms`);
@@ -149,7 +181,7 @@ if (!args['skip-latency']) {
 interface OcrRow { label: string; target: number; blocksReduction: number; reduction: number; cer: number; lineAccuracy: number; attention: number[]; ffn: number[] }
 const ocrRows: OcrRow[] = [];
 let ocrLatency: EngineResult[] = [];
-if (!args['skip-ocr']) {
+if (!args['skip-ocr'] && !dynamicOnly) {
   const REC = modelPaths()['ppocr-rec'];
   const recBytes = readFileSync(REC);
   const shape = [1, 3, REC_INPUT.height, REC_INPUT.width];

@@ -90,7 +90,7 @@ const BASE_KERNELS: KernelVariant[] = [
   ...csr('gemv_csr', 'gemv_csr_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W CSR with u16 byte offsets into x, 8 gathered nonzeros per step', null),
   ...csr('conv2d_csr', 'conv2d_csr_f32', ['Conv'], 'NCHW conv as W·im2col with W CSR along Cin*kh*kw, im2col blocked with the GEMM', [1, 32]),
   // ToaSt's dynamic FFN channel selection (compiler/ir/patterns/dynamicChannels.ts)
-  ...both('topk_ffn', 'topk_ffn_f32', [4, 8], ['TopK', 'Gather', 'MatMul'], 'Y = H[:, sel]·W2[sel, :] + b for the k hidden units of largest mean |h| over the rows (chosen per run, ties to the lower index), W2 rows [hidden][out] read only for the selected units'),
+  ...both('topk_ffn', 'topk_ffn_f32', [4, 8], ['TopK', 'Gather', 'MatMul'], 'Y = H[:, sel]·W2[sel, :] + b for the k hidden units of largest mean |h| over the rows (chosen per run, ties to the lower index): the selected units\' pieces of W2\'s B panels gathered into k-deep panels, then the gemm_f32_pb micro-kernel'),
   ...both('pack_a', 'gemm_pack_a_f32', null, ['Conv', 'ConvTranspose'], 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
   ...both('scale_copy', 'scale_copy_f32', null, ['Gemm'], 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
   ...OP_KERNELS,
@@ -99,7 +99,7 @@ const BASE_KERNELS: KernelVariant[] = [
 // the functions whose bodies call madd (assembly/fma.ts): the dense 4x8 micro-kernel's callers
 // and the N:M kernels
 const FMA_FNS = ['gemm_f32', 'gemm_f32_pb', 'gemm_f32_pa', 'conv2d_f32', 'conv_transpose2d_f32',
-  'gemm_nm24_f32', 'gemv_nm24_f32', 'conv2d_nm24_f32', 'gemm_nm48_f32', 'gemv_nm48_f32', 'conv2d_nm48_f32'];
+  'gemm_nm24_f32', 'gemv_nm24_f32', 'conv2d_nm24_f32', 'gemm_nm48_f32', 'gemv_nm48_f32', 'conv2d_nm48_f32', 'topk_ffn_f32'];
 
 export const KERNELS: KernelVariant[] = [...BASE_KERNELS, ...relaxedOf(BASE_KERNELS, FMA_FNS)];
 
