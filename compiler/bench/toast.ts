@@ -13,8 +13,8 @@
 // all 100 lines of ocr-lines-calib-100 for the recognizer.
 //   node dist/compiler/bench/toast.js [--out out/toast.json] [--skip-latency] [--skip-ocr] [--rounds 5]
 //     [--latency-only]   (re-times the models and builds an earlier run left in <out dir>/toast/)
-//     [--dynamic-only]   (only the 0.3 budget: static ToaSt + refit, heads-only and dynamic FFN
-//                         models, their accuracy and builds, then the latency table; no OCR)
+//     [--dynamic-only]   (static ToaSt + refit and dynamic FFN models at 20/30/40%, heads-only at
+//                         30%, their accuracy and builds, then the latency table; no OCR)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -114,11 +114,14 @@ if (dynamicOnly) {
   const vitFeeds = await calibrationFeeds(vitBytes, VIT, fix('data/fmnist-calib-256.u8'), { count: 256, seq: 128, seed: 0 });
   const dense = await ortAccuracy(vitBytes);
   vitRows.push({ label: 'dense', target: 0, reduction: 0, accuracy: dense.accuracy, build: await buildAccuracy(VIT, join(work, 'vit-dense'), dense.preds), attention: [], ffn: [], seconds: 0 });
-  const r = await pruneToast(vitBytes, VIT, { flopsReduction: 0.3, feeds: vitFeeds });
-  writeFileSync(vitFiles['toast 0.3'], r.onnx);
-  const acc = await ortAccuracy(r.onnx);
-  const st: Row = { label: 'ToaSt data-aware + refit', target: 0.3, reduction: r.report.macs.reduction, accuracy: acc.accuracy, build: await buildAccuracy(vitFiles['toast 0.3'], join(work, 'vit-toast30'), acc.preds), attention: r.report.attention.map((a) => a.kept), ffn: r.report.ffn.map((f) => f.kept), seconds: 0 };
-  vitRows.push(st, await dynamicRow(st, vitFeeds));
+  for (const target of [0.2, 0.3, 0.4]) {
+    const r = await pruneToast(vitBytes, VIT, { flopsReduction: target, feeds: vitFeeds });
+    const file = join(work, `vit-toast${target * 100}.onnx`);
+    writeFileSync(file, r.onnx);
+    const acc = await ortAccuracy(r.onnx);
+    const st: Row = { label: 'ToaSt data-aware + refit', target, reduction: r.report.macs.reduction, accuracy: acc.accuracy, build: await buildAccuracy(file, join(work, `vit-toast${target * 100}`), acc.preds), attention: r.report.attention.map((a) => a.kept), ffn: r.report.ffn.map((f) => f.kept), seconds: 0 };
+    vitRows.push(st, await dynamicRow(st, vitFeeds));
+  }
 }
 if (!latencyOnly && !dynamicOnly) {
   const vitFeeds = await calibrationFeeds(vitBytes, VIT, fix('data/fmnist-calib-256.u8'), { count: 256, seq: 128, seed: 0 });
