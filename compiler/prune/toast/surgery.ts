@@ -8,7 +8,7 @@
 // groups' surgery (prune/surgery.ts), which owns the MatMul → activation → MatMul coupling.
 import { SparsecError } from '../../errors.js';
 import type { Graph, Value } from '../../ir/graph.js';
-import { constNumbers, isConst, typedArrayFrom, valueOf } from '../../ir/graph.js';
+import { cloneGraph, constNumbers, isConst, typedArrayFrom, valueOf } from '../../ir/graph.js';
 import { featureOf, type AttentionBlock, type Side } from './attention.js';
 import { range, sliceWeight, type LinearOp } from './linearOp.js';
 import { rewriteShapeElement } from './shapeConst.js';
@@ -18,14 +18,13 @@ import { applyChannelSelection } from '../surgery.js';
 /** Kept dimensions per head (ascending), coupled: q and k share `qk`, v and W_o share `vo`. */
 export interface HeadKeep { block: AttentionBlock; qk: number[][]; vo: number[][] }
 
-/** A copy that surgery (or shape inference) may mutate: nodes, the value map and non-constant
- *  values are new, constants are shared (they are replaced, never written). Shapes of
- *  intermediate values are dropped: they change. */
+/** cloneGraph, with the shapes of intermediate values dropped: surgery changes them and shape
+ *  inference recomputes them. */
 export function copyGraph(g: Graph): Graph {
+  const c = cloneGraph(g);
   const keepShape = new Set([...g.inputs, ...g.outputs]);
-  const values = new Map<string, Value>();
-  for (const [k, v] of g.values) values.set(k, v.data ? v : { ...v, shape: keepShape.has(k) ? v.shape && [...v.shape] : null });
-  return { ...g, values, nodes: g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } })) };
+  for (const [k, v] of c.values) if (!v.data && !keepShape.has(k)) v.shape = null;
+  return c;
 }
 
 /** Keeps input features `rows` and output features `cols` of a linear op (and its bias). */
