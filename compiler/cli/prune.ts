@@ -59,7 +59,7 @@ const logCandidate = (c: PhoCandidate) => process.stderr.write(`  PHO ${c.source
 
 export function register(program: Command): void {
   program.command('prune')
-    .description('prune the linear layers (MatMul/Gemm) of an ONNX model and write a masked .onnx that onnxruntime runs; --method toast removes ViT head dimensions and FFN hidden units instead (smaller dense matrices)')
+    .description('prune an ONNX model after training and write an .onnx that onnxruntime runs: crepe, ria, wanda or magnitude mask the linear layers (unstructured or N:M); toast removes ViT head dimensions and FFN units, reprune, l1 or random remove CNN channels (smaller dense layers)')
     .argument('<model>', 'the .onnx file')
     .requiredOption('-o, --out <file>', 'the pruned .onnx file')
     .addOption(new Option('--method <name>', 'crepe|ria|wanda|magnitude: weights of linear layers; toast: ViT heads and FFN units; reprune|l1|random: channels of a CNN (the last two with --flops-reduction)').choices(['crepe', 'ria', 'wanda', 'magnitude', 'toast', 'reprune', 'l1', 'random']).default('crepe'))
