@@ -46,27 +46,30 @@ export function strided_copy_32(x: usize, y: usize, desc: usize): void { strided
 export function strided_copy_8(x: usize, y: usize, desc: usize): void { stridedCopy<u8>(x, y, desc); }
 
 /** y[b, c, r] = x[b, r, c] for B matrices of R x C 4-byte elements: 4x4 register transposes
- *  inside 32x32 tiles that stay in L1. */
+ *  in 16 x 16 tiles, tile columns outer. Small tiles because the tile's output rows lie R*4 bytes
+ *  apart: with 32 of them 2 KiB apart (R = 512) they fell into two L1 sets of 8 ways and the
+ *  transpose ran 5x slower than at R = 384; at a 4 KiB multiple (R = 1024) even 16 rows share one
+ *  set, so those take 8-row tiles. */
 export function transpose2d_32(x: usize, y: usize, B: i32, R: i32, C: i32): void {
   const mat = <usize>R * <usize>C << 2;
+  const rs = <usize>C << 2, ds = <usize>R << 2;
+  const TI = 16, TJ = (R & 1023) == 0 ? 8 : 16;
   for (let b = 0; b < B; b++) {
     const xb = x + <usize>b * mat, yb = y + <usize>b * mat;
-    for (let i0 = 0; i0 < R; i0 += 32) {
-      const iEnd = min(i0 + 32, R);
-      for (let j0 = 0; j0 < C; j0 += 32) {
-        const jEnd = min(j0 + 32, C);
+    for (let j0 = 0; j0 < C; j0 += TJ) {
+      const jEnd = min(j0 + TJ, C);
+      for (let i0 = 0; i0 < R; i0 += TI) {
+        const iEnd = min(i0 + TI, R);
         let i = i0;
         if (ASC_FEATURE_SIMD) {
           for (; i + 4 <= iEnd; i += 4) {
             let j = j0;
             for (; j + 4 <= jEnd; j += 4) {
               const src = xb + ((<usize>i * <usize>C + <usize>j) << 2);
-              const rs = <usize>C << 2;
               const r0 = v128.load(src), r1 = v128.load(src + rs), r2 = v128.load(src + 2 * rs), r3 = v128.load(src + 3 * rs);
               const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
               const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
               const dst = yb + ((<usize>j * <usize>R + <usize>i) << 2);
-              const ds = <usize>R << 2;
               v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
               v128.store(dst + ds, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
               v128.store(dst + 2 * ds, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
@@ -217,3 +220,4 @@ export function trilu_32(x: usize, y: usize, B: i32, R: i32, C: i32, k: i32, upp
     }
   }
 }
+

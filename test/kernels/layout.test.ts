@@ -52,7 +52,7 @@ for (const target of TARGETS) {
 
   test(`${target} transpose2d_32`, async () => {
     const m = await kernelModule(target);
-    for (const [B, R, C] of [[1, 4, 4], [2, 37, 19], [3, 1, 5], [1, 64, 33], [2, 5, 1], [1, 70, 70]]) {
+    for (const [B, R, C] of [[1, 4, 4], [2, 37, 19], [3, 1, 5], [1, 64, 33], [2, 5, 1], [1, 70, 70], [1, 512, 37], [2, 1024, 21]]) {
       m.reset();
       const x = iota(B * R * C);
       const px = m.put(x), py = m.alloc(x.byteLength);
