@@ -2,7 +2,7 @@
 // group for a FLOPs reduction target (ratios.ts; MACs of a selection by channelMacs.ts) → which channels (REPrune, L1 or random) →
 // graph surgery (surgery.ts: smaller tensors, not zeros) → recovery from calibration data
 // (recover.ts). `sparsec prune --method reprune|l1|random` and `build --prune reprune:0.5` call it.
-import type { Graph } from '../../ir/graph.js';
+import type { Graph, Node } from '../../ir/graph.js';
 import { attrInt, valueOf } from '../../ir/graph.js';
 import { readOnnx } from '../../onnx/read.js';
 import { writeOnnx } from '../../onnx/write.js';
@@ -101,6 +101,10 @@ function keptPositions(extent: number, pruned: Set<number>): number[] | null {
   return Array.from({ length: extent }, (_, i) => i).filter((i) => !pruned.has(i));
 }
 
+const LAYERS = new Set(['Conv', 'Gemm', 'MatMul']);
+/** The weight axis of a layer's output channels: Gemm transB=0 and MatMul weights are [K, N]. */
+const outputAxis = (n: Node) => (n.op === 'MatMul' || (n.op === 'Gemm' && attrInt(n, 'transB', 0) === 0) ? 1 : 0);
+
 /** Per layer, which input and output channels the selection keeps (for recovery). */
 export function layerChannels(g: Graph, groups: readonly ChannelGroup[], keep: Map<string, number[]>): (node: string) => LayerChannels | undefined {
   const prunedOut = new Map<string, Set<number>>(), prunedIn = new Map<string, Set<number>>();
@@ -112,8 +116,8 @@ export function layerChannels(g: Graph, groups: readonly ChannelGroup[], keep: M
     for (const c of kept) flags[c] = 1;
     for (const s of grp.slices) {
       const node = g.nodes.find((n) => n.name === s.node);
-      if (!node || (node.op !== 'Conv' && node.op !== 'Gemm') || s.tensor !== node.inputs[1]) continue;
-      const outAxis = node.op === 'Gemm' && attrInt(node, 'transB', 0) === 0 ? 1 : 0;
+      if (!node || !LAYERS.has(node.op) || s.tensor !== node.inputs[1]) continue;
+      const outAxis = outputAxis(node);
       if (s.axis !== outAxis) continue;
       s.positions.forEach((p, i) => { if (!flags[s.channels[i]]) add(prunedOut, s.node, p); });
     }
@@ -121,10 +125,10 @@ export function layerChannels(g: Graph, groups: readonly ChannelGroup[], keep: M
   }
   return (name) => {
     const node = g.nodes.find((n) => n.name === name);
-    if (!node || (node.op !== 'Conv' && node.op !== 'Gemm')) return undefined;
-    const w = valueOf(g, node.inputs[1]).shape!;
-    const outExtent = node.op === 'Gemm' && attrInt(node, 'transB', 0) === 0 ? w[1] : w[0];
-    const inExtent = valueOf(g, node.inputs[0]).shape![1]; // Conv NCHW and Gemm [N, K] (transA 0) alike
+    if (!node || !LAYERS.has(node.op)) return undefined;
+    const w = valueOf(g, node.inputs[1]).shape!, x = valueOf(g, node.inputs[0]).shape!;
+    const outExtent = w[outputAxis(node)];
+    const inExtent = node.op === 'MatMul' ? x[x.length - 1] : x[1]; // Conv NCHW and Gemm [N, K] (transA 0) alike
     const keptOut = keptPositions(outExtent, prunedOut.get(name) ?? new Set());
     const keptIn = keptPositions(inExtent, prunedIn.get(`${name}|0`) ?? new Set());
     return keptOut || keptIn ? { keptOut, keptIn } : undefined;
