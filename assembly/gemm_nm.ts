@@ -18,10 +18,11 @@
 // per K block and NC block, B panels are packed once; then per MC rows, per panel (16 KiB at
 // kc = 256; two of them for 1x32), all row tiles of the block: the panels' random row reads hit
 // L1 while the compact weight stream (20 B per 4 k and tile) comes from L2.
-// Edge tiles: a last single panel runs the 2x16 micro-kernel, columns past the last full panel
-// run 2x4 micro-kernels (one vector per row) on C
-// directly, 1-3 leftover columns and an odd last row on a staging tile in scratch (a 17-column
-// call, ViT's 17 tokens, costs 1 + 1/4 panel instead of 2).
+// Edge tiles: a last 17-20 columns (ViT's 17 tokens) run 1x20 (one row against a panel and the
+// first 4 columns of the next: one pass over the weights, 5 loads per splat; fewer than 4 real
+// columns past 16 through a staging row), a last single panel runs the 2x16 micro-kernel,
+// columns past the last full panel run 2x4 micro-kernels (one vector per row) on C directly,
+// 1-3 leftover columns and an odd last row on a staging tile in scratch.
 // Multiply-adds go through madd (./fma.ts): fused on the wasm-relaxed-simd target.
 // Every micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
 // micro-kernels ran 2-3x slower in V8, perf.md).
@@ -156,6 +157,74 @@ function nmk48_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
     }
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
     v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
+  }
+}
+
+/** C[1][20] (row r = 0 or 1 of a 2-row tile) = init + W_r·(a 16-column panel at b and the first
+ *  4 columns of the next panel at b + bps), 2:4: a last 17-20 columns (ViT's 17 tokens) in one
+ *  pass over the weights, per kept weight one splat and 5 loads into 5 accumulators. Columns
+ *  0-15 go to c, 16-19 to c4 (C itself, or a staging row when fewer than 4 are real). */
+function nmk24_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, c4: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0), c5 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48); c5 = v128.load(c4);
+    } else if (init == INIT_ROWBIAS) {
+      c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c5 = c0;
+    }
+    a += <usize>r << 3; ix += <usize>r << 1;
+    let b2 = b + bps;
+    for (let g = 0; g < groups; g++) {
+      const m = <u32>load<u16>(ix);
+      const o0 = <usize>(m & 0xFF), o1 = <usize>(m >> 8);
+      let w = v128.load32_splat(a);
+      c0 = madd(w, v128.load(b + o0), c0); c1 = madd(w, v128.load(b + o0, 16), c1);
+      c2 = madd(w, v128.load(b + o0, 32), c2); c3 = madd(w, v128.load(b + o0, 48), c3);
+      c5 = madd(w, v128.load(b2 + o0), c5);
+      w = v128.load32_splat(a, 4);
+      c0 = madd(w, v128.load(b + o1), c0); c1 = madd(w, v128.load(b + o1, 16), c1);
+      c2 = madd(w, v128.load(b + o1, 32), c2); c3 = madd(w, v128.load(b + o1, 48), c3);
+      c5 = madd(w, v128.load(b2 + o1), c5);
+      a += 16; ix += 4; b += 256; b2 += 256;
+    }
+    v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48); v128.store(c4, c5);
+  }
+}
+
+/** as nmk24_1x20 for 4:8: groups of 8 k, 4 kept per row (offsets halved, see nmk48_2x16) */
+function nmk48_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, c4: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0), c5 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48); c5 = v128.load(c4);
+    } else if (init == INIT_ROWBIAS) {
+      c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c5 = c0;
+    }
+    a += <usize>r << 4; ix += <usize>r << 2;
+    let b2 = b + bps;
+    for (let g = 0; g < groups; g++) {
+      const m = load<u32>(ix);
+      const o0 = <usize>((m << 1) & 0x1C0), o1 = <usize>((m >> 7) & 0x1C0);
+      const o2 = <usize>((m >> 15) & 0x1C0), o3 = <usize>((m >> 23) & 0x1C0);
+      let w = v128.load32_splat(a);
+      c0 = madd(w, v128.load(b + o0), c0); c1 = madd(w, v128.load(b + o0, 16), c1);
+      c2 = madd(w, v128.load(b + o0, 32), c2); c3 = madd(w, v128.load(b + o0, 48), c3);
+      c5 = madd(w, v128.load(b2 + o0), c5);
+      w = v128.load32_splat(a, 4);
+      c0 = madd(w, v128.load(b + o1), c0); c1 = madd(w, v128.load(b + o1, 16), c1);
+      c2 = madd(w, v128.load(b + o1, 32), c2); c3 = madd(w, v128.load(b + o1, 48), c3);
+      c5 = madd(w, v128.load(b2 + o1), c5);
+      w = v128.load32_splat(a, 8);
+      c0 = madd(w, v128.load(b + o2), c0); c1 = madd(w, v128.load(b + o2, 16), c1);
+      c2 = madd(w, v128.load(b + o2, 32), c2); c3 = madd(w, v128.load(b + o2, 48), c3);
+      c5 = madd(w, v128.load(b2 + o2), c5);
+      w = v128.load32_splat(a, 12);
+      c0 = madd(w, v128.load(b + o3), c0); c1 = madd(w, v128.load(b + o3, 16), c1);
+      c2 = madd(w, v128.load(b + o3, 32), c2); c3 = madd(w, v128.load(b + o3, 48), c3);
+      c5 = madd(w, v128.load(b2 + o3), c5);
+      a += 32; ix += 8; b += 512; b2 += 512;
+    }
+    v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48); v128.store(c4, c5);
   }
 }
 
@@ -294,6 +363,12 @@ function nmk_scalar(m: i32, cols: i32, groups: i32, a: usize, ix: usize, b: usiz
   else nmk24_1x32(r, groups, a, ix, b, bps, c, init, bias);
 }
 
+/** the 1x20 micro-kernel of pattern m (row r of the 2-row tile) */
+@inline function nmk_1x20(m: i32, r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, c4: usize, init: i32, bias: usize): void {
+  if (m == 8) nmk48_1x20(r, groups, a, ix, b, bps, c, c4, init, bias);
+  else nmk24_1x20(r, groups, a, ix, b, bps, c, c4, init, bias);
+}
+
 /** the 2x4 micro-kernel of pattern m */
 @inline function nmk_2x4(m: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
   if (m == 8) nmk48_2x4(groups, a, ix, b, c, ldc, init, bias);
@@ -333,6 +408,15 @@ export function nm_pack_b16_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, ds
             v128.store(dq, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 192);
           }
           d += 256;
+        }
+      } else if (cols < 16) {
+        // a narrow last panel (ViT's 17th token): zero the row with 4 stores, then its columns
+        const z = f32x4.splat(0);
+        for (; k < kc; k++) {
+          const s = src + <usize>k * rsb;
+          v128.store(d, z); v128.store(d, z, 16); v128.store(d, z, 32); v128.store(d, z, 48);
+          for (let l = 0; l < cols; l++) store<f32>(d + (<usize>l << 2), load<f32>(s + <usize>l * csb));
+          d += 64;
         }
       }
     }
@@ -383,6 +467,23 @@ function nm_macro_f32(m: i32, mc: i32, nc: i32, groups: i32, wv: usize, wo: usiz
       }
       jr += 16;
       continue;
+    }
+    if (ASC_FEATURE_SIMD && nc - jr > 16 && nc - jr <= 20) {
+      // a last 17-20 columns: one pass over the weights per row (1x20) instead of a 2x16 pass
+      // and a 2x4 pass; the columns past 16 go through a staging row when fewer than 4
+      const rest = nc - jr - 16;
+      for (let ir = 0; ir < mc; ir++) {
+        const t = <usize>(ir >> 1) * tstride;
+        const cp = c + <usize>ir * ldcb + (<usize>jr << 2), bb = bias + (<usize>ir << 2);
+        if (rest == 4) {
+          nmk_1x20(m, ir & 1, groups, wv + (t << 2), wo + t, bp, bps, cp, cp + 64, init, bb);
+        } else {
+          nm_stage_in(cp + 64, ldcb, 1, rest, init, bb, tmp);
+          nmk_1x20(m, ir & 1, groups, wv + (t << 2), wo + t, bp, bps, cp, tmp, init, bb);
+          nm_stage_out(cp + 64, ldcb, 1, rest, tmp);
+        }
+      }
+      break;
     }
     for (let ir = 0; ir < mc; ir += 2) {
       const mr = min(2, mc - ir);

@@ -110,7 +110,7 @@ for (const targetName of TARGETS) {
     test(`${v.id} on ${targetName}: awkward shapes`, async () => {
       const m = await kernelModule(targetName);
       let seed = 1;
-      for (const M of SIZES) for (const N of [1, 5, 16, 17, 24, 30, 40]) for (const K of [1, 3, 4, 6, 9, 13, 32]) {
+      for (const M of SIZES) for (const N of [1, 5, 16, 17, 18, 19, 20, 24, 30, 40, 49]) for (const K of [1, 3, 4, 6, 9, 13, 32]) {
         const err = runGemm(m, v.fn, patternOf(v.format), { M, N, K, bias: (M + N + K) % 2 === 0, trans: (M + K) % 3 === 0 }, seed++);
         if (err) assert.unreachable(err);
       }
@@ -125,6 +125,9 @@ for (const targetName of TARGETS) {
         { M: 20, N: 37, K: 300, trans: true, ldcPad: 3 },     // transposed B, two K blocks
         { M: 64, N: 48, K: 64, trans: true, bias: true, act: 6 },
         { M: 3, N: 16, K: 0, bias: true, act: 5 },            // empty reduction: bias only
+        { M: 7, N: 17, K: 601, trans: true, bias: true, act: 1 }, // ViT's 17 tokens (1x20 tile, staged tail), three K blocks
+        { M: 5, N: 531, K: 270, trans: true, ldcPad: 2 },     // second NC block of 19 columns
+        { M: 11, N: 52, K: 385, bias: true },                 // 1x32, then 1x20 with 4 real tail columns
       ];
       for (let a = 0; a < ACT_CASES.length; a++) cases.push({ M: 6, N: 19, K: 12, bias: true, act: a });
       let seed = 100;
@@ -168,6 +171,7 @@ for (const targetName of TARGETS) {
         { C: 40, Cout: 9, H: 24, W: 24, k: 3, pt: 1, act: 7 },      // K > KC, P > NC
         { C: 7, Cout: 5, H: 5, W: 7, k: 3, pt: 1, act: 6 },         // K = 63, 35 positions (narrow panel)
         { C: 64, Cout: 4, H: 6, W: 6, k: 3, pt: 1 },                // K = 576: 3 blocks of 192
+        { C: 5, Cout: 5, H: 3, W: 6, k: 3, pt: 1, act: 1 },         // 18 positions: the 1x20 tile
       ];
       let seed = 500;
       for (const c of cases) {
