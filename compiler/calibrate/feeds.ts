@@ -3,17 +3,19 @@
 // preprocessing; for a model with one float32 input of static shape, any other file is raw
 // uint8 images of that size (calibrate/images.ts, pixel/255, e.g. the fmnist slices); anything
 // else is byte-level text (calibrate/text.ts). In both cases `count`
-// samples (windows or lines) are picked with the seeded sampler, in file order.
+// samples (windows or lines) are picked with the seeded sampler, in file order; `rotate180` adds
+// each image or line turned by 180° (calibrate/rotate.ts).
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { SparsecError } from '../errors.js';
-import { ocrInput, REC_INPUT } from '../eval/ocr.js';
+import { ocrInput, REC_INPUT, rotate180 } from '../eval/ocr.js';
 import { ortSession } from '../eval/session.js';
 import type { Feeds } from './calibrate.js';
 import { sampleIndices } from './data.js';
 import { readTextLines } from './lines.js';
 import { textCalibration } from './text.js';
 import { imageFeeds } from './images.js';
+import { withRotated180 } from './rotate.js';
 
 export interface CalibrationOptions {
   /** windows (text) or lines (images) */
@@ -23,6 +25,8 @@ export interface CalibrationOptions {
   seq: number;
   /** images: the input shape [1, 3, H, W]; default the model's declared H and W, else 48 x 320 */
   shape?: number[];
+  /** images and text lines: also each one turned by 180° (2·count feeds), for orientation classifiers */
+  rotate180?: boolean;
 }
 
 export const isTextLines = (file: string): boolean => {
@@ -36,7 +40,11 @@ export async function calibrationFeeds(model: Uint8Array, modelFile: string, fil
   await s.release();
   if (!isTextLines(file)) {
     const fixed = input.isTensor && input.type === 'float32' && s.inputNames.length === 1 ? input.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : -1)) : null;
-    if (fixed && !fixed.includes(-1)) return imageFeeds(file, s.inputNames[0], fixed, o.count, o.seed);
+    if (fixed && !fixed.includes(-1)) {
+      const feeds = imageFeeds(file, s.inputNames[0], fixed, o.count, o.seed);
+      return o.rotate180 ? withRotated180(feeds) : feeds;
+    }
+    if (o.rotate180) throw new SparsecError('E_OPTION', `--calib-rotate applies to images and rendered text lines, not to ${file} (text for a model without a static image input)`, { file: modelFile });
     return textCalibration(model, modelFile, file, o.seq, o.count, o.seed);
   }
   if (s.inputNames.length !== 1 || !input.isTensor || input.type !== 'float32' || input.shape.length !== 4 || (typeof input.shape[1] === 'number' && input.shape[1] !== 3)) {
@@ -45,5 +53,7 @@ export async function calibrationFeeds(model: Uint8Array, modelFile: string, fil
   const declared = input.shape.map((d) => (typeof d === 'number' ? d : undefined));
   const H = o.shape?.[2] ?? declared[2] ?? REC_INPUT.height, W = o.shape?.[3] ?? declared[3] ?? REC_INPUT.width;
   const lines = readTextLines(file);
-  return sampleIndices(lines.length, o.count, o.seed).map((i) => ({ [s.inputNames[0]]: new ort.Tensor('float32', ocrInput(lines[i], H, W), [1, 3, H, W]) }));
+  // a line is turned before preprocessing (the padding stays on the right), as the evaluation does
+  const picked = sampleIndices(lines.length, o.count, o.seed).flatMap((i) => (o.rotate180 ? [lines[i], rotate180(lines[i])] : [lines[i]]));
+  return picked.map((line) => ({ [s.inputNames[0]]: new ort.Tensor('float32', ocrInput(line, H, W), [1, 3, H, W]) }));
 }

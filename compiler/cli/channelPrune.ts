@@ -9,7 +9,7 @@ import { progress } from './progress.js';
 
 export interface ChannelCliOptions {
   method: ChannelMethod; flopsReduction?: string; reconstruct: boolean; recalibrate: boolean; residual: 'keep' | 'prune';
-  cap: string; calib?: string; calibImages: string; inputShape: string[]; seed: string; quiet?: boolean;
+  cap: string; calib?: string; calibImages: string; calibRotate?: string; inputShape: string[]; seed: string; quiet?: boolean;
 }
 
 const fraction = (name: string, v: string, max: number): number => {
@@ -29,7 +29,8 @@ export async function channelPruneCli(model: string, o: ChannelCliOptions) {
   const inputShapes = parseInputShapes(o.inputShape);
   const count = Number(o.calibImages);
   if (!Number.isInteger(count) || count < 1) throw new SparsecError('E_OPTION', `--calib-images must be a positive integer, got '${o.calibImages}'`);
-  const feeds = recover ? await calibrationFeeds(bytes, model, o.calib!, { count, seed: Number(o.seed) || 0, seq: 0, shape: Object.values(inputShapes)[0] }) : undefined;
+  if (o.calibRotate !== undefined && o.calibRotate !== '180') throw new SparsecError('E_OPTION', `--calib-rotate supports 180 (each calibration image also turned by 180°), got '${o.calibRotate}'`);
+  const feeds = recover ? await calibrationFeeds(bytes, model, o.calib!, { count, seed: Number(o.seed) || 0, seq: 0, shape: Object.values(inputShapes)[0], rotate180: o.calibRotate === '180' }) : undefined;
   const bar = progress('recovering', o.quiet);
   const r = await channelPrune(bytes, model, {
     method: o.method, flopsReduction, inputShapes, residual: o.residual, cap: fraction('--cap', o.cap, 1), seed: Number(o.seed) || 0,

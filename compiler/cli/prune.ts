@@ -68,6 +68,7 @@ export function register(program: Command): void {
     .addOption(new Option('--residual <how>', 'channel methods: channels shared by several producers (residual Add, SE gate): prune them as one group, or keep them').choices(['prune', 'keep']).default('prune'))
     .option('--cap <s>', 'channel methods: at most this fraction of one group\'s channels goes', '0.7')
     .option('--calib-images <n>', 'channel methods: calibration images (or lines) taken from --calib', '256')
+    .option('--calib-rotate <degrees>', 'channel methods: also calibrate on each image or line turned by 180° (orientation classifiers such as PP-OCR cls need both classes)')
     .option('--sparsity <s>', 'unstructured fraction (0.5, 50%) or N:M kept of M along the input dimension (2:4, 4:8)', '0.5')
     .option('--per-row', 'unstructured: the same fraction in every output row (default: one threshold per matrix)')
     .option('--permute', 'N:M: channel permutation (RIA\'s heuristic); weights stored permuted, absorbed into the producer where the graph allows, else a Gather of the input')
