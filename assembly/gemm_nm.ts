@@ -18,9 +18,9 @@
 // per K block and NC block, B panels are packed once; then per MC rows, per panel (16 KiB at
 // kc = 256; two of them for 1x32), all row tiles of the block: the panels' random row reads hit
 // L1 while the compact weight stream (20 B per 4 k and tile) comes from L2.
-// Edge tiles: a last 17-20 columns (ViT's 17 tokens) run 1x20 (one row against a panel and the
-// first 4 columns of the next: one pass over the weights, 5 loads per splat; fewer than 4 real
-// columns past 16 through a staging row), a last single panel runs the 2x16 micro-kernel,
+// Edge tiles: a last 17-20 columns (ViT's 17 tokens) run 2x20 (a row tile against a panel and
+// the first 4 columns of the next: one pass over the weights, 5 loads per splat, 10
+// accumulators; 1x20 for an odd last row; fewer than 4 real columns past 16 through staging), a last single panel runs the 2x16 micro-kernel,
 // columns past the last full panel run 2x4 micro-kernels (one vector per row) on C directly,
 // 1-3 leftover columns and an odd last row on a staging tile in scratch.
 // Multiply-adds go through madd (./fma.ts): fused on the wasm-relaxed-simd target.
@@ -188,6 +188,114 @@ function nmk24_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
       a += 16; ix += 4; b += 256; b2 += 256;
     }
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48); v128.store(c4, c5);
+  }
+}
+
+/** C[2][20] = init + W·(a 16-column panel at b and the first 4 columns of the next at b + bps),
+ *  2:4, both rows of the tile in one loop (10 accumulators): columns 0-15 of row r at
+ *  c + r*ldc, 16-19 at c4 + r*ldc4 */
+function nmk24_2x20(groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, ldc: usize, c4: usize, ldc4: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0), c04 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0), c14 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48); c04 = v128.load(c4);
+      c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16); c12 = v128.load(c + ldc, 32); c13 = v128.load(c + ldc, 48); c14 = v128.load(c4 + ldc4);
+    } else if (init == INIT_ROWBIAS) {
+      c00 = v128.load32_splat(bias); c01 = c00; c02 = c00; c03 = c00; c04 = c00;
+      c10 = v128.load32_splat(bias, 4); c11 = c10; c12 = c10; c13 = c10; c14 = c10;
+    }
+    let b2 = b + bps;
+    for (let g = 0; g < groups; g++) {
+      const m = load<u32>(ix);
+      let o = <usize>(m & 0xFF);
+      let w = v128.load32_splat(a);
+      c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
+      c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
+      c04 = madd(w, v128.load(b2 + o), c04);
+      o = <usize>((m >> 8) & 0xFF);
+      w = v128.load32_splat(a, 4);
+      c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
+      c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
+      c04 = madd(w, v128.load(b2 + o), c04);
+      o = <usize>((m >> 16) & 0xFF);
+      w = v128.load32_splat(a, 8);
+      c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
+      c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
+      c14 = madd(w, v128.load(b2 + o), c14);
+      o = <usize>(m >> 24);
+      w = v128.load32_splat(a, 12);
+      c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
+      c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
+      c14 = madd(w, v128.load(b2 + o), c14);
+      a += 16; ix += 4; b += 256; b2 += 256;
+    }
+    v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48); v128.store(c4, c04);
+    v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); v128.store(c + ldc, c12, 32); v128.store(c + ldc, c13, 48); v128.store(c4 + ldc4, c14);
+  }
+}
+
+/** as nmk24_2x20 for 4:8: groups of 8 k, 4 kept per row (offsets halved, see nmk48_2x16) */
+function nmk48_2x20(groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, ldc: usize, c4: usize, ldc4: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0), c04 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0), c14 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48); c04 = v128.load(c4);
+      c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16); c12 = v128.load(c + ldc, 32); c13 = v128.load(c + ldc, 48); c14 = v128.load(c4 + ldc4);
+    } else if (init == INIT_ROWBIAS) {
+      c00 = v128.load32_splat(bias); c01 = c00; c02 = c00; c03 = c00; c04 = c00;
+      c10 = v128.load32_splat(bias, 4); c11 = c10; c12 = c10; c13 = c10; c14 = c10;
+    }
+    let b2 = b + bps;
+    for (let g = 0; g < groups; g++) {
+      let m = load<u32>(ix);
+      let o: usize, w: v128;
+      o = <usize>((m << 1) & 0x1C0);
+      w = v128.load32_splat(a, 0);
+      c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
+      c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
+      c04 = madd(w, v128.load(b2 + o), c04);
+      o = <usize>((m >> 7) & 0x1C0);
+      w = v128.load32_splat(a, 4);
+      c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
+      c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
+      c04 = madd(w, v128.load(b2 + o), c04);
+      o = <usize>((m >> 15) & 0x1C0);
+      w = v128.load32_splat(a, 8);
+      c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
+      c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
+      c04 = madd(w, v128.load(b2 + o), c04);
+      o = <usize>((m >> 23) & 0x1C0);
+      w = v128.load32_splat(a, 12);
+      c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
+      c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
+      c04 = madd(w, v128.load(b2 + o), c04);
+      m = load<u32>(ix, 4);
+      o = <usize>((m << 1) & 0x1C0);
+      w = v128.load32_splat(a, 16);
+      c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
+      c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
+      c14 = madd(w, v128.load(b2 + o), c14);
+      o = <usize>((m >> 7) & 0x1C0);
+      w = v128.load32_splat(a, 20);
+      c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
+      c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
+      c14 = madd(w, v128.load(b2 + o), c14);
+      o = <usize>((m >> 15) & 0x1C0);
+      w = v128.load32_splat(a, 24);
+      c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
+      c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
+      c14 = madd(w, v128.load(b2 + o), c14);
+      o = <usize>((m >> 23) & 0x1C0);
+      w = v128.load32_splat(a, 28);
+      c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
+      c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
+      c14 = madd(w, v128.load(b2 + o), c14);
+      a += 32; ix += 8; b += 512; b2 += 512;
+    }
+    v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48); v128.store(c4, c04);
+    v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); v128.store(c + ldc, c12, 32); v128.store(c + ldc, c13, 48); v128.store(c4 + ldc4, c14);
   }
 }
 
@@ -369,6 +477,12 @@ function nmk_scalar(m: i32, cols: i32, groups: i32, a: usize, ix: usize, b: usiz
   else nmk24_1x20(r, groups, a, ix, b, bps, c, c4, init, bias);
 }
 
+/** the 2x20 micro-kernel of pattern m */
+@inline function nmk_2x20(m: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, ldc: usize, c4: usize, ldc4: usize, init: i32, bias: usize): void {
+  if (m == 8) nmk48_2x20(groups, a, ix, b, bps, c, ldc, c4, ldc4, init, bias);
+  else nmk24_2x20(groups, a, ix, b, bps, c, ldc, c4, ldc4, init, bias);
+}
+
 /** the 2x4 micro-kernel of pattern m */
 @inline function nmk_2x4(m: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, init: i32, bias: usize): void {
   if (m == 8) nmk48_2x4(groups, a, ix, b, c, ldc, init, bias);
@@ -469,18 +583,24 @@ function nm_macro_f32(m: i32, mc: i32, nc: i32, groups: i32, wv: usize, wo: usiz
       continue;
     }
     if (ASC_FEATURE_SIMD && nc - jr > 16 && nc - jr <= 20) {
-      // a last 17-20 columns: one pass over the weights per row (1x20) instead of a 2x16 pass
-      // and a 2x4 pass; the columns past 16 go through a staging row when fewer than 4
+      // a last 17-20 columns: one pass over the weights per row tile (2x20, 1x20 for an odd last
+      // row) instead of a 2x16 pass and a 2x4 pass; the columns past 16 go through staging rows
+      // when fewer than 4
       const rest = nc - jr - 16;
-      for (let ir = 0; ir < mc; ir++) {
+      for (let ir = 0; ir < mc; ir += 2) {
         const t = <usize>(ir >> 1) * tstride;
         const cp = c + <usize>ir * ldcb + (<usize>jr << 2), bb = bias + (<usize>ir << 2);
-        if (rest == 4) {
-          nmk_1x20(m, ir & 1, groups, wv + (t << 2), wo + t, bp, bps, cp, cp + 64, init, bb);
-        } else {
+        if (ir + 1 >= mc) {
+          // odd last row
           nm_stage_in(cp + 64, ldcb, 1, rest, init, bb, tmp);
-          nmk_1x20(m, ir & 1, groups, wv + (t << 2), wo + t, bp, bps, cp, tmp, init, bb);
+          nmk_1x20(m, 0, groups, wv + (t << 2), wo + t, bp, bps, cp, tmp, init, bb);
           nm_stage_out(cp + 64, ldcb, 1, rest, tmp);
+        } else if (rest == 4) {
+          nmk_2x20(m, groups, wv + (t << 2), wo + t, bp, bps, cp, ldcb, cp + 64, ldcb, init, bb);
+        } else {
+          nm_stage_in(cp + 64, ldcb, 2, rest, init, bb, tmp);
+          nmk_2x20(m, groups, wv + (t << 2), wo + t, bp, bps, cp, ldcb, tmp, 64, init, bb);
+          nm_stage_out(cp + 64, ldcb, 2, rest, tmp);
         }
       }
       break;
