@@ -159,12 +159,16 @@ const enum KI { MAGIC_BITS, BIAS }
 // @ts-ignore: decorator
 @inline export function erf_v128(x: v128): v128 {
   const sign = v128.and(x, kc(K.SIGN));
-  const t = f32x4.min(f32x4.abs(x), kc(K.ERF_ONE));
+  const t = f32x4.pmin(f32x4.abs(x), kc(K.ERF_ONE));
   // small branch (odd polynomial), computed on t
   const s = f32x4.mul(t, t);
   let a = kc(K.ES5);
   a = madd(a, s, kc(K.ES4)); a = madd(a, s, kc(K.ES3)); a = madd(a, s, kc(K.ES2)); a = madd(a, s, kc(K.ES1)); a = madd(a, s, kc(K.ES0));
   a = madd(a, t, t);
+  // the large branch costs an exp: skip it when all four lanes are small (GELU of LayerNorm'd
+  // activations: most are)
+  const small = f32x4.le(t, kc(K.ERF_SPLIT));
+  if (i32x4.all_true(small)) return v128.or(a, sign);
   // large branch: 1 - exp(Q(t))
   let r = madd(kc(K.EB0), t, kc(K.EB1));
   const u = madd(kc(K.EB2), t, kc(K.EB3));
@@ -172,7 +176,7 @@ const enum KI { MAGIC_BITS, BIAS }
   r = madd(r, t, kc(K.EB4)); r = madd(r, t, kc(K.EB5)); r = madd(r, t, kc(K.EB6));
   r = f32x4.sub(f32x4.mul(r, t), t);
   const b = f32x4.sub(kc(K.ONE), exp_v128(r));
-  const y = v128.bitselect(a, b, f32x4.le(t, kc(K.ERF_SPLIT)));
+  const y = v128.bitselect(a, b, small);
   return v128.or(y, sign);
 }
 
