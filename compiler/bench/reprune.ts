@@ -7,6 +7,8 @@
 //   blazeface  agreement with the dense model on 150 LFW photos (calibration: 50 others)
 // Writes out/reprune.json and out/reprune.md.
 //   node dist/compiler/bench/reprune.js [--only cnn,ppocr-cls,blazeface] [--rounds 5] [--latency-only]
+//     [--recovery none,recalibrate,ridge] [--no-latency] [--no-check]
+// --no-check keeps every recalibration (no output-error check, the behaviour before it existed).
 // --latency-only times again the pruned models a full run wrote to out/reprune/<model>-*.onnx;
 // --merge writes out/reprune.json and .md from the per-model runs.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,8 +20,9 @@ import { buildModel } from '../compile.js';
 import { channelPrune, type ChannelMethod, type ChannelPruneResult } from '../prune/reprune/channelPrune.js';
 import { imageFeeds } from '../calibrate/images.js';
 import { readTextLines } from '../calibrate/lines.js';
+import { calibrationFeeds } from '../calibrate/feeds.js';
 import type { Feeds } from '../calibrate/calibrate.js';
-import { CLS_INPUT, classifyOrientation, ocrInput, ortImageRunner, rotate180 } from '../eval/ocr.js';
+import { CLS_INPUT, classifyOrientation, ortImageRunner } from '../eval/ocr.js';
 import { accuracy, argmax } from '../eval/metrics.js';
 import { compareEngines, ortWebEngine, sparsecEngine, type FeedSpec } from './latency.js';
 
@@ -33,26 +36,30 @@ const OUT = join(packageRoot, 'out'), WORK = join(OUT, 'reprune');
 mkdirSync(WORK, { recursive: true });
 const fix = (f: string) => join(packageRoot, 'test', 'fixtures', f);
 const METHODS: ChannelMethod[] = ['reprune', 'l1', 'random'];
-const RECOVERY = [
+const ALL_RECOVERY = [
   { name: 'none', reconstruct: false, recalibrate: false },
   { name: 'recalibrate', reconstruct: false, recalibrate: true },
   { name: 'ridge', reconstruct: true, recalibrate: true },
 ] as const;
+/** --recovery: the recovery modes to measure (all by default); --no-latency: quality only */
+const RECOVERY = ALL_RECOVERY.filter((r) => arg('--recovery', 'none,recalibrate,ridge').split(',').includes(r.name));
+const noLatency = args.includes('--no-latency'), checkRecalibration = !args.includes('--no-check');
 const log = (s: string) => process.stderr.write(s + '\n');
 
 interface QualityRow { model: string; target: number; reduction: number; method: ChannelMethod; recovery: string; metric: Record<string, number>; seconds: number }
 interface LatencyRow { model: string; engine: string; variant: string; reduction: number; p50: number; p90: number; min: number; n: number; weightsBytes?: number }
 const quality: QualityRow[] = [], latency: LatencyRow[] = [];
 
-async function prune(model: string, file: string, target: number, method: ChannelMethod, rec: typeof RECOVERY[number], feeds: readonly Feeds[], inputShapes: Record<string, number[]> = {}) {
+async function prune(model: string, file: string, target: number, method: ChannelMethod, rec: typeof ALL_RECOVERY[number], feeds: readonly Feeds[], inputShapes: Record<string, number[]> = {}) {
   const t = performance.now();
-  const r = await channelPrune(readFileSync(file), file, { method, flopsReduction: target, inputShapes, feeds, reconstruct: rec.reconstruct, recalibrate: rec.recalibrate });
+  const r = await channelPrune(readFileSync(file), file, { method, flopsReduction: target, inputShapes, feeds, reconstruct: rec.reconstruct, recalibrate: rec.recalibrate, checkRecalibration });
   return { r, seconds: (performance.now() - t) / 1000 };
 }
 
 /** sparsec builds of the dense and pruned models and onnxruntime-web on the dense and the
  *  most pruned one, timed in the same interleaved rounds. */
 async function timeBuilds(model: string, file: string, pruned: { variant: string; reduction: number; onnx: Uint8Array }[], feeds: Record<string, FeedSpec>, inputShapes: Record<string, number[]>) {
+  if (noLatency) return;
   const engines = [], meta: { variant: string; reduction: number; engine: string; weightsBytes?: number }[] = [];
   const dense = join(WORK, `${model}-dense`);
   const d = await buildModel(file, dense, { inputShapes });
@@ -108,9 +115,10 @@ async function cnn() {
 
 async function ppocrCls(models: Record<string, string>) {
   const file = models['ppocr-cls'], shape = [1, 3, CLS_INPUT.height, CLS_INPUT.width], inputShapes = { x: shape };
-  // calibration covers the task's inputs: the 100 calibration lines upright and rotated 180°
-  // (upright only leaves the refit layers untried on rotated text: 0.3 → 0.83 vs 0.5, l1, 100 lines)
-  const calib: Feeds[] = readTextLines(fix('data/ocr-lines-calib-100')).flatMap((l) => [l, rotate180(l)]).map((l) => ({ x: new ort.Tensor('float32', ocrInput(l, shape[2], shape[3]), shape) }));
+  // calibration covers the task's inputs: the 100 calibration lines upright and rotated 180°, as
+  // `sparsec prune --calib-rotate 180` reads them (upright only leaves the refit layers untried on
+  // rotated text: 0.3 → 0.83 vs 0.5, l1, 100 lines)
+  const calib = await calibrationFeeds(readFileSync(file), file, fix('data/ocr-lines-calib-100'), { count: 100, seed: 0, seq: 0, shape, rotate180: true });
   const lines = readTextLines(fix('data/ocr-lines-test-300'));
   const evalCls = async (onnx: Uint8Array | string) => {
     const runner = await ortImageRunner(onnx, CLS_INPUT);
@@ -229,7 +237,7 @@ function table(): string {
     out.push(`### ${model}`, '', `dense: ${Object.entries(dense.metric).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}`, '');
     out.push(`${main} (recovery: none / recalibrate / ridge)`, '', '| target | MACs removed | REPrune | L1 | random |', '|---|---|---|---|---|');
     for (const target of [...new Set(rows.filter((q) => q.target > 0).map((q) => q.target))]) {
-      const cell = (m: ChannelMethod) => RECOVERY.map((rec) => rows.find((q) => q.target === target && q.method === m && q.recovery === rec.name)).map((q) => (q ? pct(q.metric[main]) : '–')).join(' / ');
+      const cell = (m: ChannelMethod) => ALL_RECOVERY.map((rec) => rows.find((q) => q.target === target && q.method === m && q.recovery === rec.name)).map((q) => (q ? pct(q.metric[main]) : '–')).join(' / ');
       const red = rows.find((q) => q.target === target)!.reduction;
       out.push(`| ${pct(target)} | ${pct(red)} | ${cell('reprune')} | ${cell('l1')} | ${cell('random')} |`);
     }

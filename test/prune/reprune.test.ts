@@ -147,4 +147,23 @@ test('ridge least squares recovers a known linear map and bias', () => {
   assert.ok(Math.abs(sc.W[0] - 2) < 1e-2 && Math.abs(sc.W[1]) < 1e-6 && Math.abs(sc.b[0] - 3) < 1e-2, `${sc.W} ${sc.b}`);
 });
 
+test('ridge residual from the sums equals the residual over the rows; held-out strength', () => {
+  const r = rng(12), d = 5, o = 2;
+  const rows: [number[], number[]][] = Array.from({ length: 40 }, () => [Array.from({ length: d }, () => r() * 2 - 1), [r() * 3, r() - 2]]);
+  const ridge = new Ridge(d, o);
+  for (const [x, y] of rows) ridge.add(x, y);
+  const sol = { W: Float64Array.from({ length: o * d }, () => r() - 0.5), b: Float64Array.from([0.3, -0.7]) };
+  let direct = 0;
+  for (const [x, y] of rows) for (let t = 0; t < o; t++) direct += (y[t] - sol.b[t] - x.reduce((s, xi, i) => s + xi * sol.W[t * d + i], 0)) ** 2;
+  assert.ok(close(ridge.residual(sol), direct, 1e-9), `${ridge.residual(sol)} vs ${direct}`);
+  // targets unrelated to the inputs, 15 rows per fold for 21 unknowns: any fit is noise, so the
+  // held-out error prefers the strongest shrinkage; an exact map with plenty of rows, the weakest
+  const noise = [new Ridge(20, 1), new Ridge(20, 1)], exact = [new Ridge(3, 1), new Ridge(3, 1)];
+  for (let n = 0; n < 30; n++) noise[n & 1].add(Array.from({ length: 20 }, () => r() * 2 - 1), [r() * 2 - 1]);
+  for (let n = 0; n < 60; n++) { const x = [r(), r(), r()]; exact[n & 1].add(x, [x[0] - 2 * x[1] + 0.5 * x[2] + 1]); }
+  assert.is(Ridge.chooseStrength(noise[0], noise[1]), 1);
+  assert.is(Ridge.chooseStrength(exact[0], exact[1]), 1e-4);
+  assert.is(Ridge.combine(exact[0], exact[1]).rows, 60);
+});
+
 test.run();

@@ -33,6 +33,8 @@ export interface ChannelPruneOptions {
   feeds?: readonly Feeds[];
   reconstruct?: boolean;
   recalibrate?: boolean;
+  /** keep a recalibration only if it lowers the output error against the dense model (default true) */
+  checkRecalibration?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -174,7 +176,7 @@ export async function channelPrune(bytes: Uint8Array, file: string, o: ChannelPr
   if ((o.reconstruct || o.recalibrate) && keep.size) {
     if (!o.feeds?.length) throw new SparsecError('E_OPTION', 'recovery (reconstruction or recalibration) needs calibration inputs: --calib <data>');
     ({ graph, steps } = await recoverPruned(writeOnnx(dense), dense, graph, layerChannels(dense, groups, keep), o.feeds, {
-      reconstruct: !!o.reconstruct, recalibrate: !!o.recalibrate, seed, onProgress: o.onProgress,
+      reconstruct: !!o.reconstruct, recalibrate: !!o.recalibrate, checkRecalibration: o.checkRecalibration, seed, onProgress: o.onProgress,
     }));
   }
   const denseFlops = macsOf(new Map()), prunedFlops = macsOf(keep);

@@ -6,7 +6,8 @@
 //   MatMul with a constant weight, whose bias is the constant of the Add after it, or a new Add):
 //   ridge least squares from im2col patches of the *pruned* network's input, kept channels only,
 //   to the *dense* network's output (pre-BN) at the same positions, kept output channels only:
-//   new weights and a bias, which absorbs the removed channels' mean contribution.
+//   new weights and a bias, which absorbs the removed channels' mean contribution. Layers with
+//   fewer than 10 rows per unknown get the ridge strength with the least held-out error.
 // - Recalibration (every other Conv/Gemm downstream of a change, depthwise ones included): per
 //   output channel, the affine map a·y + b that gives the pruned output the dense output's mean
 //   and standard deviation on the calibration set (a clamped to [0.5, 2]), folded into the
@@ -51,6 +52,8 @@ export interface RecoverStep {
   /** recalibrate with the check: what was kept (mean and scale, mean only, nothing) and the
    *  model's output error against the dense model before and after */
   kept?: 'scale' | 'mean' | 'none';
+  /** ridge: the strength used, relative to tr(XᵀX)/d */
+  strength?: number;
   outputError?: { before: number; after: number };
 }
 
@@ -256,26 +259,32 @@ export async function recoverPruned(denseModel: Uint8Array, dense: Graph, pruned
     const wi = weightIndex(n, wDims);
     const model = writeOnnx(graph);
     if (s.action === 'ridge') {
-      let geo: Geometry | null = null, ridge: Ridge | null = null, x: Float64Array | null = null, row = 0;
+      // rows alternate between two accumulators: with fewer rows than the spec's 10 per unknown
+      // (heads after global pooling: one row per image) the ridge strength is chosen on them by
+      // held-out error, else a least-squares fit of ~1 row per unknown would overfit
+      let geo: Geometry | null = null, folds: [Ridge, Ridge] | null = null, x: Float64Array | null = null, row = 0;
       let before = 0;
       await runAll(model, feeds, [n.inputs[0], s.out], (out, image) => {
         const inp = out[n.inputs[0]], y = out[s.out];
         geo ??= geometry(graph, n, inp.dims, y.dims);
-        ridge ??= new Ridge(geo.d, oc);
+        folds ??= [new Ridge(geo.d, oc), new Ridge(geo.d, oc)];
         x ??= new Float64Array(geo.d);
         for (const p of positionsOf(seed, k, image, geo.positions, perImage[k])) {
           geo.patch(inp.data as Float32Array, inp.dims, p, x);
-          const target = targets[k][row++];
-          ridge.add(x, target);
+          const target = targets[k][row];
+          folds[row & 1].add(x, target);
           for (let t = 0; t < oc; t++) before += (geo.out(y.data as Float32Array, y.dims, t, p) - target[t]) ** 2;
+          row++;
         }
       });
-      const sol = ridge!.solve(o.ridge ?? 1e-4);
+      const ridge = Ridge.combine(folds![0], folds![1]);
+      const strength = o.ridge ?? (ridge.rows < 10 * (geo!.d + 1) ? Ridge.chooseStrength(folds![0], folds![1]) : 1e-4);
+      const sol = ridge.solve(strength);
       const nw = new Float32Array(w.length);
       for (let t = 0; t < oc; t++) for (let f = 0; f < geo!.d; f++) nw[wi(t, f)] = sol.W[t * geo!.d + f];
       graph = setParams(graph, idx, nw, Float32Array.from(sol.b), s);
       current = null;
-      steps.push({ node: n.name, op: n.op, action: 'ridge', rows: ridge!.rows, error: before / row });
+      steps.push({ node: n.name, op: n.op, action: 'ridge', rows: ridge.rows, error: before / row, strength });
     } else {
       let stats: ChannelStats | null = null;
       await runAll(model, feeds, [s.out], (out) => {

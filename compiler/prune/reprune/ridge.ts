@@ -5,6 +5,8 @@
 
 export class Ridge {
   rows = 0;
+  /** Σ‖y‖² over the rows, for residual() */
+  private yy = 0;
   private readonly A: Float64Array; // (d+1)×(d+1), X̃ᵀX̃
   private readonly B: Float64Array; // (d+1)×o,     X̃ᵀY
 
@@ -24,7 +26,47 @@ export class Ridge {
       A[row + d] += xi;
       for (let t = 0; t < o; t++) B[i * o + t] += xi * y[t];
     }
+    for (let t = 0; t < o; t++) this.yy += y[t] * y[t];
     this.rows++;
+  }
+
+  /** The rows of both (same d and o) in one accumulator. */
+  static combine(a: Ridge, b: Ridge): Ridge {
+    const r = new Ridge(a.d, a.o);
+    for (let i = 0; i < r.A.length; i++) r.A[i] = a.A[i] + b.A[i];
+    for (let i = 0; i < r.B.length; i++) r.B[i] = a.B[i] + b.B[i];
+    r.yy = a.yy + b.yy;
+    r.rows = a.rows + b.rows;
+    return r;
+  }
+
+  /** Σ‖y − W x − b‖² over this accumulator's rows, from the sums alone (no rows kept):
+   *  ΣyᵀY − 2 Σ_t w̃_tᵀ (X̃ᵀY)_t + Σ_t w̃_tᵀ (X̃ᵀX̃) w̃_t with w̃_t = [W_t; b_t]. */
+  residual(sol: { W: Float64Array; b: Float64Array }): number {
+    const { d, o, A, B } = this, D = d + 1;
+    const w = new Float64Array(D);
+    let e = this.yy;
+    for (let t = 0; t < o; t++) {
+      for (let i = 0; i < d; i++) w[i] = sol.W[t * d + i];
+      w[d] = sol.b[t];
+      for (let i = 0; i < D; i++) {
+        e -= 2 * w[i] * B[i * o + t];
+        e += w[i] * w[i] * A[i * D + i];
+        for (let j = i + 1; j < D; j++) e += 2 * w[i] * w[j] * A[i * D + j]; // upper triangle stored
+      }
+    }
+    return e;
+  }
+
+  /** The ridge strength (relative, as in solve) of `grid` with the least held-out error: fit on
+   *  one accumulator, measure on the other, both ways. For layers with few rows per unknown. */
+  static chooseStrength(a: Ridge, b: Ridge, grid: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1, 1]): number {
+    let best = grid[0], bestErr = Infinity;
+    for (const rel of grid) {
+      const err = b.residual(a.solve(rel)) + a.residual(b.solve(rel));
+      if (err < bestErr) { best = rel; bestErr = err; }
+    }
+    return best;
   }
 
   /** W as o×d (row t = weights of target t) and b (o). */
