@@ -45,48 +45,56 @@ export function strided_copy_32(x: usize, y: usize, desc: usize): void { strided
 /** the same for 1-byte elements (bool, uint8) */
 export function strided_copy_8(x: usize, y: usize, desc: usize): void { stridedCopy<u8>(x, y, desc); }
 
+// @ts-ignore: decorator
+@inline function transposeTile(xb: usize, yb: usize, R: i32, C: i32, i0: i32, iEnd: i32, j0: i32, jEnd: i32): void {
+  const rs = <usize>C << 2, ds = <usize>R << 2;
+  let i = i0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= iEnd; i += 4) {
+      let j = j0;
+      for (; j + 4 <= jEnd; j += 4) {
+        const src = xb + ((<usize>i * <usize>C + <usize>j) << 2);
+        const r0 = v128.load(src), r1 = v128.load(src + rs), r2 = v128.load(src + 2 * rs), r3 = v128.load(src + 3 * rs);
+        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+        const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+        const dst = yb + ((<usize>j * <usize>R + <usize>i) << 2);
+        v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+        v128.store(dst + ds, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+        v128.store(dst + 2 * ds, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+        v128.store(dst + 3 * ds, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+      }
+      for (; j < jEnd; j++) {
+        for (let r = i; r < i + 4; r++) {
+          store<u32>(yb + ((<usize>j * <usize>R + <usize>r) << 2), load<u32>(xb + ((<usize>r * <usize>C + <usize>j) << 2)));
+        }
+      }
+    }
+  }
+  for (; i < iEnd; i++) {
+    for (let j = j0; j < jEnd; j++) {
+      store<u32>(yb + ((<usize>j * <usize>R + <usize>i) << 2), load<u32>(xb + ((<usize>i * <usize>C + <usize>j) << 2)));
+    }
+  }
+}
+
 /** y[b, c, r] = x[b, r, c] for B matrices of R x C 4-byte elements: 4x4 register transposes
- *  in 16 x 16 tiles, tile columns outer. Small tiles because the tile's output rows lie R*4 bytes
- *  apart: with 32 of them 2 KiB apart (R = 512) they fell into two L1 sets of 8 ways and the
- *  transpose ran 5x slower than at R = 384; at a 4 KiB multiple (R = 1024) even 16 rows share one
- *  set, so those take 8-row tiles. */
+ *  inside tiles that stay in L1. A tile writes its output rows R*4 bytes apart; when that is a
+ *  multiple of 2 KiB (R = 512), 32 of them fell into two L1 sets of 8 ways and the transpose ran
+ *  5x slower than at R = 384. Those strides take 16 x 16 tiles, tile columns outer (8-row tiles
+ *  at a multiple of 4 KiB, where 16 rows share one set); the others keep 32 x 32 tiles, tile
+ *  rows outer, which were 10% faster there. */
 export function transpose2d_32(x: usize, y: usize, B: i32, R: i32, C: i32): void {
   const mat = <usize>R * <usize>C << 2;
-  const rs = <usize>C << 2, ds = <usize>R << 2;
-  const TI = 16, TJ = (R & 1023) == 0 ? 8 : 16;
+  const aliased = (R & 511) == 0, TJ = (R & 1023) == 0 ? 8 : 16;
   for (let b = 0; b < B; b++) {
     const xb = x + <usize>b * mat, yb = y + <usize>b * mat;
-    for (let j0 = 0; j0 < C; j0 += TJ) {
-      const jEnd = min(j0 + TJ, C);
-      for (let i0 = 0; i0 < R; i0 += TI) {
-        const iEnd = min(i0 + TI, R);
-        let i = i0;
-        if (ASC_FEATURE_SIMD) {
-          for (; i + 4 <= iEnd; i += 4) {
-            let j = j0;
-            for (; j + 4 <= jEnd; j += 4) {
-              const src = xb + ((<usize>i * <usize>C + <usize>j) << 2);
-              const r0 = v128.load(src), r1 = v128.load(src + rs), r2 = v128.load(src + 2 * rs), r3 = v128.load(src + 3 * rs);
-              const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-              const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-              const dst = yb + ((<usize>j * <usize>R + <usize>i) << 2);
-              v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-              v128.store(dst + ds, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
-              v128.store(dst + 2 * ds, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
-              v128.store(dst + 3 * ds, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
-            }
-            for (; j < jEnd; j++) {
-              for (let r = i; r < i + 4; r++) {
-                store<u32>(yb + ((<usize>j * <usize>R + <usize>r) << 2), load<u32>(xb + ((<usize>r * <usize>C + <usize>j) << 2)));
-              }
-            }
-          }
-        }
-        for (; i < iEnd; i++) {
-          for (let j = j0; j < jEnd; j++) {
-            store<u32>(yb + ((<usize>j * <usize>R + <usize>i) << 2), load<u32>(xb + ((<usize>i * <usize>C + <usize>j) << 2)));
-          }
-        }
+    if (aliased) {
+      for (let j0 = 0; j0 < C; j0 += TJ) {
+        for (let i0 = 0; i0 < R; i0 += 16) transposeTile(xb, yb, R, C, i0, min(i0 + 16, R), j0, min(j0 + TJ, C));
+      }
+    } else {
+      for (let i0 = 0; i0 < R; i0 += 32) {
+        for (let j0 = 0; j0 < C; j0 += 32) transposeTile(xb, yb, R, C, i0, min(i0 + 32, R), j0, min(j0 + 32, C));
       }
     }
   }
