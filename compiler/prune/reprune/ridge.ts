@@ -60,7 +60,7 @@ export class Ridge {
 
   /** The ridge strength (relative, as in solve) of `grid` with the least held-out error: fit on
    *  one accumulator, measure on the other, both ways. For layers with few rows per unknown. */
-  static chooseStrength(a: Ridge, b: Ridge, grid: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1, 1]): number {
+  static chooseStrength(a: Ridge, b: Ridge, grid: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100]): number {
     let best = grid[0], bestErr = Infinity;
     for (const rel of grid) {
       const err = b.residual(a.solve(rel)) + a.residual(b.solve(rel));
