@@ -3,6 +3,8 @@
 // λ = rel · tr(XᵀX)/d (scale-free); the bias column is not shrunk, so it can absorb the mean
 // contribution of removed channels (the He et al. 2017 / ThiNet reconstruction step).
 
+import { choleskySolve } from '../../util/ridge.js';
+
 export class Ridge {
   rows = 0;
   /** Σ‖y‖² over the rows, for residual() */
@@ -79,43 +81,9 @@ export class Ridge {
     const lambda = Math.max(rel * tr / Math.max(1, d), 1e-12);
     for (let i = 0; i < d; i++) A[i * D + i] += lambda;
     A[d * D + d] += 1e-12 * Math.max(1, this.rows);
-    const L = cholesky(A, D);
-    const W = new Float64Array(o * d), b = new Float64Array(o);
-    const col = new Float64Array(D);
-    for (let t = 0; t < o; t++) {
-      for (let i = 0; i < D; i++) col[i] = this.B[i * o + t];
-      cholSolve(L, D, col);
-      for (let i = 0; i < d; i++) W[t * d + i] = col[i];
-      b[t] = col[d];
-    }
+    const X = choleskySolve(A, this.B, D, o); // D×o: rows 0..d-1 are Wᵀ, row d is b
+    const W = new Float64Array(o * d), b = X.slice(d * o);
+    for (let t = 0; t < o; t++) for (let i = 0; i < d; i++) W[t * d + i] = X[i * o + t];
     return { W, b };
-  }
-}
-
-/** Lower-triangular L with A = L Lᵀ (A symmetric positive definite, n×n row-major). */
-function cholesky(A: Float64Array, n: number): Float64Array {
-  const L = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i * n + j];
-      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
-      if (i === j) L[i * n + i] = Math.sqrt(Math.max(s, 1e-300));
-      else L[i * n + j] = s / L[j * n + j];
-    }
-  }
-  return L;
-}
-
-/** Solves L Lᵀ x = v in place. */
-function cholSolve(L: Float64Array, n: number, v: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    let s = v[i];
-    for (let k = 0; k < i; k++) s -= L[i * n + k] * v[k];
-    v[i] = s / L[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = v[i];
-    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * v[k];
-    v[i] = s / L[i * n + i];
   }
 }
