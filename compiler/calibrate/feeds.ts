@@ -12,7 +12,7 @@ import { ocrInput, REC_INPUT, rotate180 } from '../eval/ocr.js';
 import { ortSession } from '../eval/session.js';
 import type { Feeds } from './calibrate.js';
 import { sampleIndices } from './data.js';
-import { readTextLines } from './lines.js';
+import { readTextLines, textLinesStem } from './lines.js';
 import { textCalibration } from './text.js';
 import { imageFeeds } from './images.js';
 import { withRotated180 } from './rotate.js';
@@ -30,7 +30,7 @@ export interface CalibrationOptions {
 }
 
 export const isTextLines = (file: string): boolean => {
-  const stem = file.replace(/\.(json|u8\.gz)$/, '');
+  const stem = textLinesStem(file);
   return existsSync(`${stem}.json`) && existsSync(`${stem}.u8.gz`);
 };
 

@@ -9,24 +9,22 @@ import { numel } from '../ir/graph.js';
 import { readBytes, sampleIndices } from './data.js';
 import type { Feeds } from './calibrate.js';
 
-/** The `indices` images of `file` (all when omitted) as float32 arrays of `pixels` values. */
-export function readImages(file: string, pixels: number, indices?: readonly number[]): Float32Array[] {
+/** The images of `file` that `pick` chooses from their count (all when omitted) as float32
+ *  arrays of `pixels` values; the file is read once. */
+export function readImages(file: string, pixels: number, pick?: (count: number) => readonly number[]): Float32Array[] {
   const bytes = readBytes(file);
   const f32 = file.endsWith('.f32');
   const size = pixels * (f32 ? 4 : 1);
   if (bytes.length < size || bytes.length % size !== 0) {
     throw new SparsecError('E_OPTION', `${file}: ${bytes.length} bytes are not whole images of ${pixels} ${f32 ? 'float32 values' : 'bytes'}`, { file });
   }
-  const at = indices ?? Array.from({ length: bytes.length / size }, (_, i) => i);
+  const count = bytes.length / size;
+  const at = pick ? pick(count) : Array.from({ length: count }, (_, i) => i);
   return at.map((i) => f32
     ? new Float32Array(bytes.buffer.slice(bytes.byteOffset + i * size, bytes.byteOffset + (i + 1) * size))
     : Float32Array.from(bytes.subarray(i * size, (i + 1) * size), (b) => b / 255));
 }
 
-export const imageCount = (file: string, pixels: number): number => Math.floor(readBytes(file).length / (pixels * (file.endsWith('.f32') ? 4 : 1)));
-
 export function imageFeeds(file: string, input: string, shape: number[], count: number, seed = 0): Feeds[] {
-  const pixels = numel(shape);
-  const n = imageCount(file, pixels);
-  return readImages(file, pixels, sampleIndices(Math.max(n, 1), count, seed)).map((x) => ({ [input]: new ort.Tensor('float32', x, shape) }));
+  return readImages(file, numel(shape), (n) => sampleIndices(n, count, seed)).map((x) => ({ [input]: new ort.Tensor('float32', x, shape) }));
 }

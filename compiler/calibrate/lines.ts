@@ -8,9 +8,12 @@ import { SparsecError } from '../errors.js';
 
 export interface TextLine { text: string; width: number; height: number; pixels: Uint8Array }
 
+/** The common stem of a text-line pair, from the .json, the .u8.gz or the stem itself. */
+export const textLinesStem = (path: string): string => path.replace(/\.(json|u8\.gz)$/, '');
+
 /** `path` is the .json, the .u8.gz or their common stem. */
 export function readTextLines(path: string): TextLine[] {
-  const stem = path.replace(/\.(json|u8\.gz)$/, '');
+  const stem = textLinesStem(path);
   const read = (file: string): Buffer => {
     try {
       return readFileSync(file);
