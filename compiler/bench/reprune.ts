@@ -24,6 +24,7 @@ import { calibrationFeeds } from '../calibrate/feeds.js';
 import type { Feeds } from '../calibrate/calibrate.js';
 import { CLS_INPUT, classifyOrientation, ortImageRunner } from '../eval/ocr.js';
 import { accuracy, argmax } from '../eval/metrics.js';
+import { ortSession } from '../eval/session.js';
 import { compareEngines, ortWebEngine, sparsecEngine, type FeedSpec } from './latency.js';
 
 const args = process.argv.slice(2);
@@ -90,7 +91,7 @@ async function cnn() {
   const test = imageFeeds(fix('data/fmnist-test-1000.u8'), 'input', [1, 1, 28, 28], 1000);
   const labels = new Uint8Array(readFileSync(fix('data/fmnist-test-1000.labels.u8')));
   const acc = async (onnx: Uint8Array | string) => {
-    const s = typeof onnx === 'string' ? await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, logSeverityLevel: 3 }) : await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+    const s = await ortSession(onnx);
     const preds: number[] = [];
     for (const f of test) preds.push(argmax((await s.run(f)).logits.data as Float32Array));
     await s.release();
@@ -190,7 +191,7 @@ async function blazeface(models: Record<string, string>) {
   const calib = Array.from({ length: 50 }, (_, i) => feed(i * 4)); // 25 faces, 25 non-faces
   const evalIdx = Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 4 !== 0);
   const detect = async (onnx: Uint8Array | string) => {
-    const s = typeof onnx === 'string' ? await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, logSeverityLevel: 3 }) : await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+    const s = await ortSession(onnx);
     const out: Detection[] = [];
     for (const k of evalIdx) out.push(topDetection(await s.run(feed(k))));
     await s.release();

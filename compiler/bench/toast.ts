@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { packageRoot } from '../paths.js';
+import { ortSession } from '../eval/session.js';
 import { buildModel } from '../compile.js';
 import { calibrationFeeds } from '../calibrate/feeds.js';
 import { readTextLines } from '../calibrate/lines.js';
@@ -59,7 +60,7 @@ const images = readFileSync(fix('data/fmnist-test-1000.u8')), labels = readFileS
 const testImage = (i: number) => Float32Array.from(images.subarray(i * 784, (i + 1) * 784), (b) => b / 255);
 
 async function ortAccuracy(model: Uint8Array): Promise<{ accuracy: number; preds: number[] }> {
-  const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+  const s = await ortSession(model);
   const preds: number[] = [];
   for (let i = 0; i < labels.length; i++) preds.push(argmax((await s.run({ input: new ort.Tensor('float32', testImage(i), [1, 1, 28, 28]) })).logits.data as Float32Array));
   await s.release();

@@ -5,18 +5,14 @@ import { SparsecError } from '../errors.js';
 import { readBytes } from '../calibrate/data.js';
 import { readImages } from '../calibrate/images.js';
 import { accuracy, argmax } from './metrics.js';
+import { ortSession } from './session.js';
 
 export interface ClassifierEval { accuracy: number; correct: number; images: number; seconds: number }
 
 export async function evalImageClassifier(model: string | Uint8Array, imagesFile: string, labelsFile: string, onProgress?: (done: number, total: number) => void): Promise<ClassifierEval> {
   const t0 = performance.now();
   const file = typeof model === 'string' ? model : undefined;
-  let s: ort.InferenceSession;
-  try {
-    s = typeof model === 'string' ? await ort.InferenceSession.create(model, { intraOpNumThreads: 1, logSeverityLevel: 3 }) : await ort.InferenceSession.create(model, { intraOpNumThreads: 1, logSeverityLevel: 3 });
-  } catch (e) {
-    throw new SparsecError('E_FILE', `onnxruntime cannot load the model: ${(e as Error).message.split('\n')[0]}`, { file });
-  }
+  const s = await ortSession(model);
   try {
     const meta = s.inputMetadata[0];
     const shape = meta.isTensor ? meta.shape : [];

@@ -16,7 +16,7 @@
 //   output error against the dense model on the calibration inputs (KL for Softmax outputs,
 //   else squared error relative to the dense output's variance); otherwise the mean-only shift
 //   (a = 1) is tried, and if that does not help either the layer is left as it is.
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { Graph, Node } from '../../ir/graph.js';
 import { attrFloat, attrInt, consumers, isConst, valueOf } from '../../ir/graph.js';
 import { convPads } from '../../ir/shapes.js';
@@ -26,6 +26,7 @@ import { ChannelStats } from '../../calibrate/stats.js';
 import type { Feeds } from '../../calibrate/calibrate.js';
 import { rng } from '../../util/random.js';
 import { Ridge } from './ridge.js';
+import { ortSession } from '../../eval/session.js';
 
 /** Which original channels a pruned layer kept, on its input and output (null: all). */
 export interface LayerChannels { keptIn: ArrayLike<number> | null; keptOut: ArrayLike<number> | null }
@@ -61,10 +62,8 @@ export interface RecoverStep {
  *  its bias Add (`bias`: that Add and which of its inputs is the constant). */
 interface Site { node: Node; action: 'ridge' | 'recalibrate'; denseOut: string; out: string; bias: { node: string; input: number } | null; channels: LayerChannels }
 
-const sessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
-
 async function runAll(model: Uint8Array, feeds: readonly Feeds[], fetch: string[], each: (out: Record<string, ort.Tensor>, image: number) => void): Promise<void> {
-  const s = await ort.InferenceSession.create(exposeValues(model, fetch), sessionOptions);
+  const s = await ortSession(exposeValues(model, fetch));
   try {
     for (let i = 0; i < feeds.length; i++) each(await s.run(feeds[i], fetch), i);
   } finally {

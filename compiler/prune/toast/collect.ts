@@ -4,10 +4,10 @@
 // value, so rows of different values line up (a refit pairs the pruned model's features with the
 // dense model's targets row by row). Attention probabilities are reduced on the fly to the class
 // token's attention to each kept token, averaged over heads.
-import * as ort from 'onnxruntime-node';
 import { exposeValues } from '../../calibrate/expose.js';
 import type { Feeds } from '../../calibrate/calibrate.js';
 import { rng } from '../../util/random.js';
+import { ortSession } from '../../eval/session.js';
 
 export interface Activations {
   rows: number;
@@ -26,7 +26,7 @@ export async function collectActivations(model: Uint8Array, feeds: readonly Feed
   const maxTokens = o.maxTokens ?? 64;
   const random = rng(o.seed ?? 0);
   const all = [...new Set([...names, ...probs])];
-  const session = await ort.InferenceSession.create(exposeValues(model, all), { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+  const session = await ortSession(exposeValues(model, all));
   const chunks = new Map<string, Float32Array[]>(names.map((n) => [n, []]));
   const cols = new Map<string, number>();
   const attn = new Map<string, number[]>(probs.map((p) => [p, []]));
