@@ -1,6 +1,6 @@
 // `sparsec prune --method reprune|l1|random`: channel pruning of a CNN to a FLOPs reduction
 // target, real graph surgery (smaller layers), then recovery from calibration images.
-import { readFileSync } from 'node:fs';
+import { readModelBytes } from '../onnx/read.js';
 import { SparsecError } from '../errors.js';
 import { parseInputShapes } from '../ir/passes/inputShapes.js';
 import { calibrationFeeds } from '../calibrate/feeds.js';
@@ -24,8 +24,7 @@ export async function channelPruneCli(model: string, o: ChannelCliOptions) {
   const flopsReduction = fraction('--flops-reduction', pct ? String(Number(pct[1]) / 100) : o.flopsReduction, 0.99);
   const recover = o.reconstruct || o.recalibrate;
   if (recover && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method} recovers accuracy from calibration images: give --calib <images.u8|.f32|rendered lines>, or --no-reconstruct --no-recalibrate`);
-  let bytes: Uint8Array;
-  try { bytes = readFileSync(model); } catch (e) { throw new SparsecError('E_FILE', `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: model }); }
+  const bytes = readModelBytes(model);
   const inputShapes = parseInputShapes(o.inputShape);
   const count = Number(o.calibImages);
   if (!Number.isInteger(count) || count < 1) throw new SparsecError('E_OPTION', `--calib-images must be a positive integer, got '${o.calibImages}'`);

@@ -1,7 +1,8 @@
 // `sparsec prune`: a masked ONNX model (pruned weights set to 0) that onnxruntime runs, written
 // to a temporary file and renamed into place; the input model is never modified.
 import { Command, Option } from 'commander';
-import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import { renameSync, writeFileSync, rmSync } from 'node:fs';
+import { readModelBytes } from '../onnx/read.js';
 import { resolve } from 'node:path';
 import { SparsecError } from '../errors.js';
 import { calibrationFeeds, isTextLines } from '../calibrate/feeds.js';
@@ -131,8 +132,7 @@ export function register(program: Command): void {
         k, alpha: float('--crepe-alpha', o.crepeAlpha), beta: float('--crepe-beta', o.crepeBeta), gamma: float('--crepe-gamma', o.crepeGamma),
         a: float('--crepe-a', o.crepeA), variant: o.crepeVariant, normalize: o.crepeNormalize,
       };
-      let bytes: Uint8Array;
-      try { bytes = readFileSync(model); } catch (e) { throw new SparsecError('E_FILE', `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: model }); }
+      const bytes = readModelBytes(model);
       const T = int('--seq', o.seq, 1);
       const method = o.method;
       const needCalib = method !== 'magnitude' || o.owl || o.dsnot;
@@ -185,8 +185,7 @@ async function toastCommand(model: string, o: PruneCliOptions, t0: number): Prom
   const pct = o.flopsReduction.trim().endsWith('%');
   const reduction = Number(pct ? o.flopsReduction.trim().slice(0, -1) : o.flopsReduction) / (pct ? 100 : 1);
   if (!Number.isFinite(reduction) || reduction <= 0 || reduction >= 1) throw new SparsecError('E_OPTION', `--flops-reduction must be in (0, 1) or a percentage, got '${o.flopsReduction}'`);
-  let bytes: Uint8Array;
-  try { bytes = readFileSync(model); } catch (e) { throw new SparsecError('E_FILE', `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: model }); }
+  const bytes = readModelBytes(model);
   const shape = Object.values(parseInputShapes(o.inputShape))[0];
   const feeds = o.calib ? await calibrationFeeds(bytes, model, o.calib, { count: int('--calib-windows', o.calibWindows, 1), seq: int('--seq', o.seq, 1), seed: int('--seed', o.seed, 0), shape }) : undefined;
   const bar = progress('toast', o.quiet);

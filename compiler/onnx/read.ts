@@ -18,14 +18,17 @@ export const onnxDTypeCode = (d: DType): number => DTYPE_CODES[d];
 
 const num = (v: Long | null | undefined): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
 
-export function readOnnxFile(file: string): Graph {
-  let bytes: Uint8Array;
+/** The bytes of an .onnx file, a read failure as one clear line. */
+export function readModelBytes(file: string): Uint8Array {
   try {
-    bytes = readFileSync(file);
+    return readFileSync(file);
   } catch (e) {
     throw new SparsecError('E_FILE', `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
   }
-  return readOnnx(bytes, file);
+}
+
+export function readOnnxFile(file: string): Graph {
+  return readOnnx(readModelBytes(file), file);
 }
 
 export function readOnnx(bytes: Uint8Array, file = '<memory>'): Graph {
