@@ -13,7 +13,7 @@ import { ortSession } from '../eval/session.js';
 import type { Feeds } from './calibrate.js';
 import { sampleIndices } from './data.js';
 import { readTextLines, textLinesStem } from './lines.js';
-import { textCalibration } from './text.js';
+import { textFeeds } from './text.js';
 import { imageFeeds } from './images.js';
 import { withRotated180 } from './rotate.js';
 
@@ -45,7 +45,7 @@ export async function calibrationFeeds(model: Uint8Array, modelFile: string, fil
       return o.rotate180 ? withRotated180(feeds) : feeds;
     }
     if (o.rotate180) throw new SparsecError('E_OPTION', `--calib-rotate applies to images and rendered text lines, not to ${file} (text for a model without a static image input)`, { file: modelFile });
-    return textCalibration(model, modelFile, file, o.seq, o.count, o.seed);
+    return textFeeds(s.inputMetadata, file, o.seq, o.count, o.seed);
   }
   if (s.inputNames.length !== 1 || !input.isTensor || input.type !== 'float32' || input.shape.length !== 4 || (typeof input.shape[1] === 'number' && input.shape[1] !== 3)) {
     throw new SparsecError('E_OPTION', `--calib ${file} holds text-line images: it needs a model with one float32 image input [N, 3, H, W]`, { file: modelFile });
