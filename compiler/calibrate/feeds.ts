@@ -36,7 +36,7 @@ export const isTextLines = (file: string): boolean => {
 
 export async function calibrationFeeds(model: Uint8Array, modelFile: string, file: string, o: CalibrationOptions): Promise<Feeds[]> {
   const s = await ortSession(model, modelFile);
-  const input = s.inputMetadata[0];
+  const inputs = s.inputMetadata, input = inputs[0];
   await s.release();
   if (!isTextLines(file)) {
     const fixed = input.isTensor && input.type === 'float32' && s.inputNames.length === 1 ? input.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : -1)) : null;
@@ -45,7 +45,7 @@ export async function calibrationFeeds(model: Uint8Array, modelFile: string, fil
       return o.rotate180 ? withRotated180(feeds) : feeds;
     }
     if (o.rotate180) throw new SparsecError('E_OPTION', `--calib-rotate applies to images and rendered text lines, not to ${file} (text for a model without a static image input)`, { file: modelFile });
-    return textFeeds(s.inputMetadata, file, o.seq, o.count, o.seed);
+    return textFeeds(inputs, file, o.seq, o.count, o.seed);
   }
   if (s.inputNames.length !== 1 || !input.isTensor || input.type !== 'float32' || input.shape.length !== 4 || (typeof input.shape[1] === 'number' && input.shape[1] !== 3)) {
     throw new SparsecError('E_OPTION', `--calib ${file} holds text-line images: it needs a model with one float32 image input [N, 3, H, W]`, { file: modelFile });

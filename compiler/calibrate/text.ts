@@ -8,8 +8,9 @@ import { ortSession } from '../eval/session.js';
 
 export async function textCalibration(model: Uint8Array, modelFile: string, file: string, T: number, count: number, seed: number) {
   const s = await ortSession(model, modelFile);
+  const inputs = s.inputMetadata;
   await s.release();
-  return textFeeds(s.inputMetadata, file, T, count, seed);
+  return textFeeds(inputs, file, T, count, seed);
 }
 
 /** The feeds for a model whose inputs are `inputs` (a session's inputMetadata, already loaded). */
