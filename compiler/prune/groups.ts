@@ -61,7 +61,7 @@
 //   op this file does not know; a weight also used by a node that would not be sliced with it.
 import { SparsecError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
-import { attrFloat, attrInt, attrInts, attrString, cloneGraph, consumers, isConst, normAxis, numel, valueOf } from '../ir/graph.js';
+import { attrFloat, attrInt, attrInts, attrString, cloneGraph, constNumbers, consumers, isConst, normAxis, numel, valueOf } from '../ir/graph.js';
 import { fixInputShapes } from '../ir/passes/inputShapes.js';
 import { propagate } from '../ir/passes/propagate.js';
 import { removeDeadCode } from '../ir/passes/deadCode.js';
@@ -347,7 +347,7 @@ function walkNode(w: Walk, n: Node): void {
   if (REDUCE.has(n.op)) {
     if (!t0) return;
     const rank = w.shape(n.inputs[0])!.length;
-    const given = n.attrs.axes !== undefined ? attrInts(n, 'axes', []) : n.op.startsWith('Arg') ? [attrInt(n, 'axis', 0)] : n.inputs[1] && isConst(g, n.inputs[1]) ? Array.from(valueOf(g, n.inputs[1]).data as BigInt64Array, Number) : [];
+    const given = n.attrs.axes !== undefined ? attrInts(n, 'axes', []) : n.op.startsWith('Arg') ? [attrInt(n, 'axis', 0)] : n.inputs[1] && isConst(g, n.inputs[1]) ? constNumbers(g, n.inputs[1]) : [];
     const axes = given.length ? given.map((a) => normAxis(a, rank)) : [...Array(rank).keys()];
     if (axes.includes(t0.axis)) return w.opaque(n, `${n.op} '${n.name}' reduces over the channels`);
     const keep = attrInt(n, 'keepdims', 1) === 1;

@@ -12,7 +12,7 @@
 //
 // keep: group id → the group's kept channel indices, sorted; a group not named keeps all.
 import type { Graph, Node } from '../ir/graph.js';
-import { attrInt, cloneGraph, normAxis, typedArrayFrom, valueOf } from '../ir/graph.js';
+import { attrInt, cloneGraph, constNumbers, normAxis, typedArrayFrom, valueOf } from '../ir/graph.js';
 import { propagate } from '../ir/passes/propagate.js';
 import { padAmounts, sliceParams } from '../ir/shapes.js';
 import { complement, sliceAxis, sliceGroupedConvWeight, type DenseTensor } from '../pack/sliced.js';
@@ -175,7 +175,7 @@ function fixNode(out: Graph, g: Graph, n: Node, shapeOf: (x: string) => number[]
       const a = [...Array(rank).keys()].find((i) => newIn[i] !== inShape[i]);
       if (a === undefined) return;
       const attrs = g.opset < 10 || n.attrs.starts !== undefined;
-      const list = (k: string, i: number) => (attrs ? [...(n.attrs[k] as number[] | undefined ?? [])] : n.inputs[i] ? Array.from(valueOf(g, n.inputs[i]).data as BigInt64Array, Number) : null);
+      const list = (k: string, i: number) => (attrs ? [...(n.attrs[k] as number[] | undefined ?? [])] : n.inputs[i] ? constNumbers(g, n.inputs[i]) : null);
       const starts = list('starts', 1)!, ends = list('ends', 2)!;
       const axes = (list('axes', 3) ?? [...starts.keys()]).map((v) => normAxis(v, rank));
       const i = axes.indexOf(a);
