@@ -16,6 +16,7 @@ import { uniform } from '../util/random.js';
 import { version } from '../version.js';
 import { compareEngines, maxAbsDiff, ortNodeEngine, ortWebEngine, sparsecEngine, type EngineResult, type FeedSpec } from '../bench/latency.js';
 import { progress } from './progress.js';
+import { positiveInt } from './options.js';
 
 const require = createRequire(import.meta.url);
 /** An installed package's version, from the package.json above its entry point (the packages'
@@ -45,12 +46,6 @@ function inputsFor(manifest: { inputs: { name: string; dtype: string; shape: num
     return [inp.name, { data, shape: inp.shape }];
   }));
 }
-
-const positiveInt = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new SparsecError('E_OPTION', `${name} must be a positive integer, got '${v}'`);
-  return n;
-};
 
 interface Variant { dir: string; model?: string; manifest: Manifest; prune: string | null; ortModel?: string; ortPrune: string | null; ortKey: string }
 interface Manifest { source: string; target: string; prune?: string | null; inputs: { name: string; dtype: string; shape: number[] }[]; outputs: unknown[]; sizes: Record<string, number> }

@@ -6,6 +6,7 @@ import { parseInputShapes } from '../ir/passes/inputShapes.js';
 import { calibrationFeeds } from '../calibrate/feeds.js';
 import { channelPrune, type ChannelMethod } from '../prune/reprune/channelPrune.js';
 import { progress } from './progress.js';
+import { positiveInt } from './options.js';
 
 export interface ChannelCliOptions {
   method: ChannelMethod; flopsReduction?: string; reconstruct: boolean; recalibrate: boolean; residual: 'keep' | 'prune';
@@ -26,8 +27,7 @@ export async function channelPruneCli(model: string, o: ChannelCliOptions) {
   if (recover && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method} recovers accuracy from calibration images: give --calib <images.u8|.f32|rendered lines>, or --no-reconstruct --no-recalibrate`);
   const bytes = readModelBytes(model);
   const inputShapes = parseInputShapes(o.inputShape);
-  const count = Number(o.calibImages);
-  if (!Number.isInteger(count) || count < 1) throw new SparsecError('E_OPTION', `--calib-images must be a positive integer, got '${o.calibImages}'`);
+  const count = positiveInt('--calib-images', o.calibImages);
   if (o.calibRotate !== undefined && o.calibRotate !== '180') throw new SparsecError('E_OPTION', `--calib-rotate supports 180 (each calibration image also turned by 180°), got '${o.calibRotate}'`);
   const feeds = recover ? await calibrationFeeds(bytes, model, o.calib!, { count, seed: Number(o.seed) || 0, seq: 0, shape: Object.values(inputShapes)[0], rotate180: o.calibRotate === '180' }) : undefined;
   const bar = progress('recovering', o.quiet);

@@ -9,15 +9,10 @@ import { readTextLines } from '../calibrate/lines.js';
 import { evalTextModel } from '../eval/textModel.js';
 import { CLS_INPUT, REC_INPUT, classifyOrientation, ortImageRunner, readDictionary, recognize } from '../eval/ocr.js';
 import { progress } from './progress.js';
+import { positiveInt } from './options.js';
 import { evalImageClassifier } from '../eval/imageClassifier.js';
 
 interface EvalCliOptions { task: 'text' | 'ocr-rec' | 'ocr-cls' | 'classify'; images?: string; labels?: string; text?: string; data?: string; dict?: string; width?: string; limit?: string; seq: string; json?: boolean; quiet?: boolean }
-
-const positive = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new SparsecError('E_OPTION', `${name} must be a positive integer, got '${v}'`);
-  return n;
-};
 
 export function register(program: Command): void {
   program.command('eval')
@@ -37,7 +32,7 @@ export function register(program: Command): void {
     .action(async (model: string, o: EvalCliOptions) => {
       if (o.task === 'text') {
         if (!o.text) throw new SparsecError('E_OPTION', '--task text needs --text <held-out text file>');
-        const T = positive('--seq', o.seq);
+        const T = positiveInt('--seq', o.seq);
         const text = readBytes(o.text);
         const bar = progress('evaluating', o.quiet);
         const r = await evalTextModel(model, text, T, (d, t) => bar.update(d, t)).finally(() => bar.stop());
@@ -56,9 +51,9 @@ export function register(program: Command): void {
       if (!o.data) throw new SparsecError('E_OPTION', `--task ${o.task} needs --data <rendered lines>`);
       if (o.task === 'ocr-rec' && !o.dict) throw new SparsecError('E_OPTION', '--task ocr-rec needs --dict <ppocr_keys_v1.txt> (node tools/fetch-models.mjs --print-paths --only ppocr-keys)');
       const base = o.task === 'ocr-rec' ? REC_INPUT : CLS_INPUT;
-      const input = { height: base.height, width: o.width ? positive('--width', o.width) : base.width };
+      const input = { height: base.height, width: o.width ? positiveInt('--width', o.width) : base.width };
       let lines = readTextLines(o.data);
-      if (o.limit) lines = lines.slice(0, positive('--limit', o.limit));
+      if (o.limit) lines = lines.slice(0, positiveInt('--limit', o.limit));
       const t0 = performance.now();
       const runner = await ortImageRunner(model, input);
       const bar = progress('evaluating', o.quiet);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildModel, type BuildOptions } from '../../compiler/compile.js';
+import { ortSession } from '../../compiler/eval/session.js';
 import { readOnnxFile } from '../../compiler/onnx/read.js';
 import { writeOnnx } from '../../compiler/onnx/write.js';
 import { pruneForBuild } from '../../compiler/prune/buildPrune.js';
@@ -15,8 +16,7 @@ export type Feeds = Record<string, { data: Feed; shape: number[] }>;
 
 /** `file`: a path, or the bytes of a model (e.g. writeOnnx of a rewritten graph) */
 export async function runOrt(file: string | Uint8Array, feeds: Feeds): Promise<Record<string, { data: Feed; shape: number[] }>> {
-  const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
-  const session = typeof file === 'string' ? await ort.InferenceSession.create(file, opts) : await ort.InferenceSession.create(file, opts);
+  const session = await ortSession(file);
   const inputs: Record<string, ort.Tensor> = {};
   for (const [name, f] of Object.entries(feeds)) inputs[name] = new ort.Tensor(f.data as Float32Array, f.shape);
   const out = await session.run(inputs);
