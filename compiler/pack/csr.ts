@@ -74,11 +74,6 @@ export const packCSRRows = (src: NMSource, rows: number, K: number, scale = 1, l
 export const packCSRGemv = (src: NMSource, rows: number, K: number, scale = 1, layer = ''): CSRPacked =>
   packCSR(src, rows, K, Math.max(1, Math.min(K, CSR_GEMV_KB)), 4, scale, layer);
 
-/** A MatMul/Gemm weight W[K][N] (transB false) or W[N][K] (transB true) as N rows x K: the
- *  left operand of Yᵀ = Wᵀ·Xᵀ. */
-export const matMulWeightSource = (w: ArrayLike<number>, K: number, N: number, transB: boolean): NMSource =>
-  transB ? { data: w, rowStride: K, kStride: 1 } : { data: w, rowStride: 1, kStride: N };
-
 /** Conv weights W[Cout][Cin/G][kh][kw], one CSR matrix per group (Cout/G rows x Cin_g*kh*kw),
  *  concatenated: ptr entries of group g are offset by the nonzeros of the groups before it, so
  *  the kernel indexes group g's ptr at g * (nb * Cout/G) and reads values/offsets globally. */
@@ -97,6 +92,3 @@ export function packConvWeightCSR(w: ArrayLike<number>, Cout: number, CinG: numb
   ptr[G * per] = base;
   return { rows: Cout, K, KB: CSR_KC, stride: CSR_NR * 4, nb: parts[0].nb, ptr, values, offsets };
 }
-
-/** bytes of a packed weight in weights.bin */
-export const csrBytes = (pk: CSRPacked): number => pk.ptr.byteLength + pk.values.byteLength + pk.offsets.byteLength;

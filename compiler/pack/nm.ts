@@ -34,6 +34,11 @@ export interface NMPacked {
 export interface NMSource { data: ArrayLike<number>; offset?: number; rowStride: number; kStride: number }
 
 /** The first group (row, group index, nonzeros) that breaks the N:M pattern, or null. */
+/** A MatMul/Gemm weight W[K][N] (transB false) or W[N][K] (transB true) as N rows x K: the
+ *  left operand of Yᵀ = Wᵀ·Xᵀ (the orientation of the N:M and csr kernels). */
+export const matMulWeightSource = (w: ArrayLike<number>, K: number, N: number, transB: boolean): NMSource =>
+  transB ? { data: w, rowStride: K, kStride: 1 } : { data: w, rowStride: 1, kStride: N };
+
 export function findNMViolation(src: NMSource, rows: number, K: number, p: NMPattern): { row: number; group: number; nonzeros: number } | null {
   const off = src.offset ?? 0;
   for (let r = 0; r < rows; r++) {
@@ -135,8 +140,7 @@ export function packConvWeightNM(w: ArrayLike<number>, Cout: number, CinG: numbe
 /** A MatMul/Gemm weight W[K][N] (transB false) or W[N][K] (transB true) as N rows x K, N:M
  *  along K, scaled by `scale` (Gemm's alpha): the left operand of Yᵀ = Wᵀ·Xᵀ. */
 export function packMatMulWeightNM(w: ArrayLike<number>, K: number, N: number, transB: boolean, scale: number, layer: string, pattern: NMPattern = NM24): { values: Float32Array; offsets: Uint8Array } {
-  const src: NMSource = transB ? { data: w, rowStride: K, kStride: 1 } : { data: w, rowStride: 1, kStride: N };
-  const p = packNM(src, N, K, pattern, NM_R, NM_NR, layer);
+  const p = packNM(matMulWeightSource(w, K, N, transB), N, K, pattern, NM_R, NM_NR, layer);
   if (scale !== 1) for (let i = 0; i < p.values.length; i++) p.values[i] *= scale;
   return { values: p.values, offsets: p.offsets };
 }

@@ -10,7 +10,8 @@ import { runSparseConv, runSparseGemm, type SparseConvCase, type SparseFormat, t
 import { ACT_CASES, checkClose, matmulRef, randArray, rng } from '../helpers/dense.js';
 import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
 import * as B from '../../compiler/codegen/kernels/gemm-blocking.js';
-import { CSR_KC, CSR_NR, packConvWeightCSR, packCSR, packCSRGemv, packCSRRows, matMulWeightSource, unpackCSR, type CSRPacked } from '../../compiler/pack/csr.js';
+import { CSR_KC, CSR_NR, packConvWeightCSR, packCSR, packCSRGemv, packCSRRows, unpackCSR, type CSRPacked } from '../../compiler/pack/csr.js';
+import { matMulWeightSource } from '../../compiler/pack/nm.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 
 const TARGETS = ['wasm-simd128', 'wasm-mvp'];

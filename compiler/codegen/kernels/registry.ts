@@ -43,19 +43,12 @@ function both(kind: string, fn: string, tile: [number, number] | null, ops: stri
   ];
 }
 
-function nm(format: '2:4' | '4:8', kind: string, fn: string, ops: string[], note: string, tile: [number, number] | null = [2, 16]): KernelVariant[] {
+/** the simd128 and scalar rows of a sparse-weight kernel (format '2:4', '4:8' or 'csr') */
+function sparse(format: '2:4' | '4:8' | 'csr', kind: string, fn: string, ops: string[], note: string, tile: [number, number] | null = [2, 16]): KernelVariant[] {
   const t = tile ? `${tile[0]}x${tile[1]}` : 'direct';
   return [
     { id: `${fn}.${format}.${t}.simd`, kind, ops, format, tile, features: ['simd128'], fn, priority: 1, note },
     { id: `${fn}.${format}.${t}.scalar`, kind, ops, format, tile, features: [], fn, priority: 0, note },
-  ];
-}
-
-function csr(kind: string, fn: string, ops: string[], note: string, tile: [number, number] | null): KernelVariant[] {
-  const t = tile ? `${tile[0]}x${tile[1]}` : 'direct';
-  return [
-    { id: `${fn}.csr.${t}.simd`, kind, ops, format: 'csr', tile, features: ['simd128'], fn, priority: 1, note },
-    { id: `${fn}.csr.${t}.scalar`, kind, ops, format: 'csr', tile, features: [], fn, priority: 0, note },
   ];
 }
 
@@ -79,16 +72,16 @@ const BASE_KERNELS: KernelVariant[] = [
   ...both('dwconv2d', 'dwconv2d_f32', null, ['Conv'], 'depthwise conv, direct on a zero-padded plane, vectorised along the output width'),
   ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], ['ConvTranspose'], 'ConvTranspose as Wᵀ·X then col2im'),
   // N:M sparse weights (compiler/pack/nm.ts, layout nm-rows with R = 2, NR = 16, and nm-gemv)
-  ...nm('2:4', 'gemm_nm', 'gemm_nm24_f32', ['MatMul', 'Gemm'], 'C = W·B with W 2:4 along K (values + byte offsets), B packed at run time into 16-column panels, 1x32 tiles over panel pairs (a last 17-20 columns 2x20, a last panel 2x16, 2x4 at the edges), per-row bias'),
-  ...nm('2:4', 'gemv_nm', 'gemv_nm24_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 2:4 in K-blocked records, x expanded per block into an L1 table (36 pair combinations per 8 k)', null),
-  ...nm('2:4', 'conv2d_nm', 'conv2d_nm24_f32', ['Conv'], 'NCHW conv as W·im2col with W 2:4 along Cin*kh*kw, im2col blocked with the GEMM'),
-  ...nm('4:8', 'gemm_nm', 'gemm_nm48_f32', ['MatMul', 'Gemm'], 'C = W·B with W 4:8 along K (values + halved byte offsets), B packed at run time into 16-column panels, 1x32 tiles over panel pairs (a last 17-20 columns 2x20, a last panel 2x16, 2x4 at the edges), per-row bias'),
-  ...nm('4:8', 'gemv_nm', 'gemv_nm48_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 4:8 in K-blocked records, x expanded per block into an L1 table (70 combinations per 8 k)', null),
-  ...nm('4:8', 'conv2d_nm', 'conv2d_nm48_f32', ['Conv'], 'NCHW conv as W·im2col with W 4:8 along Cin*kh*kw, im2col blocked with the GEMM'),
+  ...sparse('2:4', 'gemm_nm', 'gemm_nm24_f32', ['MatMul', 'Gemm'], 'C = W·B with W 2:4 along K (values + byte offsets), B packed at run time into 16-column panels, 1x32 tiles over panel pairs (a last 17-20 columns 2x20, a last panel 2x16, 2x4 at the edges), per-row bias'),
+  ...sparse('2:4', 'gemv_nm', 'gemv_nm24_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 2:4 in K-blocked records, x expanded per block into an L1 table (36 pair combinations per 8 k)', null),
+  ...sparse('2:4', 'conv2d_nm', 'conv2d_nm24_f32', ['Conv'], 'NCHW conv as W·im2col with W 2:4 along Cin*kh*kw, im2col blocked with the GEMM'),
+  ...sparse('4:8', 'gemm_nm', 'gemm_nm48_f32', ['MatMul', 'Gemm'], 'C = W·B with W 4:8 along K (values + halved byte offsets), B packed at run time into 16-column panels, 1x32 tiles over panel pairs (a last 17-20 columns 2x20, a last panel 2x16, 2x4 at the edges), per-row bias'),
+  ...sparse('4:8', 'gemv_nm', 'gemv_nm48_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 4:8 in K-blocked records, x expanded per block into an L1 table (70 combinations per 8 k)', null),
+  ...sparse('4:8', 'conv2d_nm', 'conv2d_nm48_f32', ['Conv'], 'NCHW conv as W·im2col with W 4:8 along Cin*kh*kw, im2col blocked with the GEMM'),
   // unstructured sparse weights (compiler/pack/csr.ts, layout csr)
-  ...csr('gemm_csr', 'gemm_csr_f32', ['MatMul', 'Gemm'], 'C = W·B with W unstructured sparse (CSR per 256-k block, u16 byte offsets into 16-column B panels), 1x32/1x16 row tiles, per-row bias', [1, 32]),
-  ...csr('gemv_csr', 'gemv_csr_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W CSR with u16 byte offsets into x, 8 gathered nonzeros per step', null),
-  ...csr('conv2d_csr', 'conv2d_csr_f32', ['Conv'], 'NCHW conv as W·im2col with W CSR along Cin*kh*kw, im2col blocked with the GEMM', [1, 32]),
+  ...sparse('csr', 'gemm_csr', 'gemm_csr_f32', ['MatMul', 'Gemm'], 'C = W·B with W unstructured sparse (CSR per 256-k block, u16 byte offsets into 16-column B panels), 1x32/1x16 row tiles, per-row bias', [1, 32]),
+  ...sparse('csr', 'gemv_csr', 'gemv_csr_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W CSR with u16 byte offsets into x, 8 gathered nonzeros per step', null),
+  ...sparse('csr', 'conv2d_csr', 'conv2d_csr_f32', ['Conv'], 'NCHW conv as W·im2col with W CSR along Cin*kh*kw, im2col blocked with the GEMM', [1, 32]),
   // ToaSt's dynamic FFN channel selection (compiler/ir/patterns/dynamicChannels.ts)
   ...both('topk_ffn', 'topk_ffn_f32', [4, 8], ['TopK', 'Gather', 'MatMul'], 'Y = H[:, sel]·W2[sel, :] + b for the k hidden units of largest mean |h| over the rows (chosen per run, ties to the lower index): the selected units\' pieces of W2\'s B panels gathered into k-deep panels, then the gemm_f32_pb micro-kernel'),
   ...both('pack_a', 'gemm_pack_a_f32', null, ['Conv', 'ConvTranspose'], 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),

@@ -8,7 +8,8 @@ import type { LowerCtx, WeightFormatInfo } from '../lower.js';
 import type { Target } from '../target.js';
 import { selectKernel } from '../kernels/registry.js';
 import { convCSRScratchBytes, csrScratchBytes, NM_NR } from '../kernels/gemm-blocking.js';
-import { matMulWeightSource, packConvWeightCSR, packCSRGemv, packCSRRows, type CSRPacked } from '../../pack/csr.js';
+import type { NMSource } from '../../pack/nm.js';
+import { packConvWeightCSR, packCSRGemv, packCSRRows, type CSRPacked } from '../../pack/csr.js';
 import { addr } from './matmul.js';
 import { call } from './args.js';
 
@@ -36,7 +37,7 @@ export function csrBeforeNM(sparsity: number, columns: number, gemvOk: boolean):
 
 export interface CSRChoice extends WeightFormatInfo { csr: boolean; /** the csr GEMV kernel, one call per activation row */ csrGemv?: boolean }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+export const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 /** csr or dense for an unstructured weight (rows x K, `columns` activation columns per call).
  *  gemvOk: the lowering has a one-row path (MatMul/Gemm); without it (Conv) fewer than 16
@@ -60,11 +61,11 @@ function weightArgs(ctx: LowerCtx, pk: CSRPacked, name: string): string[] {
   return [ctx.weight(pk.ptr, `${name}:W csr ptr`), ctx.weight(pk.values, `${name}:W csr values`), ctx.weight(offsetBytes(pk), `${name}:W csr offsets`)];
 }
 
-/** Y[rows][N] = X[rows][K]·W (+ per-column bias, act) with W[K][N] (or [N][K] when transB)
- *  unstructured sparse; alpha scales W. Returns the kernel calls. */
-export function lowerMatMulCSR(ctx: LowerCtx, choice: Pick<CSRChoice, "csrGemv">, w: ArrayLike<number>, K: number, N: number, rows: number, transB: boolean,
+/** Y[rows][N] = X[rows][K]·W (+ per-column bias, act) with W unstructured sparse, given as N rows
+ *  x K (matMulWeightSource); alpha scales W. Returns the kernel calls. */
+export function lowerMatMulCSR(ctx: LowerCtx, choice: Pick<CSRChoice, "csrGemv">, src: NMSource, K: number, N: number, rows: number,
   alpha: number, x: string, y: string, bias: string, act: string[]): string {
-  const name = ctx.node.name, src = matMulWeightSource(w, K, N, transB);
+  const name = ctx.node.name;
   if (choice.csrGemv) {
     const v = selectKernel('gemv_csr', ctx.target, 'csr')!;
     ctx.useKernel(v.id);

@@ -3,12 +3,12 @@
 // the k hidden units of largest mean |h| are selected and fc2 reads only their weight rows.
 // W2 is packed offline as the B panels of gemm_f32_pb over all hidden units, [ceil(out/8)][hidden][8]:
 // the kernel copies the selected units' 32-byte pieces into the panels of a k-deep GEMM.
-import type { Tensor } from '../../ir/graph.js';
 import { attrInt, numel, valueOf } from '../../ir/graph.js';
 import type { OpLowering } from '../lower.js';
 import { selectKernel } from '../kernels/registry.js';
 import { gemmScratchBytes } from '../kernels/gemm-blocking.js';
 import { packMatMulWeight } from '../../pack/dense.js';
+import { floatData } from './matmul.js';
 import { DYNAMIC_CHANNELS_OP } from '../../ir/patterns/dynamicChannels.js';
 
 /** scratch bytes of topk_ffn_f32 (besides gemm_f32_pb's): u64 keys and f32 scores per unit, k
@@ -16,8 +16,6 @@ import { DYNAMIC_CHANNELS_OP } from '../../ir/patterns/dynamicChannels.js';
 export function topkFfnScratchBytes(rows: number, hidden: number, out: number, k: number): number {
   return hidden * 12 + k * 4 + rows * k * 4 + Math.ceil(out / 8) * 8 * k * 4;
 }
-
-const floats = (t: Tensor): Float32Array => (t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number));
 
 export const dynamicChannelsLowering: OpLowering = {
   ops: [DYNAMIC_CHANNELS_OP],
@@ -32,8 +30,8 @@ export const dynamicChannelsLowering: OpLowering = {
     const [hidden, out] = w2.shape, rows = numel(h.shape) / hidden, k = attrInt(node, 'k', 0);
     const v = selectKernel('topk_ffn', ctx.target)!;
     ctx.useKernel(v.id);
-    const wp = ctx.weight(packMatMulWeight(floats(w2), hidden, out, false), `${node.name}:W2 panels`);
-    const bp = b ? ctx.weight(floats(b), `${node.name}:bias`) : '0';
+    const wp = ctx.weight(packMatMulWeight(floatData(w2), hidden, out, false), `${node.name}:W2 panels`);
+    const bp = b ? ctx.weight(floatData(b), `${node.name}:bias`) : '0';
     const scratch = ctx.scratch(topkFfnScratchBytes(rows, hidden, out, k), `${node.name}:top-k`);
     const gemm = ctx.scratch(gemmScratchBytes('pb', rows, out, k), `${node.name}:gemm`);
     return `k.${v.fn}(${rows}, ${hidden}, ${out}, ${k}, ${h.ptr}, ${wp}, ${bp}, ${y.ptr}, ${scratch}, ${gemm});`;

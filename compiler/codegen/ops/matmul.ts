@@ -27,7 +27,7 @@ import { packLeftWeight, packMatMulWeight, packedLength } from '../../pack/dense
 import { SparsecError } from '../../errors.js';
 import { chooseWeightFormat } from './sparse.js';
 import { lowerMatMulCSR } from './csr.js';
-import { packMatMulWeightNM, packNMGemv } from '../../pack/nm.js';
+import { matMulWeightSource, packMatMulWeightNM, packNMGemv } from '../../pack/nm.js';
 import { gemvNMScratchBytes, nmScratchBytes } from '../kernels/gemm-blocking.js';
 import { call } from './args.js';
 
@@ -43,7 +43,7 @@ export function addr(ptr: string, bytes: number): string {
   return bytes === 0 ? ptr : `(${ptr} + ${bytes})`;
 }
 
-const floatData = (t: Tensor): Float32Array => t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
+export const floatData = (t: Tensor): Float32Array => t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
 
 export interface BatchCall { count: number; offA: number; offB: number; offC: number; sA: number; sB: number; sC: number }
 
@@ -222,10 +222,10 @@ export const matmulLowering: OpLowering = {
       const rows = numel(s.outBatch) * M;
       const blocker = nB !== 1 ? 'batched weights' : transA ? 'A is transposed'
         : biasMode === BIAS_ROW || biasMode === BIAS_FULL || biasMode === BIAS_SCALAR ? 'a per-row or full-matrix bias' : null;
-      const wSrc = transB ? { data: w, offset: 0, rowStride: K, kStride: 1 } : { data: w, offset: 0, rowStride: 1, kStride: N };
+      const wSrc = matMulWeightSource(w, K, N, transB);
       const f = chooseWeightFormat(target, wSrc, N, K, rows, blocker, true);
       ctx.weightFormat?.(f);
-      if (f.csr) return [...pre, lowerMatMulCSR(ctx, f, w, K, N, rows, transB, alpha, ctx.input(0)!.ptr, y.ptr, biasPtr, act)].join('\n');
+      if (f.csr) return [...pre, lowerMatMulCSR(ctx, f, wSrc, K, N, rows, alpha, ctx.input(0)!.ptr, y.ptr, biasPtr, act)].join('\n');
       const gv = f.nm && f.gemv ? selectKernel('gemv_nm', target, f.format) : null;
       if (gv && f.nm) {
         // a few activation rows (decode steps): y_r = W·x_r per row, bias and act in the kernel

@@ -9,7 +9,7 @@ import type { WeightFormatInfo } from '../lower.js';
 import type { Target } from '../target.js';
 import { isNM, NM24, NM48, zeroFraction, type NMPattern, type NMSource } from '../../pack/nm.js';
 import { NM_NR } from '../kernels/gemm-blocking.js';
-import { chooseCSR, csrBeforeNM, type CSRChoice } from './csr.js';
+import { chooseCSR, csrBeforeNM, pct, type CSRChoice } from './csr.js';
 
 export interface FormatChoice extends WeightFormatInfo, Partial<Pick<CSRChoice, 'csr' | 'csrGemv'>> {
   /** the N:M pattern whose kernels to use (format '2:4' or '4:8'), or null for dense */
@@ -17,8 +17,6 @@ export interface FormatChoice extends WeightFormatInfo, Partial<Pick<CSRChoice, 
   /** the N:M GEMV kernel, one call per activation row */
   gemv?: boolean;
 }
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** rows x K weight (rows = outputs), `columns` activation columns per call; `blocker` is a reason
  *  the lowering cannot take the 2:4 path for this node (null when it can). */

@@ -7,7 +7,7 @@
 // the reference of the e2e test) and any exporter's equivalent graph compiles. The TopK
 // values output must be unused; H float32; W2 a constant [hidden, out].
 import type { Graph, Node } from '../graph.js';
-import { attrInt, attrInts, consumers, constNumbers, isConst, normAxis, producers } from '../graph.js';
+import { attrInt, attrInts, consumers, constNumbers, isConst, normAxis, numel, producers } from '../graph.js';
 
 export const DYNAMIC_CHANNELS_OP = 'DynamicChannelsMatMul';
 
@@ -18,6 +18,7 @@ export function recognizeDynamicChannels(g: Graph): number {
     const u = useOf(v);
     return u.length === 1 && !g.outputs.includes(v) ? u[0] : null;
   };
+  const producer = (v: string): Node | null => (prod.has(v) ? g.nodes[prod.get(v)!] : null);
   const made = new Map<Node, Node>(), drop = new Set<Node>();
   for (const topk of g.nodes) {
     if (topk.op !== 'TopK' || attrInt(topk, 'largest', 1) !== 1) continue;
@@ -26,9 +27,9 @@ export function recognizeDynamicChannels(g: Graph): number {
     const kIn = topk.inputs[1];
     if (!kIn || !isConst(g, kIn)) continue;
     const k = constNumbers(g, kIn)[0];
-    const mean = prod.get(topk.inputs[0]) === undefined ? null : g.nodes[prod.get(topk.inputs[0])!];
+    const mean = producer(topk.inputs[0]);
     if (mean?.op !== 'ReduceMean' || attrInt(mean, 'keepdims', 1) !== 0 || only(mean.outputs[0]) !== topk) continue;
-    const abs = prod.get(mean.inputs[0]) === undefined ? null : g.nodes[prod.get(mean.inputs[0])!];
+    const abs = producer(mean.inputs[0]);
     if (abs?.op !== 'Abs' || only(abs.outputs[0]) !== mean) continue;
     const H = abs.inputs[0], hv = g.values.get(H);
     const rank = hv?.shape?.length ?? 0;
@@ -51,7 +52,7 @@ export function recognizeDynamicChannels(g: Graph): number {
     const add = only(mm.outputs[0]);
     const biasName = add?.op === 'Add' ? add.inputs.find((x) => x !== mm.outputs[0]) : undefined;
     const bias = biasName !== undefined && isConst(g, biasName) ? g.values.get(biasName) : undefined;
-    const withBias = !!bias && bias.dtype === 'float32' && bias.shape!.reduce((a, b) => a * b, 1) === out && bias.shape![bias.shape!.length - 1] === out;
+    const withBias = !!bias && bias.dtype === 'float32' && numel(bias.shape!) === out && bias.shape![bias.shape!.length - 1] === out;
     const last = withBias ? add! : mm;
     made.set(mm, {
       name: mm.name, op: DYNAMIC_CHANNELS_OP, domain: '', inputs: [H, gw.inputs[0], ...(withBias ? [biasName!] : [])],
