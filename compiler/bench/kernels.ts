@@ -22,14 +22,13 @@
 // and the kernel it calls) for the shapes it covers and null elsewhere; a ratio to another
 // column: one pair in RATIOS.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { loadTarget, type Target } from '../codegen/target.js';
 import { selectKernel } from '../codegen/kernels/registry.js';
 import type { Graph, Value } from '../ir/graph.js';
 import { writeOnnx } from '../onnx/write.js';
 import { buildBenchModule, convCases, gemmCases, median, newAlloc, PEAK_FLOPS, rand, timeRuns, type Case, type ConvShape } from './kernel-cases.js';
-import { requireOrt } from './latency.js';
+import { ortSetup } from './latency.js';
 import { benchTarget, nmTable, sweepTable, type Row as SweepRow } from './kernel-sweep.js';
 
 /** The shapes of the issue. gemm: C[M,N] = W[M,K]·X[K,N]; gemv: y[N] = W[N,K]·x (batch 1, a
@@ -88,19 +87,6 @@ const flopsOf = (s: Shape): number => {
 };
 
 // ---------------------------------------------------------------- onnxruntime cells
-
-const require = createRequire(import.meta.url);
-
-type Ort = ReturnType<typeof requireOrt>;
-
-function loadOrt(which: 'web' | 'node'): { ort: Ort; opts: object } {
-  const ort = requireOrt(which);
-  if (which === 'node') return { ort, opts: { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } };
-  ort.env.wasm.numThreads = 1;
-  ort.env.wasm.wasmPaths = join(dirname(require.resolve('onnxruntime-web')), '/');
-  ort.env.logLevel = 'error';
-  return { ort, opts: { executionProviders: ['wasm'], graphOptimizationLevel: 'all' } };
-}
 
 /** The one-node model of a shape, its input, and a checker of its output against float64. */
 function ortModel(s: Shape): { bytes: Uint8Array; x: Float32Array; xShape: number[]; check(y: Float32Array): number } {
@@ -186,7 +172,7 @@ async function benchTable(rounds: number, filter: string): Promise<{ rows: Table
         const which = col.ort;
         plan.push({
           shape, col, async make() {
-            const { ort, opts } = loadOrt(which), m = ortModel(shape);
+            const { ort, opts } = ortSetup(which, 1), m = ortModel(shape);
             const session = await ort.InferenceSession.create(m.bytes, opts);
             const feeds = { X: new ort.Tensor('float32', m.x, m.xShape) };
             return {

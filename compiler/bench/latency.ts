@@ -56,16 +56,24 @@ function ortEngine(name: string, ort: Ort, file: string, feeds: Record<string, F
   };
 }
 
-export function ortNodeEngine(file: string, feeds: Record<string, FeedSpec>, threads: number): Engine {
-  return ortEngine('onnxruntime-node', requireOrt('node'), file, feeds, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-}
-
-export function ortWebEngine(file: string, feeds: Record<string, FeedSpec>, threads: number): Engine {
-  const ort = requireOrt('web');
+/** An onnxruntime engine set up for timing with `threads` intra-op threads, and its session options. */
+export function ortSetup(which: 'node' | 'web', threads: number): { ort: Ort; opts: object } {
+  const ort = requireOrt(which);
+  if (which === 'node') return { ort, opts: { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } };
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.wasmPaths = join(dirname(require.resolve('onnxruntime-web')), '/');
   ort.env.logLevel = 'error';
-  return ortEngine('onnxruntime-web', ort, file, feeds, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  return { ort, opts: { executionProviders: ['wasm'], graphOptimizationLevel: 'all' } };
+}
+
+export function ortNodeEngine(file: string, feeds: Record<string, FeedSpec>, threads: number): Engine {
+  const { ort, opts } = ortSetup('node', threads);
+  return ortEngine('onnxruntime-node', ort, file, feeds, opts);
+}
+
+export function ortWebEngine(file: string, feeds: Record<string, FeedSpec>, threads: number): Engine {
+  const { ort, opts } = ortSetup('web', threads);
+  return ortEngine('onnxruntime-web', ort, file, feeds, opts);
 }
 
 export interface RoundOptions { rounds?: number; roundMs?: number; warmupMs?: number; maxRunsPerRound?: number; /** called after each engine's turn in a round */ onProgress?: (done: number, total: number) => void }
