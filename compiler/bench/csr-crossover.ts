@@ -11,12 +11,12 @@
 // Writes the JSON and a Markdown table (same name, .md) and prints the table. The crossover of
 // a shape is the lowest sparsity from which csr is at least as fast at every measured point
 // above it, interpolated linearly; compiler/codegen/ops/csr.ts takes its thresholds from it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadTarget } from '../codegen/target.js';
 import { csrScratchBytes } from '../codegen/kernels/gemm-blocking.js';
 import { packCSRRows } from '../pack/csr.js';
-import { buildBenchModule, checkGemm, convCases, gemmCases, maskRandom, median, newAlloc, rand, timeRuns, type Case, type ConvShape } from './kernel-cases.js';
+import { buildBenchModule, checkGemm, convCases, gemmCases, maskRandom, loadavg, median, newAlloc, rand, timeRuns, type Case, type ConvShape } from './kernel-cases.js';
 
 export const SPARSITIES = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95];
 
@@ -81,7 +81,6 @@ async function main(): Promise<void> {
     }
   }
   const { fns, memory } = await buildBenchModule(loadTarget('wasm-simd128'), al, cells.map((x) => x.call), [CSR_MATMUL_SRC]);
-  const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
   const load0 = loadavg();
   const cpu = cells.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {

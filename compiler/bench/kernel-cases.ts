@@ -6,6 +6,7 @@
 // The benchmark module is built the way a model is: one AssemblyScript entry whose functions
 // call the kernels with constant shapes and addresses (so binaryen inlines and specialises
 // exactly as in a model build), through compileAssemblyScript.
+import { readFileSync } from 'node:fs';
 import { compileAssemblyScript } from '../codegen/build.js';
 import type { Target } from '../codegen/target.js';
 import { convNMScratchBytes, gemvNMScratchBytes, convScratchBytes, convTransposeScratchBytes, dwconvScratchBytes, gemmScratchBytes, nmScratchBytes, csrScratchBytes, convCSRScratchBytes } from '../codegen/kernels/gemm-blocking.js';
@@ -358,3 +359,6 @@ export function newAlloc(): BenchAlloc {
 }
 
 export const median = (l: number[]): number => [...l].sort((x, y) => x - y)[l.length >> 1];
+
+/** the 1, 5 and 15 minute load averages (none off Linux): how much the run shared the machine */
+export const loadavg = () => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number); } catch { return []; } };

@@ -21,13 +21,13 @@
 // Adding a column: one entry in COLUMNS, whose cell() returns a Cell (a Case of kernel-cases.ts
 // and the kernel it calls) for the shapes it covers and null elsewhere; a ratio to another
 // column: one pair in RATIOS.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadTarget, type Target } from '../codegen/target.js';
 import { selectKernel } from '../codegen/kernels/registry.js';
 import type { Graph, Value } from '../ir/graph.js';
 import { writeOnnx } from '../onnx/write.js';
-import { buildBenchModule, convCases, gemmCases, median, newAlloc, PEAK_FLOPS, rand, timeRuns, type Case, type ConvShape } from './kernel-cases.js';
+import { buildBenchModule, convCases, gemmCases, loadavg, median, newAlloc, PEAK_FLOPS, rand, timeRuns, type Case, type ConvShape } from './kernel-cases.js';
 import { ortSetup } from './latency.js';
 import { benchTarget, nmTable, sweepTable, type Row as SweepRow } from './kernel-sweep.js';
 
@@ -246,7 +246,6 @@ function spreadNote(rows: TableRow[]): string {
   return wide.length ? `Rounds more than 1.5x apart (CPU-time GFLOP/s, min–max): ${wide.join('; ')}.` : 'Every cell\'s rounds are within 1.5x of each other (CPU time).';
 }
 
-const loadavg = () => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number); } catch { return []; } };
 
 function writeJson(out: string, json: object): void {
   mkdirSync(dirname(out), { recursive: true });

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { buildModel } from '../compile.js';
 import { packageRoot } from '../paths.js';
 import type { Feed } from './latency.js';
+import { loadavg, median } from './kernel-cases.js';
 
 interface Case { id: string; file: string; feeds: Record<string, Feed>; shapes: Record<string, number[]> }
 interface Loaded { run(f: Record<string, Feed>): unknown; dispose(): void; manifest?: unknown }
@@ -31,7 +32,6 @@ function cases(): Case[] {
   ];
 }
 
-const median = (l: number[]) => [...l].sort((a, b) => a - b)[l.length >> 1];
 
 /** what a layer's time is charged to in the profile: its sparse format, or its op */
 function bucket(l: Layer): string {
@@ -116,7 +116,6 @@ for (const c of cases()) {
   rows.push(row);
   process.stderr.write(`${c.id}: ${builds.map((b, i) => `${b.name} ${ms[i].toFixed(3)} ms`).join(', ')}\n`);
 }
-const loadavg = () => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number); } catch { return []; } };
 mkdirSync(dirname(args.out!), { recursive: true });
 writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, loadavg: loadavg(), rows }, null, 1));
 const table = ['| model | build | ms (median of rounds) | speed-up vs dense (median of per-round ratios) | weights.bin bytes | vs dense | sparse layers |', '|---|---|---|---|---|---|---|'];
