@@ -65,14 +65,15 @@ function checkSupported(g: Graph, unknown: Graph['nodes']): void {
 
 /** The graph to compile: the model as it is, or pruned as --prune says (the file is not touched). */
 export async function prunedGraph(file: string, opts: BuildOptions): Promise<Graph> {
+  const shape = Object.values(opts.inputShapes ?? {})[0]; // the first input's, for calibration
   const toast = opts.prune ? parseToastSpec(opts.prune) : null;
-  if (toast) return toastForBuild(file, toast, opts.calib, Object.values(opts.inputShapes ?? {})[0]);
+  if (toast) return toastForBuild(file, toast, opts.calib, shape);
   const ch = opts.prune ? /^(reprune|l1|random):(.+)$/.exec(opts.prune.trim()) : null;
   if (ch) {
     const x = Number(ch[2]);
     if (!(x >= 0 && x < 1)) throw new SparsecError('E_OPTION', `--prune ${opts.prune}: the FLOPs reduction must be a number in [0, 1), e.g. reprune:0.5`);
     const bytes = readFileSync(file);
-    const feeds = opts.calib ? await calibrationFeeds(bytes, file, opts.calib, { count: 256, seed: 0, seq: 0, shape: Object.values(opts.inputShapes ?? {})[0] }) : undefined;
+    const feeds = opts.calib ? await calibrationFeeds(bytes, file, opts.calib, { count: 256, seed: 0, seq: 0, shape }) : undefined;
     return (await channelPrune(bytes, file, { method: ch[1] as ChannelMethod, flopsReduction: x, inputShapes: opts.inputShapes, feeds, reconstruct: !!feeds, recalibrate: !!feeds })).graph;
   }
   const m = opts.prune ? /^(crepe|ria|wanda):(.+)$/.exec(opts.prune.trim()) : null;
@@ -84,7 +85,6 @@ export async function prunedGraph(file: string, opts: BuildOptions): Promise<Gra
   if (!pattern) throw new SparsecError('E_OPTION', `--prune ${opts.prune}: the pattern must be N:M (2:4, 4:8) or a sparsity such as 0.5`);
   if (!opts.calib) throw new SparsecError('E_OPTION', `--prune ${m[1]}:... needs calibration data: --calib text.txt or --calib <rendered lines>`);
   const bytes = readFileSync(file);
-  const shape = Object.values(opts.inputShapes ?? {})[0];
   const feeds = await calibrationFeeds(bytes, file, opts.calib, { seq: shape?.[shape.length - 1] ?? 128, count: 128, seed: 0, shape });
   const onProgress = opts.onProgress && ((d: number, t: number) => opts.onProgress!(d, t, 'calibrating'));
   return (await pruneModel(bytes, file, { method: m[1] as ScoreMethod, pattern, feeds, onProgress })).graph;
