@@ -6,7 +6,7 @@ import { parseInputShapes } from '../ir/passes/inputShapes.js';
 import { calibrationFeeds } from '../calibrate/feeds.js';
 import { channelPrune, type ChannelMethod } from '../prune/reprune/channelPrune.js';
 import { progress } from './progress.js';
-import { positiveInt } from './options.js';
+import { positiveInt, reductionFraction } from './options.js';
 
 export interface ChannelCliOptions {
   method: ChannelMethod; flopsReduction?: string; reconstruct: boolean; recalibrate: boolean; residual: 'keep' | 'prune';
@@ -21,8 +21,7 @@ const fraction = (name: string, v: string, max: number): number => {
 
 export async function channelPruneCli(model: string, o: ChannelCliOptions) {
   if (o.flopsReduction === undefined) throw new SparsecError('E_OPTION', `--method ${o.method} needs --flops-reduction <x> (e.g. 0.5 or 50%)`);
-  const pct = /^(\d+(?:\.\d+)?)%$/.exec(o.flopsReduction.trim());
-  const flopsReduction = fraction('--flops-reduction', pct ? String(Number(pct[1]) / 100) : o.flopsReduction, 0.99);
+  const flopsReduction = reductionFraction('--flops-reduction', o.flopsReduction);
   const recover = o.reconstruct || o.recalibrate;
   if (recover && !o.calib) throw new SparsecError('E_OPTION', `--method ${o.method} recovers accuracy from calibration images: give --calib <images.u8|.f32|rendered lines>, or --no-reconstruct --no-recalibrate`);
   const bytes = readModelBytes(model);

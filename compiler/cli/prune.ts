@@ -19,6 +19,7 @@ import type { PhoCandidate } from '../prune/pho.js';
 import { progress } from './progress.js';
 import { pruneToast } from '../prune/toast/toast.js';
 import { channelPruneCli } from './channelPrune.js';
+import { reductionFraction } from './options.js';
 
 interface PruneCliOptions {
   out: string; method: ScoreMethod | 'toast'; sparsity: string; flopsReduction?: string; flopsOf: 'model' | 'blocks'; headScore?: 'data' | 'gm' | 'magnitude'; refit: boolean; perRow?: boolean;
@@ -182,9 +183,7 @@ function writeModel(out: string, onnx: Uint8Array): void {
 async function toastCommand(model: string, o: PruneCliOptions, t0: number): Promise<void> {
   if (resolve(model) === resolve(o.out)) throw new SparsecError('E_OPTION', '-o must differ from the input model (the input is never modified)');
   if (o.flopsReduction === undefined) throw new SparsecError('E_OPTION', '--method toast needs --flops-reduction <x> (e.g. 0.3)');
-  const pct = o.flopsReduction.trim().endsWith('%');
-  const reduction = Number(pct ? o.flopsReduction.trim().slice(0, -1) : o.flopsReduction) / (pct ? 100 : 1);
-  if (!Number.isFinite(reduction) || reduction <= 0 || reduction >= 1) throw new SparsecError('E_OPTION', `--flops-reduction must be in (0, 1) or a percentage, got '${o.flopsReduction}'`);
+  const reduction = reductionFraction('--flops-reduction', o.flopsReduction);
   const bytes = readModelBytes(model);
   const shape = Object.values(parseInputShapes(o.inputShape))[0];
   const feeds = o.calib ? await calibrationFeeds(bytes, model, o.calib, { count: int('--calib-windows', o.calibWindows, 1), seq: int('--seq', o.seq, 1), seed: int('--seed', o.seed, 0), shape }) : undefined;

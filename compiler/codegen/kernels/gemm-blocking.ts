@@ -79,8 +79,7 @@ export function gemvNMScratchBytes(KB: number, m = 4): number {
 
 // The blocking of the unstructured sparse kernels (assembly/gemm_csr.ts): the 2:4 kernels'
 // (B packed by the same nm_pack_b16_f32 into 16-column panels per KC x NC block), so the same
-// scratch. KC is also the K block of the csr layout (compiler/pack/csr.ts CSR_KC).
-export const CSR_KC = NM_KC;
+// scratch. The csr layout's K block (compiler/pack/csr.ts CSR_KC) is this KC.
 export const CSR_MC = NM_MC;
 export const CSR_NC = NM_NC;
 /** scratch for gemm_csr_f32: staging row and one packed B block */
