@@ -1,6 +1,6 @@
 // Shared pieces of the kernel benchmarks (compiler/bench/kernels.ts, kernel-sweep.ts): how a
 // case lays out its data and checks its result against float64, the cases of the dense and 2:4
-// registry kernels, the perf.md reference kernels (probe GEMM, mul+add peak), the timer, and
+// registry kernels, the perf.md probe GEMM, the SIMD ceiling tests (mul+add, FMA), the timer, and
 // the builder of the one benchmark module.
 //
 // The benchmark module is built the way a model is: one AssemblyScript entry whose functions
@@ -278,24 +278,40 @@ function probe_gemm_4x8(M: i32, N: i32, K: i32, Ap: usize, B: usize, Bp: usize, 
   }
 }`;
 
-// The wasm SIMD mul+add throughput of the machine right now (perf.md's peak test: 12 independent
-// chains, no loads): 46-52 GFLOP/s when idle. Reading the kernels against it separates kernel
-// quality from how busy the shared machine is.
-export const PEAK_SRC = `function peak_muladd(n: i32, m: f32, c: f32): f32 {
-  const vm = f32x4.splat(m), vc = f32x4.splat(c);
-  let a0 = f32x4.splat(1), a1 = f32x4.splat(1.1), a2 = f32x4.splat(1.2), a3 = f32x4.splat(1.3), a4 = f32x4.splat(1.4), a5 = f32x4.splat(1.5);
-  let b0 = f32x4.splat(0), b1 = f32x4.splat(0.1), b2 = f32x4.splat(0.2), b3 = f32x4.splat(0.3), b4 = f32x4.splat(0.4), b5 = f32x4.splat(0.5);
+// The SIMD arithmetic ceilings of the machine right now, read in the same rounds as the kernels:
+// what separates kernel quality from how busy the shared machine is. Each is a GEMM micro-kernel
+// whose operands sit in a 4 KiB L1-resident table: per iteration 2 vector loads (8 columns) and
+// one splat load per row, their products accumulated into rows x 2 accumulators. The multiplies
+// hang off loads, so only the accumulations form chains, and there are enough of them for
+// 4-cycle latency on every port: bound by the arithmetic ports, not by latency. Register budget
+// (V8 x64 allocates 15 xmm): FMA 6x8 = 12 accumulators + 2 B + 1 A = 15; mul+add 5x8 = 10 + 2 +
+// 1 + the product's temporary = 14 (6x8 would spill). The table row depends on i (rows 256 bytes
+// apart: a 192-byte stride read 25% slower in V8), so nothing can be hoisted out of the loop.
+// 4x8 (our kernel's tile) is latency-bound with FMA: 8 accumulators read ~49 where 6x8 read 63.
+const peakSrc = (name: string, rows: number, madd: (a: string, b: string, c: string) => string) => {
+  const acc = Array.from({ length: 2 * rows }, (_, j) => `c${j}`);
+  const body = Array.from({ length: rows }, (_, r) => `const a${r} = v128.load32_splat(p, ${4 * r}); c${2 * r} = ${madd(`a${r}`, 'b0', `c${2 * r}`)}; c${2 * r + 1} = ${madd(`a${r}`, 'b1', `c${2 * r + 1}`)};`);
+  return `function ${name}(n: i32, tab: usize): f32 {
+  let ${acc.map((c) => `${c} = f32x4.splat(0)`).join(', ')};
   for (let i = 0; i < n; i++) {
-    a0 = f32x4.mul(a0, vm); a1 = f32x4.mul(a1, vm); a2 = f32x4.mul(a2, vm); a3 = f32x4.mul(a3, vm); a4 = f32x4.mul(a4, vm); a5 = f32x4.mul(a5, vm);
-    b0 = f32x4.add(b0, vc); b1 = f32x4.add(b1, vc); b2 = f32x4.add(b2, vc); b3 = f32x4.add(b3, vc); b4 = f32x4.add(b4, vc); b5 = f32x4.add(b5, vc);
+    const p = tab + ((<usize>i & 15) << 8);
+    const b0 = v128.load(p, 128), b1 = v128.load(p, 144);
+    ${body.join('\n    ')}
   }
-  const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(f32x4.add(b0, b1), f32x4.add(f32x4.add(b2, b3), f32x4.add(b4, b5)))));
+  let s = c0;
+  ${acc.slice(1).map((c) => `s = f32x4.add(s, ${c});`).join(' ')}
   return f32x4.extract_lane(s, 0);
 }
-// n, m and c come from memory (address 0 of the benchmark region, set at run time) so that
-// binaryen cannot fold the chains away
-export function peak(): f32 { return peak_muladd(load<i32>(PEAK_AT), load<f32>(PEAK_AT, 4), load<f32>(PEAK_AT, 8)); }`;
-export const PEAK_FLOPS = 48 * 2000000;
+// n comes from memory (set at run time) so that binaryen cannot fold the loop away
+export function ${name}_run(): f32 { return ${name}(load<i32>(PEAK_AT), PEAK_AT + 64); }`;
+};
+export const PEAK_MULADD_SRC = peakSrc('peak_muladd', 5, (a, b, c) => `f32x4.add(${c}, f32x4.mul(${a}, ${b}))`);
+export const PEAK_FMA_SRC = peakSrc('peak_fma', 6, (a, b, c) => `f32x4.relaxed_madd(${a}, ${b}, ${c})`);
+const PEAK_ITERS = 1000000;
+/** flops of one call of each peak test */
+export const PEAK_FLOPS = { 'mul+add': 80 * PEAK_ITERS, FMA: 96 * PEAK_ITERS };
+/** the ceilings a module has: mul+add on SIMD targets, FMA too on relaxed-SIMD ones */
+export interface Peak { id: keyof typeof PEAK_FLOPS; run: () => void }
 
 /** Seconds per call: median and minimum wall time, and median CPU time (user + system of this
  *  process). On a shared machine the CPU time leaves out the time the process was descheduled,
@@ -324,23 +340,27 @@ export async function timeRuns(fn: () => unknown): Promise<{ med: number; min: n
   return { med: median(wall) / 1e3, min: Math.min(...wall) / 1e3, cpu: median(cpu) / 1e3 };
 }
 
-/** One benchmark module: `calls` become exported functions case0, case1, ... (plus `peak` on
- *  SIMD targets); `al` is the allocator the cases laid their data out with (from newAlloc);
- *  `extra`: more AssemblyScript (functions the callees may name). */
-export async function buildBenchModule(target: Target, al: BenchAlloc, calls: { callee: string; args: (number | string)[] }[], extra: string[] = []): Promise<{ fns: (() => void)[]; peak: (() => void) | null; memory: WebAssembly.Memory }> {
-  const peakAt = al.reserve(64);
+/** One benchmark module: `calls` become exported functions case0, case1, ... (plus the
+ *  ceiling tests of the target, `peaks`); `al` is the allocator the cases laid their data out
+ *  with (from newAlloc); `extra`: more AssemblyScript (functions the callees may name). */
+export async function buildBenchModule(target: Target, al: BenchAlloc, calls: { callee: string; args: (number | string)[] }[], extra: string[] = []): Promise<{ fns: (() => void)[]; peaks: Peak[]; memory: WebAssembly.Memory }> {
+  const peakAt = al.reserve(64 + 16 * 256);
   const body = calls.map((c, i) => `export function case${i}(): void { ${c.callee}(${c.args.join(', ')}); }`);
-  const src = [`import * as k from './index';`, ...(target.features.simd ? [`const PEAK_AT: usize = ${peakAt};`, PROBE_SRC, PEAK_SRC] : []), ...extra, ...body].join('\n');
+  const simd = target.features.simd, fma = simd && target.features.relaxedSimd;
+  const src = [`import * as k from './index';`, ...(simd ? [`const PEAK_AT: usize = ${peakAt};`, PROBE_SRC, PEAK_MULADD_SRC] : []), ...(fma ? [PEAK_FMA_SRC] : []), ...extra, ...body].join('\n');
   const { wasm } = await compileAssemblyScript(src, { target, memoryBase: BENCH_BASE - 1024 });
   const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
   const memory = instance.exports.memory as WebAssembly.Memory;
   const need = Math.ceil(al.top() / 65536) - memory.buffer.byteLength / 65536;
   if (need > 0) memory.grow(need);
   for (const [p, a] of al.blobs) new Uint8Array(memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  new Int32Array(memory.buffer, peakAt, 1)[0] = 2000000;
-  new Float32Array(memory.buffer, peakAt + 4, 2).set([0.9999999, 1e-7]);
+  new Int32Array(memory.buffer, peakAt, 1)[0] = PEAK_ITERS;
+  new Float32Array(memory.buffer, peakAt + 64, 16 * 64).set(rand(16 * 64, 9).map((x) => x * 1e-3));
   const fns = calls.map((_, i) => instance.exports[`case${i}`] as () => void);
-  return { fns, peak: target.features.simd ? (instance.exports.peak as () => void) : null, memory };
+  const peaks: Peak[] = [];
+  if (simd) peaks.push({ id: 'mul+add', run: instance.exports.peak_muladd_run as () => void });
+  if (fma) peaks.push({ id: 'FMA', run: instance.exports.peak_fma_run as () => void });
+  return { fns, peaks, memory };
 }
 
 const BENCH_BASE = 1 << 16;

@@ -1,9 +1,9 @@
 // The per-kernel sweep of `npm run bench:kernels -- --sweep`: every dense and 2:4 row of the
 // kernel registry on its own list of shapes (the issue's shapes, model-sized linears, attention,
-// depthwise and transposed convs), next to the perf.md reference kernels (probe GEMM, mul+add
-// peak). Each case warms up, then runs until it has at least 7 samples and 0.4 s; the sweep
-// repeats `rounds` times, interleaved. Each result is checked on sampled outputs against float64.
-import { loadTarget } from '../codegen/target.js';
+// depthwise and transposed convs), next to the perf.md probe GEMM and the SIMD ceilings (mul+add;
+// FMA too on wasm-relaxed-simd). Each case warms up, then runs until it has at least 7 samples and
+// 0.4 s; the sweep repeats `rounds` times, interleaved. Each result is checked on sampled outputs against float64.
+import { enableEngineFlags, loadTarget } from '../codegen/target.js';
 import { compiledFor, KERNELS } from '../codegen/kernels/registry.js';
 import { packLeftWeight } from '../pack/dense.js';
 import { buildBenchModule, checkGemm, convCases, gemmCases, median, newAlloc, PEAK_FLOPS, rand, timeRuns, type Alloc, type Case, type ConvShape } from './kernel-cases.js';
@@ -77,6 +77,7 @@ export interface Row {
 
 export async function benchTarget(targetName: string, rounds: number, filter: string): Promise<Row[]> {
   const target = loadTarget(targetName);
+  enableEngineFlags(target);
   const variants = KERNELS.filter((v) => (v.format === 'dense' || v.format === '2:4' || v.format === '4:8') && compiledFor(v, target));
   const plan: { label: string; kind: string; c: Case; check: (m: ArrayBuffer) => number }[] = [];
   const calls: { callee: string; args: (number | string)[] }[] = [];
@@ -90,11 +91,11 @@ export async function benchTarget(targetName: string, rounds: number, filter: st
   for (const v of variants) for (const c of casesFor(v.kind, !target.features.simd, v.format)) add(v.id, v.kind, `k.${v.fn}`, c);
   if (target.features.simd) for (const c of probeCases()) add('probe gemm_dense_4x8 (perf.md reference)', 'reference', 'probe_gemm_4x8', c);
   if (!plan.length) return [];
-  const { fns, peak, memory } = await buildBenchModule(target, al, calls);
+  const { fns, peaks, memory } = await buildBenchModule(target, al, calls);
   const runs: (() => void)[] = [...fns];
-  if (peak) {
-    plan.push({ label: 'wasm SIMD mul+add peak (perf.md: 46-52 idle)', kind: 'reference', c: { name: '12 independent chains', kind: 'reference', flops: PEAK_FLOPS, setup: () => ({ args: [], check: () => 0 }) }, check: () => 0 });
-    runs.push(peak);
+  for (const p of peaks) {
+    plan.push({ label: `SIMD ${p.id} ceiling`, kind: 'reference', c: { name: p.id === 'FMA' ? '6x8 tile, operands in L1' : '5x8 tile, operands in L1', kind: 'reference', flops: PEAK_FLOPS[p.id], setup: () => ({ args: [], check: () => 0 }) }, check: () => 0 });
+    runs.push(p.run);
   }
   const results = plan.map(() => [] as number[]);
   const secs = plan.map(() => [] as number[]);

@@ -2,6 +2,7 @@
 // single thread, medians of interleaved rounds.
 //
 //   node dist/compiler/bench/kernels.js [--out out/bench-kernels.json] [--rounds 3] [--filter text[,text...]]
+//        [--target wasm-simd128|wasm-relaxed-simd|all]   (default all: one table per target, TABLES)
 //   node dist/compiler/bench/kernels.js --sweep [--target wasm-simd128|wasm-mvp|all] ...   (kernel-sweep.ts)
 //
 // Our columns call one registry kernel each, in one benchmark module built like a model
@@ -16,18 +17,21 @@
 // timed `rounds` times, cells interleaved, so a noisy neighbour slows all columns alike. Cells
 // show GFLOP/s from the median CPU time (the steadiest figure on this shared 2-core machine);
 // the JSON also has the wall-time medians and the fastest sample. Every cell's output is
-// checked on sampled entries against a float64 reference (maxRelErr).
+// checked on sampled entries against a float64 reference (maxRelErr). Both targets' modules
+// run in this one process (relaxed SIMD behind a V8 flag on Node 20, set at start) and their
+// cells share the rounds, so FMA / mul+add ratios come from one run; each table's header gives
+// the SIMD ceilings (mul+add, FMA) measured in the same rounds.
 //
 // Adding a column: one entry in COLUMNS, whose cell() returns a Cell (a Case of kernel-cases.ts
 // and the kernel it calls) for the shapes it covers and null elsewhere; a ratio to another
 // column: one pair in RATIOS.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadTarget, type Target } from '../codegen/target.js';
+import { enableEngineFlags, loadTarget, type Target } from '../codegen/target.js';
 import { selectKernel } from '../codegen/kernels/registry.js';
 import type { Graph, Value } from '../ir/graph.js';
 import { writeOnnx } from '../onnx/write.js';
-import { buildBenchModule, convCases, gemmCases, loadavg, median, newAlloc, PEAK_FLOPS, rand, timeRuns, type Case, type ConvShape } from './kernel-cases.js';
+import { buildBenchModule, convCases, gemmCases, loadavg, median, newAlloc, PEAK_FLOPS, rand, timeRuns, type Case, type ConvShape, type Peak } from './kernel-cases.js';
 import { ortSetup } from './latency.js';
 import { benchTarget, nmTable, sweepTable, type Row as SweepRow } from './kernel-sweep.js';
 
@@ -153,63 +157,86 @@ export interface CellResult {
 
 export interface TableRow { shape: string; flops: number; cells: Record<string, CellResult> }
 
-async function benchTable(rounds: number, filter: string): Promise<{ rows: TableRow[]; peak: number[] }> {
-  const target = loadTarget('wasm-simd128');
+/** The tables: wasm-simd128 with every column; wasm-relaxed-simd (f32x4.relaxed_madd in the
+ *  kernels that multiply-add through assembly/fma.ts) with our dense and N:M columns. */
+export const TABLES: { target: string; columns?: string[] }[] = [
+  { target: 'wasm-simd128' },
+  { target: 'wasm-relaxed-simd', columns: ['dense', '2:4', '4:8'] },
+];
+
+export interface Table {
+  target: string;
+  /** GFLOP/s of the target's SIMD ceiling tests (kernel-cases.ts), one per round */
+  peaks: Record<string, number[]>;
+  rows: TableRow[];
+}
+
+async function benchTables(rounds: number, filter: string, targets: string[]): Promise<Table[]> {
   const pick = (text: string) => !filter || filter.split(',').some((f) => text.includes(f));
-  const al = newAlloc();
-  const calls: { callee: string; args: (number | string)[] }[] = [];
-  const plan: { shape: Shape; col: Column; make(fns: (() => void)[], mem: () => ArrayBuffer): Promise<Timed> }[] = [];
-  for (const shape of SHAPES) {
-    for (const col of COLUMNS) {
-      if (!pick(`${shape.name} ${col.id}`)) continue;
-      if (col.cell) {
-        const cell = col.cell(shape, target);
-        if (!cell) continue;
-        const { args, check } = cell.c.setup(al);
-        const i = calls.push({ callee: cell.callee, args }) - 1;
-        plan.push({ shape, col, make: async (fns, mem) => ({ kernel: cell.kernel, flops: cell.c.flops, run: fns[i], check: () => check(mem()) }) });
-      } else if (col.ort) {
-        const which = col.ort;
-        plan.push({
-          shape, col, async make() {
-            const { ort, opts } = ortSetup(which, 1), m = ortModel(shape);
-            const session = await ort.InferenceSession.create(m.bytes, opts);
-            const feeds = { X: new ort.Tensor('float32', m.x, m.xShape) };
-            return {
-              kernel: `onnxruntime-${which} ${ort.env.versions?.common ?? ''}`.trim(), flops: flopsOf(shape), run: () => session.run(feeds),
-              check: async () => m.check((await session.run(feeds)).Y.data as Float32Array), dispose: () => session.release(),
-            };
-          },
-        });
+  const tables: Table[] = [];
+  const plan: { table: Table; shape: Shape; col: Column; make(): Promise<Timed> }[] = [];
+  const peakRuns: { table: Table; id: Peak['id']; run(): void }[] = [];
+  for (const { target: name, columns } of TABLES.filter((t) => targets.includes(t.target))) {
+    const target = loadTarget(name);
+    enableEngineFlags(target);
+    const table: Table = { target: name, peaks: {}, rows: [] };
+    tables.push(table);
+    const al = newAlloc();
+    const calls: { callee: string; args: (number | string)[] }[] = [];
+    const mine: typeof plan = [];
+    let module: Awaited<ReturnType<typeof buildBenchModule>> | undefined;
+    for (const shape of SHAPES) {
+      for (const col of COLUMNS) {
+        if ((columns && !columns.includes(col.id)) || !pick(`${shape.name} ${col.id}`)) continue;
+        if (col.cell) {
+          const cell = col.cell(shape, target);
+          if (!cell) continue;
+          const { args, check } = cell.c.setup(al);
+          const i = calls.push({ callee: cell.callee, args }) - 1;
+          mine.push({ table, shape, col, make: async () => ({ kernel: cell.kernel, flops: cell.c.flops, run: module!.fns[i], check: () => check(module!.memory.buffer) }) });
+        } else if (col.ort) {
+          const which = col.ort;
+          mine.push({
+            table, shape, col, async make() {
+              const { ort, opts } = ortSetup(which, 1), m = ortModel(shape);
+              const session = await ort.InferenceSession.create(m.bytes, opts);
+              const feeds = { X: new ort.Tensor('float32', m.x, m.xShape) };
+              return {
+                kernel: `onnxruntime-${which} ${ort.env.versions?.common ?? ''}`.trim(), flops: flopsOf(shape), run: () => session.run(feeds),
+                check: async () => m.check((await session.run(feeds)).Y.data as Float32Array), dispose: () => session.release(),
+              };
+            },
+          });
+        }
       }
     }
+    module = await buildBenchModule(target, al, calls);
+    for (const p of module.peaks) { peakRuns.push({ table, id: p.id, run: p.run }); table.peaks[p.id] = []; }
+    plan.push(...mine);
   }
-  const { fns, peak, memory } = await buildBenchModule(target, al, calls);
   const timed: Timed[] = [];
-  for (const p of plan) timed.push(await p.make(fns, () => memory.buffer));
+  for (const p of plan) timed.push(await p.make());
   const cpu = timed.map(() => [] as number[]), wall = timed.map(() => [] as number[]), best = timed.map(() => Infinity);
-  const peaks: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < timed.length; i++) {
       const t = await timeRuns(timed[i].run);
       cpu[i].push(timed[i].flops / t.cpu / 1e9); wall[i].push(timed[i].flops / t.med / 1e9); best[i] = Math.min(best[i], t.min);
     }
-    if (peak) peaks.push(+(PEAK_FLOPS / (await timeRuns(peak)).cpu / 1e9).toFixed(1));
+    for (const p of peakRuns) p.table.peaks[p.id].push(+(PEAK_FLOPS[p.id] / (await timeRuns(p.run)).cpu / 1e9).toFixed(1));
     process.stderr.write(`round ${r + 1}/${rounds} done\n`);
   }
-  const rows: TableRow[] = [];
   const r2 = (x: number) => +x.toFixed(2);
   for (let i = 0; i < plan.length; i++) {
-    const { shape, col } = plan[i];
-    let row = rows.find((x) => x.shape === shape.name);
-    if (!row) rows.push((row = { shape: shape.name, flops: flopsOf(shape), cells: {} }));
+    const { table, shape, col } = plan[i];
+    let row = table.rows.find((x) => x.shape === shape.name);
+    if (!row) table.rows.push((row = { shape: shape.name, flops: flopsOf(shape), cells: {} }));
     row.cells[col.id] = {
       kernel: timed[i].kernel, cpuRounds: cpu[i].map(r2), wallRounds: wall[i].map(r2), cpu: r2(median(cpu[i])), wall: r2(median(wall[i])),
       best: r2(timed[i].flops / best[i] / 1e9), maxRelErr: +(await timed[i].check()).toExponential(2),
     };
   }
   for (const t of timed) await t.dispose?.();
-  return { rows, peak: peaks };
+  return tables;
 }
 
 /** relative error (|got - want| / sum of |terms|) above which a cell is marked ✗: float32
@@ -269,15 +296,18 @@ async function main(): Promise<void> {
     process.stderr.write(`load average before/after: ${load.join(' ')} / ${loadavg().join(' ')} (2 cores; above 1 means the run shared its core)\nwrote ${out}\n`);
     return;
   }
-  const out = opt('out', 'out/bench-kernels.json');
-  const { rows, peak } = await benchTable(rounds, filter);
+  const out = opt('out', 'out/bench-kernels.json'), t = opt('target', 'all');
+  const tables = await benchTables(rounds, filter, t === 'all' ? TABLES.map((x) => x.target) : [t]);
   const after = loadavg();
-  for (const r of rows) for (const [id, c] of Object.entries(r.cells)) if (c.maxRelErr > MAX_REL_ERR) process.stderr.write(`${r.shape} / ${id}: max relative error ${c.maxRelErr} against float64 (marked ✗)\n`);
-  writeJson(out, { date: new Date().toISOString(), node: process.version, rounds, loadavg: load, loadavgAfter: after, wasmPeakGflops: peak, columns: COLUMNS.map(({ id, label }) => ({ id, label })), rows });
+  for (const tb of tables) for (const r of tb.rows) for (const [id, c] of Object.entries(r.cells)) if (c.maxRelErr > MAX_REL_ERR) process.stderr.write(`${tb.target}: ${r.shape} / ${id}: max relative error ${c.maxRelErr} against float64 (marked ✗)\n`);
+  writeJson(out, { date: new Date().toISOString(), node: process.version, rounds, loadavg: load, loadavgAfter: after, columns: COLUMNS.map(({ id, label }) => ({ id, label })), tables });
+  const ceilings = (tb: Table) => Object.entries(tb.peaks).map(([id, g]) => `${id} ${median(g).toFixed(1)}`).join(', ');
   const md = [
-    `GFLOP/s, single thread, median CPU time per call, median of ${rounds} interleaved rounds (${new Date().toISOString().slice(0, 16)}Z, node ${process.version}).`,
-    `wasm SIMD mul+add peak measured in the same rounds: ${peak.join(', ')} GFLOP/s (perf.md, idle: 46–52); load average before/after: ${load.join(' ')} / ${after.join(' ')}.`,
-    '', markdownTable(rows), '', spreadNote(rows), '', 'Wall-time medians:', '', markdownTable(rows, (c) => c.wall), '',
+    `GFLOP/s, single thread, median CPU time per call, median of ${rounds} interleaved rounds (${new Date().toISOString().slice(0, 16)}Z, node ${process.version}); load average before/after: ${load.join(' ')} / ${after.join(' ')}.`,
+    ...tables.flatMap((tb) => [
+      '', `### ${tb.target}`, '', `SIMD ceilings in the same rounds (kernel-cases.ts): ${ceilings(tb)} GFLOP/s.`,
+      '', markdownTable(tb.rows), '', spreadNote(tb.rows), '', 'Wall-time medians:', '', markdownTable(tb.rows, (c) => c.wall),
+    ]), '',
   ].join('\n');
   writeFileSync(out.replace(/\.json$/, '') + '.md', md);
   process.stdout.write(md);

@@ -1,8 +1,7 @@
 // Kernel test harness: the whole kernel library compiled once per target, with a bump allocator
 // over its linear memory, so kernel tests can call any exported kernel on data they lay out.
-import { setFlagsFromString } from 'node:v8';
 import { compileAssemblyScript } from '../../compiler/codegen/build.js';
-import { loadTarget, type Target } from '../../compiler/codegen/target.js';
+import { enableEngineFlags, loadTarget, type Target } from '../../compiler/codegen/target.js';
 import { compiledFor, type KernelVariant } from '../../compiler/codegen/kernels/registry.js';
 
 export interface KernelModule {
@@ -46,13 +45,6 @@ export function kernelModule(targetName = 'wasm-simd128'): Promise<KernelModule>
 // AssemblyScript's static data (constant tables) sits in [STATIC, HEAP); allocations start at HEAP
 const STATIC = 1 << 16, HEAP = 1 << 18;
 
-/** Node 20 runs some targets only behind engine flags (wasm-relaxed-simd:
- *  --experimental-wasm-relaxed-simd); V8 reads them when it compiles a module, so setting them
- *  here is enough. */
-export function enableEngineFlags(targetName: string): void {
-  for (const f of loadTarget(targetName).engineFlags ?? []) setFlagsFromString(f);
-}
-
 /** Should a kernel test run registry row r on this target? The rows a build for it compiles;
  *  on wasm-relaxed-simd only those whose body differs there (fused multiply-add,
  *  assembly/fma.ts), the others being the simd128 rows already tested. */
@@ -61,7 +53,7 @@ export function testedOn(r: KernelVariant, target: Target): boolean {
 }
 
 async function build(targetName: string): Promise<KernelModule> {
-  enableEngineFlags(targetName);
+  enableEngineFlags(loadTarget(targetName));
   const { wasm } = await compileAssemblyScript(`export * from './index';`, { target: loadTarget(targetName), memoryBase: STATIC });
   const { instance } = await WebAssembly.instantiate(wasm as BufferSource, { env: { abort: () => { throw new Error('abort'); } } });
   const memory = instance.exports.memory as WebAssembly.Memory;
