@@ -84,6 +84,8 @@ const BASE_KERNELS: KernelVariant[] = [
   ...sparse('csr', 'conv2d_csr', 'conv2d_csr_f32', ['Conv'], 'NCHW conv as W·im2col with W CSR along Cin*kh*kw, im2col blocked with the GEMM', [1, 32]),
   // ToaSt's dynamic FFN channel selection (compiler/ir/patterns/dynamicChannels.ts)
   ...both('topk_ffn', 'topk_ffn_f32', [4, 8], ['TopK', 'Gather', 'MatMul'], 'Y = H[:, sel]·W2[sel, :] + b for the k hidden units of largest mean |h| over the rows (chosen per run, ties to the lower index): the selected units\' pieces of W2\'s B panels gathered into k-deep panels, then the gemm_f32_pb micro-kernel'),
+  // causal self-attention (compiler/ir/patterns/causalAttention.ts)
+  ...both('attention', 'causal_attention_f32', [4, 8], ['MatMul', 'Mul', 'Where', 'Softmax'], 'Y = softmax(scale·Q·Kᵀ, causal mask j <= i + diag)·V per head: per 4 query rows only the kept score columns (n = i0 + 4 + diag), their exponentials and V\'s first n rows, scores in an L1 scratch, operands read through strides'),
   ...both('pack_a', 'gemm_pack_a_f32', null, ['Conv', 'ConvTranspose'], 'packs a matrix into 4-row A panels at run time (weights computed at run time)'),
   ...both('scale_copy', 'scale_copy_f32', null, ['Gemm'], 'y = s·x (Gemm alpha/beta on operands computed at run time)'),
   ...OP_KERNELS,
@@ -92,7 +94,7 @@ const BASE_KERNELS: KernelVariant[] = [
 // the functions whose bodies call madd (assembly/fma.ts): the dense 4x8 micro-kernel's callers
 // and the N:M kernels
 const FMA_FNS = ['gemm_f32', 'gemm_f32_pb', 'gemm_f32_pa', 'conv2d_f32', 'conv_transpose2d_f32',
-  'gemm_nm24_f32', 'gemv_nm24_f32', 'conv2d_nm24_f32', 'gemm_nm48_f32', 'gemv_nm48_f32', 'conv2d_nm48_f32', 'topk_ffn_f32'];
+  'gemm_nm24_f32', 'gemv_nm24_f32', 'conv2d_nm24_f32', 'gemm_nm48_f32', 'gemv_nm48_f32', 'conv2d_nm48_f32', 'topk_ffn_f32', 'causal_attention_f32'];
 
 export const KERNELS: KernelVariant[] = [...BASE_KERNELS, ...relaxedOf(BASE_KERNELS, FMA_FNS)];
 

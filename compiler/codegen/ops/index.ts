@@ -1,5 +1,6 @@
 // Every op lowering, by op type. A lowering module lists the ops it handles.
 import type { OpLowering } from '../lower.js';
+import { attentionLowering } from './attention.js';
 import { convLowering } from './conv.js';
 import { convTransposeLowering } from './convtranspose.js';
 import { dynamicChannelsLowering } from './dynamicChannels.js';
@@ -12,7 +13,7 @@ import { reduceLowerings } from './reduce.js';
 import { resizeLowerings } from './resize.js';
 
 const all: OpLowering[] = [convLowering, convTransposeLowering, matmulLowering, ...elementwiseLowerings, ...normalizeLowerings, ...reduceLowerings,
-  ...layoutLowerings, ...poolLowerings, ...resizeLowerings, dynamicChannelsLowering];
+  ...layoutLowerings, ...poolLowerings, ...resizeLowerings, dynamicChannelsLowering, attentionLowering];
 
 export const lowerings = new Map<string, OpLowering>();
 for (const l of all) for (const op of l.ops) lowerings.set(op, l);

@@ -4,6 +4,7 @@ import type { Graph, Node } from '../graph.js';
 import { recognizeActivations } from '../patterns/activations.js';
 import { recognizeLayerNorm } from '../patterns/layerNorm.js';
 import { recognizeDynamicChannels } from '../patterns/dynamicChannels.js';
+import { recognizeCausalAttention } from '../patterns/causalAttention.js';
 import { removeDeadCode } from './deadCode.js';
 import { foldBatchNorm } from './foldBatchNorm.js';
 import { foldPadIntoConv } from './foldPadIntoConv.js';
@@ -22,6 +23,7 @@ export function canonicalize(g: Graph, opts: CanonicalizeOptions = {}): { unknow
   recognizeActivations(g);
   recognizeLayerNorm(g);
   recognizeDynamicChannels(g);
+  recognizeCausalAttention(g);
   if (opts.fuse !== false) {
     fuseLinearBias(g);
     fuseActivations(g);
