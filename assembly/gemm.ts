@@ -7,18 +7,24 @@
 // block into scratch with the same layout, K := kc: A as [MC rows][kc], B as [kc][NC columns].
 //
 // Micro-kernel 4x8: 8 f32x4 accumulators; per k, 2 loads of B, 4 splat loads of A, 8 mul+add.
-// V8 on x64 gives wasm 16 xmm registers, so tiles with 16 accumulators (4x16, 8x8) spill.
-// mul+add rather than relaxed FMA: Zen 5 runs both at the same rate (perf.md), and this source
-// also builds for plain simd128.
+// V8 on x64 gives wasm 15 allocatable xmm registers (xmm15 is scratch), so tiles with 16
+// accumulators (4x16, 8x8) spill. FMA builds (wasm-relaxed-simd, ./fma.ts) run 6x8 tiles
+// (mk_6x8: 12 accumulators + 2 B + 1 A = 15 registers) over groups of 3 A micro-panels: with
+// FMA's 4-cycle latency on 2 ports, 8 accumulators cannot keep both ports busy (in-L1 micro-kernel
+// loops like the bench's ceiling tests, Sapphire Rapids: 4x8 ~49, 6x8 ~63 GFLOP/s). mul+add builds
+// keep 4x8: a 6x8 tile needs a 16th register for the product, and separate mul and add are
+// port-bound at 3 per cycle (~45 GFLOP/s) with either tile.
 // The micro-kernel has two call sites (full tiles and edge tiles) so that binaryen never inlines
 // it into the macro-kernel: inlined micro-kernels ran 2-3x slower in V8 (perf.md).
 //
 // Blocking: KC = 256 keeps an A micro-panel (4 KiB) and a B panel (8 KiB) in L1 while a tile
-// runs; MC x KC of packed A and KC x NC of packed B (128 + 512 KiB) stay in the 1 MiB L2.
+// runs; MC x KC of packed A and KC x NC of packed B (128 + 512 KiB) stay in L2 (1-2 MiB).
 // The macro-kernel walks a row of tiles (4 rows of C) before the next: C is then written as 4
 // streams. Column-major tile order wrote MC rows at once, and with a leading dimension that is
 // a multiple of 4 KiB (160x160 maps) those rows share L1 sets: 1x1 convs with K = 16 ran 1.3x
-// slower. For large K the two orders measured the same.
+// slower. For large K the two orders measured the same. FMA builds walk a 12-row group column
+// by column instead (both 6x8 tiles per B panel, 12 C rows per column): measured the same as
+// two rows of tiles, with half the B traffic from L2.
 // Edge tiles (M % 4, N % 8) run the same micro-kernel on a 4x8 staging tile in scratch and copy
 // the valid part back, so there is no separate edge kernel; K needs no edge code at all.
 //
@@ -121,7 +127,80 @@ function mk_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, init: i32, bi
   }
 }
 
+/** FMA builds: C[6][8] = init + sum over kc of 6 rows of A x B panel [kc][8]. The 6 rows are 4
+ *  rows of one A micro-panel (a4, C rows at c4) and 2 rows of another (a2 points at their lanes,
+ *  C rows at c2), so the 4-row panel layout serves 6-row tiles: 3 panels make 2 tiles.
+ *  12 accumulators + 2 B vectors + 1 A splat = the 15 xmm registers V8 allocates on x64; with
+ *  FMA (4-cycle latency, 2 ports) 12 chains keep both ports busy where the 4x8 tile's 8 do not
+ *  (bench ceiling tests: 6x8 ~63 GFLOP/s, 4x8 ~49 on this Sapphire Rapids). mul+add builds keep
+ *  4x8: the product's temporary would be a 16th register. */
+function mk_6x8(kc: i32, a4: usize, a2: usize, b: usize, c4: usize, c2: usize, ldc: usize, init: i32, bias4: usize, bias2: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    let d00 = c00, d01 = c00, d10 = c00, d11 = c00;
+    if (init == INIT_LOAD) {
+      c00 = v128.load(c4); c01 = v128.load(c4, 16);
+      c10 = v128.load(c4 + ldc); c11 = v128.load(c4 + ldc, 16);
+      c20 = v128.load(c4 + 2 * ldc); c21 = v128.load(c4 + 2 * ldc, 16);
+      c30 = v128.load(c4 + 3 * ldc); c31 = v128.load(c4 + 3 * ldc, 16);
+      d00 = v128.load(c2); d01 = v128.load(c2, 16);
+      d10 = v128.load(c2 + ldc); d11 = v128.load(c2 + ldc, 16);
+    } else if (init == INIT_ROWBIAS) {
+      c00 = v128.load32_splat(bias4); c01 = c00;
+      c10 = v128.load32_splat(bias4, 4); c11 = c10;
+      c20 = v128.load32_splat(bias4, 8); c21 = c20;
+      c30 = v128.load32_splat(bias4, 12); c31 = c30;
+      d00 = v128.load32_splat(bias2); d01 = d00;
+      d10 = v128.load32_splat(bias2, 4); d11 = d10;
+    } else if (init == INIT_COLBIAS) {
+      c00 = v128.load(bias4); c01 = v128.load(bias4, 16);
+      c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+      d00 = c00; d01 = c01; d10 = c00; d11 = c01;
+    }
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(b), b1 = v128.load(b, 16);
+      let a = v128.load32_splat(a4);
+      c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
+      a = v128.load32_splat(a4, 4);
+      c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
+      a = v128.load32_splat(a4, 8);
+      c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
+      a = v128.load32_splat(a4, 12);
+      c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
+      a = v128.load32_splat(a2);
+      d00 = f32x4.relaxed_madd(a, b0, d00); d01 = f32x4.relaxed_madd(a, b1, d01);
+      a = v128.load32_splat(a2, 4);
+      d10 = f32x4.relaxed_madd(a, b0, d10); d11 = f32x4.relaxed_madd(a, b1, d11);
+      a4 += 16; a2 += 16; b += 32;
+    }
+    v128.store(c4, c00); v128.store(c4, c01, 16);
+    v128.store(c4 + ldc, c10); v128.store(c4 + ldc, c11, 16);
+    v128.store(c4 + 2 * ldc, c20); v128.store(c4 + 2 * ldc, c21, 16);
+    v128.store(c4 + 3 * ldc, c30); v128.store(c4 + 3 * ldc, c31, 16);
+    v128.store(c2, d00); v128.store(c2, d01, 16);
+    v128.store(c2 + ldc, d10); v128.store(c2 + ldc, d11, 16);
+  }
+}
+
 // ---------------------------------------------------------------- macro-kernel
+
+/** a partial tile (mr <= 4 rows, nr <= 8 columns at row ir, column jr of the block) staged
+ *  through tmp (4 x 8, row stride 32 bytes) so that the 4x8 micro-kernel computes it in full */
+function edge_tile(mr: i32, nr: i32, kc: i32, ap: usize, bp: usize, cp: usize, ldcb: usize, init: i32, bias: usize, ir: i32, jr: i32, tmp: usize): void {
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nr; j++) {
+      let v: f32 = 0;
+      if (init == INIT_LOAD) v = load<f32>(cp + <usize>r * ldcb + (<usize>j << 2));
+      else if (init == INIT_ROWBIAS) v = load<f32>(bias + (<usize>(ir + r) << 2));
+      else if (init == INIT_COLBIAS) v = load<f32>(bias + (<usize>(jr + j) << 2));
+      store<f32>(tmp + (<usize>(r * 8 + j) << 2), v);
+    }
+  }
+  mk_4x8(kc, ap, bp, tmp, 32, init == INIT_ZERO ? INIT_ZERO : INIT_LOAD, 0);
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nr; j++) store<f32>(cp + <usize>r * ldcb + (<usize>j << 2), load<f32>(tmp + (<usize>(r * 8 + j) << 2)));
+  }
+}
 
 /** C block [mc][nc] (row stride ldc elements) from a packed A block (4-row micro-panels aps bytes
  *  apart) and a packed B block (8-column panels bps bytes apart), both kc deep.
@@ -131,7 +210,32 @@ function mk_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, init: i32, bi
 export function gemm_macro_f32(mc: i32, nc: i32, kc: i32, a: usize, aps: usize, b: usize, bps: usize,
   c: usize, ldc: i32, init: i32, bias: usize, act: i32, alpha: f32, beta: f32, tmp: usize): void {
   const ldcb = <usize>ldc << 2;
-  for (let ir = 0; ir < mc; ir += 4) {
+  let ir = 0;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // FMA builds: 12 rows (3 A micro-panels p0 p1 p2) as two 6x8 tiles per column tile, rows
+    // 0-3 (p0) + 4-5 (p1 lanes 0-1), then 6-7 (p1 lanes 2-3) + 8-11 (p2); the two calls are the
+    // two call sites that keep binaryen from inlining mk_6x8. Columns past the last full 8 go
+    // through edge_tile, rows past the last 12 through the 4x8 path below.
+    const nf = nc & ~7, rowBias = init == INIT_ROWBIAS;
+    for (; ir + 12 <= mc; ir += 12) {
+      const p0 = a + <usize>(ir >> 2) * aps, p1 = p0 + aps, p2 = p1 + aps;
+      const c0 = c + <usize>ir * ldcb;
+      // column tiles outer: the B panel (8 KiB) serves both 6-row tiles from L1, the 12 rows of A
+      // (12 KiB) stay in L1 across the row
+      for (let jr = 0; jr < nf; jr += 8) {
+        const bp = b + <usize>(jr >> 3) * bps, cj = c0 + (<usize>jr << 2);
+        let cb = bias + (<usize>(rowBias ? ir : jr) << 2);
+        mk_6x8(kc, p0, p1, bp, cj, cj + 4 * ldcb, ldcb, init, cb, rowBias ? cb + 16 : cb);
+        cb = bias + (<usize>(rowBias ? ir + 8 : jr) << 2);
+        mk_6x8(kc, p2, p1 + 8, bp, cj + 8 * ldcb, cj + 6 * ldcb, ldcb, init, cb, rowBias ? cb - 8 : cb);
+      }
+      if (nf < nc) {
+        for (let q = 0; q < 3; q++) edge_tile(4, nc - nf, kc, p0 + <usize>q * aps, b + <usize>(nf >> 3) * bps, c0 + <usize>(4 * q) * ldcb + (<usize>nf << 2), ldcb, init, bias, ir + 4 * q, nf, tmp);
+      }
+      if (act != 0) act_tile_f32(c0, ldc, 12, nc, act, alpha, beta);
+    }
+  }
+  for (; ir < mc; ir += 4) {
     const mr = min(4, mc - ir);
     const ap = a + <usize>(ir >> 2) * aps;
     for (let jr = 0; jr < nc; jr += 8) {
@@ -141,22 +245,7 @@ export function gemm_macro_f32(mc: i32, nc: i32, kc: i32, a: usize, aps: usize, 
       if (mr == 4 && nr == 8) {
         const bb = init == INIT_ROWBIAS ? bias + (<usize>ir << 2) : bias + (<usize>jr << 2);
         mk_4x8(kc, ap, bp, cp, ldcb, init, bb);
-      } else {
-        // stage the partial tile through tmp (4 x 8, row stride 32 bytes)
-        for (let r = 0; r < mr; r++) {
-          for (let j = 0; j < nr; j++) {
-            let v: f32 = 0;
-            if (init == INIT_LOAD) v = load<f32>(cp + <usize>r * ldcb + (<usize>j << 2));
-            else if (init == INIT_ROWBIAS) v = load<f32>(bias + (<usize>(ir + r) << 2));
-            else if (init == INIT_COLBIAS) v = load<f32>(bias + (<usize>(jr + j) << 2));
-            store<f32>(tmp + (<usize>(r * 8 + j) << 2), v);
-          }
-        }
-        mk_4x8(kc, ap, bp, tmp, 32, init == INIT_ZERO ? INIT_ZERO : INIT_LOAD, 0);
-        for (let r = 0; r < mr; r++) {
-          for (let j = 0; j < nr; j++) store<f32>(cp + <usize>r * ldcb + (<usize>j << 2), load<f32>(tmp + (<usize>(r * 8 + j) << 2)));
-        }
-      }
+      } else edge_tile(mr, nr, kc, ap, bp, cp, ldcb, init, bias, ir, jr, tmp);
     }
     // the activation runs over the row of tiles just finished (4 rows of C, still in L1): one
     // dispatch per row instead of per tile, which mattered for small K (1x1 convs + HardSwish)
@@ -205,19 +294,45 @@ export function gemm_pack_a_f32(mc: i32, kc: i32, a: usize, rs: i32, cs: i32, ds
  *  Element (k,n) of B is at b + (k*rs + n*cs)*4. */
 export function gemm_pack_b_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
   const rsb = <usize>rs << 2, csb = <usize>cs << 2;
-  for (let j = 0; j < nc; j += 8) {
+  let j0 = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (cs == 1 && nc >= 8) {
+      // row-major B: 4 rows of k at a time across every full panel, so the source is read as
+      // 4 sequential streams (a panel at a time read kc rows per 32 bytes, one page each for wide
+      // rows: 6 GB/s for the 3136-wide activations of conv-as-GEMM) and each panel gets 2 whole
+      // cache lines per step
+      const nf = nc & ~7, pst = <usize>kc << 5;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const s0 = b + <usize>k * rsb, s1 = s0 + rsb, s2 = s1 + rsb, s3 = s2 + rsb;
+        let d = dst + (<usize>k << 5);
+        for (let j = 0; j < nf; j += 8) {
+          const o = <usize>j << 2;
+          v128.store(d, v128.load(s0 + o)); v128.store(d, v128.load(s0 + o, 16), 16);
+          v128.store(d, v128.load(s1 + o), 32); v128.store(d, v128.load(s1 + o, 16), 48);
+          v128.store(d, v128.load(s2 + o), 64); v128.store(d, v128.load(s2 + o, 16), 80);
+          v128.store(d, v128.load(s3 + o), 96); v128.store(d, v128.load(s3 + o, 16), 112);
+          d += pst;
+        }
+      }
+      for (; k < kc; k++) {
+        const s0 = b + <usize>k * rsb;
+        let d = dst + (<usize>k << 5);
+        for (let j = 0; j < nf; j += 8) {
+          v128.store(d, v128.load(s0 + (<usize>j << 2))); v128.store(d, v128.load(s0 + (<usize>j << 2), 16), 16);
+          d += pst;
+        }
+      }
+      j0 = nf;
+    }
+  }
+  for (let j = j0; j < nc; j += 8) {
     const cols = min(8, nc - j);
     const src = b + <usize>j * csb;
     let d = dst + ((<usize>j * <usize>kc) << 2);
     let k = 0;
     if (ASC_FEATURE_SIMD) {
-      if (cols == 8 && cs == 1) {
-        let s = src;
-        for (; k < kc; k++) {
-          v128.store(d, v128.load(s)); v128.store(d, v128.load(s, 16), 16);
-          s += rsb; d += 32;
-        }
-      } else if (cols == 8 && rs == 1) {
+      if (cols == 8 && rs == 1) {
         // B stored transposed ([N][K]): 8 column streams, 4x4 transposes
         const p0 = src, p1 = p0 + csb, p2 = p1 + csb, p3 = p2 + csb, p4 = p3 + csb, p5 = p4 + csb, p6 = p5 + csb, p7 = p6 + csb;
         for (; k + 4 <= kc; k += 4) {

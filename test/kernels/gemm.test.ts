@@ -95,6 +95,8 @@ for (const targetName of TARGETS) {
       const cases: GemmCase[] = [
         { batch: 1, M: 133, N: 530, K: 270, biasMode: 2 },           // crosses MC, NC and KC
         { batch: 1, M: 9, N: 20, K: 600, biasMode: 1, act: 1 },       // three K blocks, relu on the last
+        { batch: 1, M: 29, N: 21, K: 530, biasMode: 1, act: 1 },      // FMA builds' 6x8 tiles: two 12-row groups + 5 rows, row bias, partial columns, K blocks, relu
+        { batch: 1, M: 24, N: 16, K: 7, biasMode: 2, ldcPad: 3 },     // 12-row groups only, column bias
         { batch: 1, M: 17, N: 24, K: 16, transA: true, biasMode: 3 },
         { batch: 1, M: 12, N: 19, K: 13, transB: true, biasMode: 2, ldcPad: 5 },
         { batch: 1, M: 13, N: 40, K: 37, transA: true, transB: true, biasMode: 1 },
