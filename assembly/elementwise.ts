@@ -15,7 +15,7 @@
 //
 // In place: every kernel here may write its output over an input of the same shape (each output
 // element is computed from the inputs at the same position before it is stored).
-import { exp_s, exp_v, log_s, log_v, tanh_s, tanh_v, erf_s, erf_v, sigmoid_s, sigmoid_v } from './vmath';
+import { exp_s, exp_v, log_s, log_v, tanh_s, tanh_v, erf_s, erf_v, gelu_s, gelu_v, sigmoid_s, sigmoid_v } from './vmath';
 import { copyBytes } from './memcopy';
 
 // ---------------------------------------------------------------------------------------------
@@ -26,7 +26,6 @@ const enum U {
   Swish, Softsign, ThresholdedRelu, Affine, Celu, Shrink,
 }
 
-const SQRT1_2: f32 = 0.7071067811865476;
 const SQRT_2_PI: f32 = 0.7978845608028654;
 
 // @ts-ignore: decorator
@@ -39,7 +38,7 @@ const SQRT_2_PI: f32 = 0.7978845608028654;
     case U.HardSwish: return x * min<f32>(max<f32>(x * (<f32>1 / 6) + 0.5, 0), 1);
     case U.Tanh: return tanh_s(x);
     case U.Erf: return erf_s(x);
-    case U.GeluErf: return 0.5 * x * (1 + erf_s(x * SQRT1_2));
+    case U.GeluErf: return gelu_s(x);
     case U.GeluTanh: return 0.5 * x * (1 + tanh_s(SQRT_2_PI * (x + 0.044715 * x * x * x)));
     case U.Exp: return exp_s(x);
     case U.Log: return log_s(x);
@@ -81,8 +80,7 @@ const SQRT_2_PI: f32 = 0.7978845608028654;
       return f32x4.mul(x, f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(x, f32x4.splat(<f32>1 / 6)), f32x4.splat(0.5)), zero), one));
     case U.Tanh: return tanh_v(x);
     case U.Erf: return erf_v(x);
-    case U.GeluErf:
-      return f32x4.mul(f32x4.mul(f32x4.splat(0.5), x), f32x4.add(one, erf_v(f32x4.mul(x, f32x4.splat(SQRT1_2)))));
+    case U.GeluErf: return gelu_v(x);
     case U.GeluTanh: {
       const x3 = f32x4.mul(f32x4.mul(f32x4.mul(x, x), x), f32x4.splat(0.044715));
       const t = tanh_v(f32x4.mul(f32x4.splat(SQRT_2_PI), f32x4.add(x, x3)));

@@ -9,7 +9,7 @@
 //
 // None of these is safe in place except softmax/log_softmax (same shape, each element read
 // before it is written).
-import { exp_s, exp_v, log_s } from './vmath';
+import { exp_s, exp_nonpos_s, exp_nonpos_v, log_s } from './vmath';
 
 // PMax: max with pmax, one instruction in V8 where NaN-propagating max is several; for softmax,
 // where a NaN input gives NaN outputs anyway through exp(x - max)
@@ -195,18 +195,27 @@ export function argmin_f32(x: usize, y: usize, outer: i32, r: i32, inner: i32, s
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const mv = f32x4.splat(m);
-    let sv = f32x4.splat(0);
+    let sv = f32x4.splat(0), sv1 = sv;
+    // two vectors per step, two sums: the exp chains of both overlap
+    for (; i + 8 <= n; i += 8) {
+      const p = <usize>i << 2;
+      const e0 = exp_nonpos_v(f32x4.sub(v128.load(x + p), mv));
+      const e1 = exp_nonpos_v(f32x4.sub(v128.load(x + p, 16), mv));
+      if (!isLog) { v128.store(y + p, e0); v128.store(y + p, e1, 16); }
+      sv = f32x4.add(sv, e0); sv1 = f32x4.add(sv1, e1);
+    }
     for (; i + 4 <= n; i += 4) {
       const p = <usize>i << 2;
-      const e = exp_v(f32x4.sub(v128.load(x + p), mv));
+      const e = exp_nonpos_v(f32x4.sub(v128.load(x + p), mv));
       if (!isLog) v128.store(y + p, e);
       sv = f32x4.add(sv, e);
     }
+    sv = f32x4.add(sv, sv1);
     s = (f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1)) + (f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3));
   }
   for (; i < n; i++) {
     const p = <usize>i << 2;
-    const e = exp_s(load<f32>(x + p) - m);
+    const e = exp_nonpos_s(load<f32>(x + p) - m);
     if (!isLog) store<f32>(y + p, e);
     s += e;
   }
@@ -233,7 +242,7 @@ export function argmin_f32(x: usize, y: usize, outer: i32, r: i32, inner: i32, s
   for (let j = 0; j < n; j++) m = f32x4.pmax(m, v128.load(x + <usize>j * step));
   let s = f32x4.splat(0);
   for (let j = 0; j < n; j++) {
-    const e = exp_v(f32x4.sub(v128.load(x + <usize>j * step), m));
+    const e = exp_nonpos_v(f32x4.sub(v128.load(x + <usize>j * step), m));
     if (!isLog) v128.store(y + <usize>j * step, e);
     s = f32x4.add(s, e);
   }
@@ -256,7 +265,7 @@ export function argmin_f32(x: usize, y: usize, outer: i32, r: i32, inner: i32, s
   for (let j = 0; j < n; j++) m = max<f32>(m, load<f32>(x + <usize>j * step));
   let s: f32 = 0;
   for (let j = 0; j < n; j++) {
-    const e = exp_s(load<f32>(x + <usize>j * step) - m);
+    const e = exp_nonpos_s(load<f32>(x + <usize>j * step) - m);
     if (!isLog) store<f32>(y + <usize>j * step, e);
     s += e;
   }

@@ -1,56 +1,255 @@
-// Vector (f32x4) and scalar f32 transcendental functions for the elementwise, softmax and
-// normalisation kernels. The scalar versions run the same polynomials as the vector ones, so a
+// Vector (f32x4) and scalar f32 transcendental functions: the one implementation behind the
+// activation epilogues (activation.ts), the elementwise kernels, softmax and the reductions.
+// Each scalar version runs the same operations in the same order as its vector version, so a
 // tensor's SIMD body and its scalar tail agree bit for bit, and a wasm-mvp build gives the same
-// numbers as a SIMD build. Not exported from index.ts: these are @inline helpers, not kernels.
+// numbers as a SIMD build. Not exported from index.ts: these are @inline helpers, not kernels
+// (and a v128 in an exported signature would break the wasm-mvp build).
 //
-// exp and log: Cephes expf/logf range reduction and polynomials (about 2 ulp).
-// tanh and erf: odd/even rational approximations (Eigen's fast float versions), max abs error
-// about 3e-7 and 4e-7, with no exp inside.
+// Written for few vector instructions: in V8 on x64 these loops are bound by the vector ALU ports,
+// not by latency or loads. So no branches (both sides of a piecewise function cost less than a
+// mispredicted branch), pmin/pmax (one instruction; min/max add NaN handling, and pmin(x, c) /
+// pmax(x, c) with x first return a NaN x anyway), and constants loaded with load32_splat from a
+// table (a load, no ALU work; V8 rebuilds a v128.const with several instructions at every use,
+// which once made the GELU epilogue 3x slower).
+//
+// Accuracy on f32 inputs against float64 (test/kernels/vmath.test.ts sweeps [-10, 10]):
+//   exp: 1.3 ulp (Cody-Waite reduction, degree-6 polynomial fitted for this file); 0 below
+//     -87.68 (the true value is subnormal there) and +inf above 88.376 (true value within 30% of
+//     the largest float).
+//   normcdf_neg: Φ(-a) = 2^(-a²·log2(e)/2) · P3(a)/Q4(a), a in [0, 6] (rational fitted for this
+//     file, relative error 6e-8; float evaluation about 3e-7 relative).
+//   erf: 9e-8 absolute: odd polynomial for |x| <= 0.9277, 1 - 2Φ(-|x|·√2) above, exactly ±1
+//     from 3.925.
+//   gelu: x·Φ(x) = max(x, 0) - |x|·Φ(-|x|), which has no cancellation for x << 0 where
+//     0.5·x·(1 + erf(x/√2)) has: 2.4e-7 absolute at x = 4.4 (6e-8 relative), 1e-7 or less below 0.
+//   tanh: 8e-8 absolute (odd polynomial below 0.625, 1 - 2/(exp(2|x|) + 1) above); sigmoid
+//     1/(1 + exp(-x)) 9e-8; log: Cephes logf, about 2 ulp.
+
+// c + a·b without fusing (a fused multiply-add would round differently from the scalar version)
+// @ts-ignore: decorator
+@inline function muladd(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
 
 // ---- exp ----
-const EXP_HI: f32 = 88.3762626647949;
-const EXP_LO: f32 = -87.33654; // exp(EXP_LO) is the smallest normal float; below it we flush to 0
+// 1.5·2^23 + 127: adding it to a float of magnitude below 2^22 rounds the float to an integer n
+// and leaves n + 127 in the low mantissa bits, so those bits shifted left by 23 are 2^n (biased
+// exponent n + 127, mantissa 0): one add and one shift, no float-to-int conversion. n = -127
+// gives +0 and n = 128 gives +inf, which is how exp underflows and overflows.
+const MAGIC: f32 = 12583039.0;
+const EXP_HI: f32 = 89.0; // n = 128: +inf
+const EXP_LO: f32 = -88.0; // n = -127: 0
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
-const EP0: f32 = 1.9875691500e-4;
-const EP1: f32 = 1.3981999507e-3;
-const EP2: f32 = 8.3334519073e-3;
-const EP3: f32 = 4.1665795894e-2;
-const EP4: f32 = 1.6666665459e-1;
-const EP5: f32 = 5.0000001201e-1;
+// e^t = 1 + t·(E1 + E2·t + ... + E6·t^5) on [-ln2/2, ln2/2], minimax relative error 2e-9
+const E1: f32 = 1.0000000341, E2: f32 = 4.9999993853e-01, E3: f32 = 1.6666421888e-01;
+const E4: f32 = 4.1668056634e-02, E5: f32 = 8.3749652277e-03, E6: f32 = 1.3842711786e-03;
+
+// @ts-ignore: decorator
+@inline function exp_core_s(x: f32): f32 {
+  const tm = x * LOG2E + MAGIC;
+  const s = reinterpret<f32>(reinterpret<i32>(tm) << 23);
+  const n = tm - MAGIC;
+  let t = x - n * LN2_HI;
+  t = t - n * LN2_LO;
+  let p = E6 * t + E5;
+  p = p * t + E4; p = p * t + E3; p = p * t + E2; p = p * t + E1;
+  return (t * s) * p + s;
+}
+
+/** exp(x) for x in [EXP_LO, EXP_HI] (the callers clamp or know their range) */
+// @ts-ignore: decorator
+@inline function exp_core_v(x: v128): v128 {
+  const tm = muladd(x, vk(V.LOG2E), vk(V.MAGIC));
+  const s = i32x4.shl(tm, 23);
+  const n = f32x4.sub(tm, vk(V.MAGIC));
+  let t = f32x4.sub(x, f32x4.mul(n, vk(V.LN2_HI)));
+  t = f32x4.sub(t, f32x4.mul(n, vk(V.LN2_LO)));
+  let p = muladd(vk(V.E6), t, vk(V.E5));
+  p = muladd(p, t, vk(V.E4)); p = muladd(p, t, vk(V.E3)); p = muladd(p, t, vk(V.E2)); p = muladd(p, t, vk(V.E1));
+  return muladd(f32x4.mul(t, s), p, s);
+}
 
 // @ts-ignore: decorator
 @inline export function exp_s(x: f32): f32 {
-  if (x > EXP_HI) return Infinity;
-  if (x < EXP_LO) return 0;
-  const n = nearest<f32>(x * LOG2E);
-  const r = x - n * LN2_HI - n * LN2_LO;
-  let p = EP0;
-  p = p * r + EP1; p = p * r + EP2; p = p * r + EP3; p = p * r + EP4; p = p * r + EP5;
-  p = p * r * r + r + 1;
-  return p * reinterpret<f32>((<i32>n + 127) << 23);
+  return exp_core_s(max<f32>(min<f32>(x, EXP_HI), EXP_LO));
 }
 
 // @ts-ignore: decorator
 @inline export function exp_v(x: v128): v128 {
-  const xc = f32x4.pmin(f32x4.pmax(x, vk(V.EXP_LO)), vk(V.EXP_HI));
-  // t = x*log2(e) rounded to an integer by adding 1.5 * 2^23: n = t - magic, and the low bits
-  // of t are n itself, so 2^n = (bits(t) + 127) << 23 (the magic's bits shift out)
-  const t = f32x4.add(f32x4.mul(xc, vk(V.LOG2E)), vk(V.ROUND_MAGIC));
-  const n = f32x4.sub(t, vk(V.ROUND_MAGIC));
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, vk(V.LN2_HI))), f32x4.mul(n, vk(V.LN2_LO)));
-  let p = vk(V.EP0);
-  p = f32x4.add(f32x4.mul(p, r), vk(V.EP1));
-  p = f32x4.add(f32x4.mul(p, r), vk(V.EP2));
-  p = f32x4.add(f32x4.mul(p, r), vk(V.EP3));
-  p = f32x4.add(f32x4.mul(p, r), vk(V.EP4));
-  p = f32x4.add(f32x4.mul(p, r), vk(V.EP5));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), vk(V.ONE));
-  const pow2n = i32x4.shl(i32x4.add(t, vki(VI.I127)), 23);
-  let y = f32x4.mul(p, pow2n);
-  y = v128.bitselect(vk(V.INF), y, f32x4.gt(x, vk(V.EXP_HI)));
-  return v128.andnot(y, f32x4.lt(x, vk(V.EXP_LO)));
+  return exp_core_v(f32x4.pmax(f32x4.pmin(x, vk(V.EXP_HI)), vk(V.EXP_LO)));
+}
+
+// ---- 2^z, and exp(x) for x <= 0 through it ----
+// 2^t = 1 + t·(B1 + B2·t + ... + B5·t^4) on [-1/2, 1/2], minimax relative error 1e-7
+const B1: f32 = 6.9314696516e-01, B2: f32 = 2.4022225618e-01, B3: f32 = 5.5507467990e-02;
+const B4: f32 = 9.6725811058e-03, B5: f32 = 1.3263357655e-03;
+const EXP2_LO: f32 = -127.0; // n = -127: 0
+
+/** 2^z for z in [-127, 127] */
+// @ts-ignore: decorator
+@inline function exp2_core_s(z: f32): f32 {
+  const tm = z + MAGIC;
+  const s = reinterpret<f32>(reinterpret<i32>(tm) << 23);
+  const t = z - (tm - MAGIC);
+  let p = B5 * t + B4;
+  p = p * t + B3; p = p * t + B2; p = p * t + B1;
+  return (t * s) * p + s;
+}
+
+// @ts-ignore: decorator
+@inline function exp2_core_v(z: v128): v128 {
+  const tm = f32x4.add(z, vk(V.MAGIC));
+  const s = i32x4.shl(tm, 23);
+  const t = f32x4.sub(z, f32x4.sub(tm, vk(V.MAGIC)));
+  let p = muladd(vk(V.B5), t, vk(V.B4));
+  p = muladd(p, t, vk(V.B3)); p = muladd(p, t, vk(V.B2)); p = muladd(p, t, vk(V.B1));
+  return muladd(f32x4.mul(t, s), p, s);
+}
+
+// exp(x) = 2^(x·log2(e)) for x <= 0 or NaN: softmax's exp(x - max). Five instructions fewer than
+// exp_v; the rounding of x·log2(e) adds 6e-8·|x| relative error (so at most 2.2e-8 absolute,
+// at x = -1), which a softmax, where each term's absolute error is what counts, does not see.
+// @ts-ignore: decorator
+@inline export function exp_nonpos_s(x: f32): f32 {
+  return exp2_core_s(max<f32>(x * LOG2E, EXP2_LO));
+}
+
+// @ts-ignore: decorator
+@inline export function exp_nonpos_v(x: v128): v128 {
+  return exp2_core_v(f32x4.pmax(f32x4.mul(x, vk(V.LOG2E)), vk(V.EXP2_LO)));
+}
+
+// ---- Φ(-a), the normal distribution's lower tail, for a in [0, PHI_MAX] ----
+// Φ(-a) = exp(-a²/2)·S(a) with S(a) = erfcx(a/√2)/2 smooth and slowly decaying, so a rational of
+// low degree holds it to 6e-8 relative. exp(-a²/2) is computed as 2^z, z = -a²·log2(e)/2: one
+// multiply folds the constant, and without Cody-Waite reduction (z's rounding error, relative
+// 6e-8, is at most 1e-6 relative in the result at a = 6, where Φ(-a) = 1e-9).
+const PHI_MAX: f32 = 6.0;
+const NEG_HALF_LOG2E: f32 = -0.721347520444481703;
+// S(a) = (SP0 + SP1·a + SP2·a² + SP3·a³) / (1 + SQ1·a + ... + SQ4·a^4), all terms positive
+const SP0: f32 = 4.9999996953e-01, SP1: f32 = 3.3460245010e-01, SP2: f32 = 1.0448223206e-01, SP3: f32 = 1.3632732999e-02;
+const SQ1: f32 = 1.4670858554, SQ2: f32 = 8.7956394074e-01, SQ3: f32 = 2.6134556938e-01, SQ4: f32 = 3.4192775695e-02;
+
+// @ts-ignore: decorator
+@inline function normcdf_neg_s(a: f32): f32 {
+  const e = exp2_core_s(a * (a * NEG_HALF_LOG2E));
+  let num = SP3 * a + SP2;
+  num = num * a + SP1; num = num * a + SP0;
+  let den = SQ4 * a + SQ3;
+  den = den * a + SQ2; den = den * a + SQ1; den = den * a + 1;
+  return e * (num / den);
+}
+
+// @ts-ignore: decorator
+@inline function normcdf_neg_v(a: v128): v128 {
+  const e = exp2_core_v(f32x4.mul(a, f32x4.mul(a, vk(V.NEG_HALF_LOG2E))));
+  let num = muladd(vk(V.SP3), a, vk(V.SP2));
+  num = muladd(num, a, vk(V.SP1)); num = muladd(num, a, vk(V.SP0));
+  let den = muladd(vk(V.SQ4), a, vk(V.SQ3));
+  den = muladd(den, a, vk(V.SQ2)); den = muladd(den, a, vk(V.SQ1)); den = muladd(den, a, vk(V.ONE));
+  return f32x4.mul(e, f32x4.div(num, den));
+}
+
+// ---- gelu: x·Φ(x) = max(x, 0) - |x|·Φ(-|x|) ----
+// |x| is clamped at PHI_MAX in both factors: gelu(+inf) = +inf, and for x <= -6 the result is
+// -6·Φ(-6) = -6e-9 instead of about 0.
+
+// @ts-ignore: decorator
+@inline export function gelu_s(x: f32): f32 {
+  const a = min<f32>(abs<f32>(x), PHI_MAX);
+  // x < 0 ? 0 : x is pmax(x, 0) (gelu(-0) = -0, as in the vector version); max<f32> gives +0
+  return (x < 0 ? <f32>0 : x) - a * normcdf_neg_s(a);
+}
+
+// @ts-ignore: decorator
+@inline export function gelu_v(x: v128): v128 {
+  const a = f32x4.pmin(f32x4.abs(x), vk(V.PHI_MAX));
+  return f32x4.sub(f32x4.pmax(x, vk(V.ZERO)), f32x4.mul(a, normcdf_neg_v(a)));
+}
+
+// ---- erf ----
+// |x| <= ERF_SPLIT: erf(x) = x + x·P(x²) (polynomial fitted for activation.ts); above:
+// 1 - erfc(|x|) = 1 - 2Φ(-|x|·√2); from ERF_ONE on, erf is 1 in f32 (and the formula gives it).
+const ERF_SPLIT: f32 = 0.927734375;
+const ERF_ONE: f32 = 3.925;
+const SQRT2: f32 = 1.41421356237309505;
+const ES0: f32 = 0.128379151, ES1: f32 = -0.376124829, ES2: f32 = 0.112816960;
+const ES3: f32 = -0.0267623141, ES4: f32 = 0.00498694135, ES5: f32 = -0.000595935853;
+
+// @ts-ignore: decorator
+@inline export function erf_s(x: f32): f32 {
+  const t = min<f32>(abs<f32>(x), ERF_ONE);
+  let y: f32;
+  if (t <= ERF_SPLIT) {
+    const s = t * t;
+    let r = ES5 * s + ES4;
+    r = r * s + ES3; r = r * s + ES2; r = r * s + ES1; r = r * s + ES0;
+    y = r * t + t;
+  } else {
+    const e = normcdf_neg_s(t * SQRT2);
+    y = 1 - (e + e);
+  }
+  return copysign<f32>(y, x);
+}
+
+// @ts-ignore: decorator
+@inline export function erf_v(x: v128): v128 {
+  const t = f32x4.pmin(f32x4.abs(x), vk(V.ERF_ONE));
+  const s = f32x4.mul(t, t);
+  let r = muladd(vk(V.ES5), s, vk(V.ES4));
+  r = muladd(r, s, vk(V.ES3)); r = muladd(r, s, vk(V.ES2)); r = muladd(r, s, vk(V.ES1)); r = muladd(r, s, vk(V.ES0));
+  const small = muladd(r, t, t);
+  const e = normcdf_neg_v(f32x4.mul(t, vk(V.SQRT2)));
+  const large = f32x4.sub(vk(V.ONE), f32x4.add(e, e));
+  const y = v128.bitselect(small, large, f32x4.le(t, vk(V.ERF_SPLIT)));
+  return v128.or(y, v128.and(x, vki(VI.SIGN)));
+}
+
+// ---- tanh ----
+// |x| < TANH_SPLIT: tanh(x) = x + x·s·P(s), s = x² (fitted for activation.ts); above:
+// 1 - 2/(exp(2|x|) + 1). |x| is clamped at TANH_MAX, where tanh is 1 in f32.
+const TANH_SPLIT: f32 = 0.625;
+const TANH_MAX: f32 = 9.0;
+const TS0: f32 = -0.333332807, TS1: f32 = 0.133313820, TS2: f32 = -0.0537353158, TS3: f32 = 0.0206262879, TS4: f32 = -0.00569198187;
+
+// @ts-ignore: decorator
+@inline export function tanh_s(x: f32): f32 {
+  const t = min<f32>(abs<f32>(x), TANH_MAX);
+  let y: f32;
+  if (t < TANH_SPLIT) {
+    const s = t * t;
+    let r = TS4 * s + TS3;
+    r = r * s + TS2; r = r * s + TS1; r = r * s + TS0;
+    y = (r * s) * t + t;
+  } else {
+    y = 1 - 2 / (exp_core_s(t + t) + 1);
+  }
+  return copysign<f32>(y, x);
+}
+
+// @ts-ignore: decorator
+@inline export function tanh_v(x: v128): v128 {
+  const t = f32x4.pmin(f32x4.abs(x), vk(V.TANH_MAX));
+  const s = f32x4.mul(t, t);
+  let r = muladd(vk(V.TS4), s, vk(V.TS3));
+  r = muladd(r, s, vk(V.TS2)); r = muladd(r, s, vk(V.TS1)); r = muladd(r, s, vk(V.TS0));
+  const small = muladd(f32x4.mul(r, s), t, t);
+  const one = vk(V.ONE);
+  const large = f32x4.sub(one, f32x4.div(vk(V.TWO), f32x4.add(exp_core_v(f32x4.add(t, t)), one)));
+  const y = v128.bitselect(small, large, f32x4.lt(t, vk(V.TANH_SPLIT)));
+  return v128.or(y, v128.and(x, vki(VI.SIGN)));
+}
+
+// ---- sigmoid: 1 / (1 + exp(-x)); exp overflow to inf gives exactly 0 ----
+// @ts-ignore: decorator
+@inline export function sigmoid_s(x: f32): f32 {
+  return 1 / (1 + exp_s(-x));
+}
+
+// @ts-ignore: decorator
+@inline export function sigmoid_v(x: v128): v128 {
+  const one = vk(V.ONE);
+  return f32x4.div(one, f32x4.add(one, exp_v(f32x4.neg(x))));
 }
 
 // ---- log ----
@@ -113,191 +312,29 @@ const LP8: f32 = 3.3333331174e-1;
   return v128.bitselect(vk(V.NAN), r, v128.not(f32x4.ge(x, f32x4.splat(0))));
 }
 
-/** +1 or -1 with the sign of each lane of x */
-// @ts-ignore: decorator
-@inline function sign1(x: v128): v128 {
-  return v128.or(vk(V.ONE), v128.and(x, vki(VI.SIGN)));
+// constants of the vector functions, one lane each (load32_splat), named by V and VI; the table
+// lists them in the enum's order
+const enum V {
+  MAGIC, EXP_HI, EXP_LO, LOG2E, LN2_HI, LN2_LO, E1, E2, E3, E4, E5, E6, EXP2_LO, B1, B2, B3, B4, B5,
+  PHI_MAX, NEG_HALF_LOG2E, SP0, SP1, SP2, SP3, SQ1, SQ2, SQ3, SQ4,
+  ERF_SPLIT, ERF_ONE, SQRT2, ES0, ES1, ES2, ES3, ES4, ES5,
+  TANH_SPLIT, TANH_MAX, TS0, TS1, TS2, TS3, TS4,
+  ZERO, ONE, TWO, HALF, INF, NEG_INF, NAN, MIN_NORMAL,
+  SQRTHF, LP0, LP1, LP2, LP3, LP4, LP5, LP6, LP7, LP8,
 }
-
-// ---- tanh ----
-// Beyond TANH_ONE (and ERF_ONE for erf) the true value rounds to +-1 in f32; returning exactly
-// +-1 there keeps 1 + tanh(x) and 1 + erf(x) (GELU) free of the approximation's last-ulp error.
-const TANH_ONE: f32 = 9.0;
-const TANH_CLAMP: f32 = 7.99881172180175781;
-const TA1: f32 = 4.89352455891786e-03;
-const TA3: f32 = 6.37261928875436e-04;
-const TA5: f32 = 1.48572235717979e-05;
-const TA7: f32 = 5.12229709037114e-08;
-const TA9: f32 = -8.60467152213735e-11;
-const TA11: f32 = 2.00018790482477e-13;
-const TA13: f32 = -2.76076847742355e-16;
-const TB0: f32 = 4.89352518554385e-03;
-const TB2: f32 = 2.26843463243900e-03;
-const TB4: f32 = 1.18534705686654e-04;
-const TB6: f32 = 1.19825839466702e-06;
-
-// @ts-ignore: decorator
-@inline export function tanh_s(x0: f32): f32 {
-  const x = min<f32>(max<f32>(x0, -TANH_CLAMP), TANH_CLAMP);
-  const x2 = x * x;
-  let p = TA13;
-  p = p * x2 + TA11; p = p * x2 + TA9; p = p * x2 + TA7; p = p * x2 + TA5; p = p * x2 + TA3; p = p * x2 + TA1;
-  p = p * x;
-  let q = TB6;
-  q = q * x2 + TB4; q = q * x2 + TB2; q = q * x2 + TB0;
-  return abs<f32>(x0) > TANH_ONE ? copysign<f32>(1, x0) : p / q;
-}
-
-// @ts-ignore: decorator
-@inline export function tanh_v(x0: v128): v128 {
-  const x = f32x4.pmin(f32x4.pmax(x0, vk(V.NEG_TANH_CLAMP)), vk(V.TANH_CLAMP));
-  const x2 = f32x4.mul(x, x);
-  let p = vk(V.TA13);
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA11));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA9));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA7));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA5));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA3));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.TA1));
-  p = f32x4.mul(p, x);
-  let q = vk(V.TB6);
-  q = f32x4.add(f32x4.mul(q, x2), vk(V.TB4));
-  q = f32x4.add(f32x4.mul(q, x2), vk(V.TB2));
-  q = f32x4.add(f32x4.mul(q, x2), vk(V.TB0));
-  return v128.bitselect(sign1(x0), f32x4.div(p, q), f32x4.gt(f32x4.abs(x0), vk(V.TANH_ONE)));
-}
-
-// ---- erf ----
-const ERF_ONE: f32 = 3.92;
-const EA1: f32 = -1.60960333262415e-02;
-const EA3: f32 = -2.95459980854025e-03;
-const EA5: f32 = -7.34990630326855e-04;
-const EA7: f32 = -5.69250639462346e-05;
-const EA9: f32 = -2.10102402082508e-06;
-const EA11: f32 = 2.77068142495902e-08;
-const EA13: f32 = -2.72614225801306e-10;
-const EB0: f32 = -1.42647390514189e-02;
-const EB2: f32 = -7.37332916720468e-03;
-const EB4: f32 = -1.68282697438203e-03;
-const EB6: f32 = -2.13374055278905e-04;
-const EB8: f32 = -1.45660718464996e-05;
-
-// @ts-ignore: decorator
-@inline export function erf_s(x0: f32): f32 {
-  const x = min<f32>(max<f32>(x0, -4), 4);
-  const x2 = x * x;
-  let p = EA13;
-  p = p * x2 + EA11; p = p * x2 + EA9; p = p * x2 + EA7; p = p * x2 + EA5; p = p * x2 + EA3; p = p * x2 + EA1;
-  p = p * x;
-  let q = EB8;
-  q = q * x2 + EB6; q = q * x2 + EB4; q = q * x2 + EB2; q = q * x2 + EB0;
-  return abs<f32>(x0) > ERF_ONE ? copysign<f32>(1, x0) : p / q;
-}
-
-// @ts-ignore: decorator
-@inline export function erf_v(x0: v128): v128 {
-  const x = f32x4.pmin(f32x4.pmax(x0, vk(V.NEG_FOUR)), vk(V.FOUR));
-  const x2 = f32x4.mul(x, x);
-  let p = vk(V.EA13);
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA11));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA9));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA7));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA5));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA3));
-  p = f32x4.add(f32x4.mul(p, x2), vk(V.EA1));
-  p = f32x4.mul(p, x);
-  let q = vk(V.EB8);
-  q = f32x4.add(f32x4.mul(q, x2), vk(V.EB6));
-  q = f32x4.add(f32x4.mul(q, x2), vk(V.EB4));
-  q = f32x4.add(f32x4.mul(q, x2), vk(V.EB2));
-  q = f32x4.add(f32x4.mul(q, x2), vk(V.EB0));
-  return v128.bitselect(sign1(x0), f32x4.div(p, q), f32x4.gt(f32x4.abs(x0), vk(V.ERF_ONE)));
-}
-
-// constants of the vector functions, one lane each (load32_splat), named by V and VI
-const enum V { ROUND_MAGIC, EXP_LO, EXP_HI, LOG2E, LN2_HI, LN2_LO, EP0, EP1, EP2, EP3, EP4, EP5, ONE, INF, MIN_NORMAL, SQRTHF, LP0, LP1, LP2, LP3, LP4, LP5, LP6, LP7, LP8, HALF, NEG_INF, NAN, NEG_TANH_CLAMP, TANH_CLAMP, TA13, TA11, TA9, TA7, TA5, TA3, TA1, TB6, TB4, TB2, TB0, TANH_ONE, NEG_FOUR, FOUR, EA13, EA11, EA9, EA7, EA5, EA3, EA1, EB8, EB6, EB4, EB2, EB0, ERF_ONE }
-const enum VI { I127, I126, SIGN_MANT, HALF_EXP, SIGN }
 // @ts-ignore: decorator
 @lazy const VK = memory.data<f32>([
-  12582912,
-  EXP_LO,
-  EXP_HI,
-  LOG2E,
-  LN2_HI,
-  LN2_LO,
-  EP0,
-  EP1,
-  EP2,
-  EP3,
-  EP4,
-  EP5,
-  1,
-  Infinity,
-  1.17549435e-38,
-  SQRTHF,
-  LP0,
-  LP1,
-  LP2,
-  LP3,
-  LP4,
-  LP5,
-  LP6,
-  LP7,
-  LP8,
-  0.5,
-  -Infinity,
-  NaN,
-  -TANH_CLAMP,
-  TANH_CLAMP,
-  TA13,
-  TA11,
-  TA9,
-  TA7,
-  TA5,
-  TA3,
-  TA1,
-  TB6,
-  TB4,
-  TB2,
-  TB0,
-  TANH_ONE,
-  -4,
-  4,
-  EA13,
-  EA11,
-  EA9,
-  EA7,
-  EA5,
-  EA3,
-  EA1,
-  EB8,
-  EB6,
-  EB4,
-  EB2,
-  EB0,
-  ERF_ONE,
+  MAGIC, EXP_HI, EXP_LO, LOG2E, LN2_HI, LN2_LO, E1, E2, E3, E4, E5, E6, EXP2_LO, B1, B2, B3, B4, B5,
+  PHI_MAX, NEG_HALF_LOG2E, SP0, SP1, SP2, SP3, SQ1, SQ2, SQ3, SQ4,
+  ERF_SPLIT, ERF_ONE, SQRT2, ES0, ES1, ES2, ES3, ES4, ES5,
+  TANH_SPLIT, TANH_MAX, TS0, TS1, TS2, TS3, TS4,
+  0, 1, 2, 0.5, Infinity, -Infinity, NaN, 1.17549435e-38,
+  SQRTHF, LP0, LP1, LP2, LP3, LP4, LP5, LP6, LP7, LP8,
 ]);
+const enum VI { I126, SIGN_MANT, HALF_EXP, SIGN }
 // @ts-ignore: decorator
-@lazy const VKI = memory.data<i32>([
-  127,
-  126,
-  0x807fffff,
-  0x3f000000,
-  0x80000000,
-]);
+@lazy const VKI = memory.data<i32>([126, 0x807fffff, 0x3f000000, 0x80000000]);
 // @ts-ignore: decorator
-@inline function vk(i: i32): v128 { return v128.load32_splat(VK + (<usize>i << 2)); }
+@inline function vk(i: V): v128 { return v128.load32_splat(VK + (<usize>i << 2)); }
 // @ts-ignore: decorator
-@inline function vki(i: i32): v128 { return v128.load32_splat(VKI + (<usize>i << 2)); }
-
-// ---- sigmoid: 1 / (1 + exp(-x)); exp overflow to inf gives exactly 0 ----
-// @ts-ignore: decorator
-@inline export function sigmoid_s(x: f32): f32 {
-  return 1 / (1 + exp_s(-x));
-}
-
-// @ts-ignore: decorator
-@inline export function sigmoid_v(x: v128): v128 {
-  const one = vk(V.ONE);
-  return f32x4.div(one, f32x4.add(one, exp_v(f32x4.neg(x))));
-}
+@inline function vki(i: VI): v128 { return v128.load32_splat(VKI + (<usize>i << 2)); }
