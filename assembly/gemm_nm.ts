@@ -27,7 +27,8 @@
 // Every micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
 // micro-kernels ran 2-3x slower in V8, perf.md).
 // Scratch: [256 B staging][packed B block: min(ceil16(N), NM_NC) x min(K, NM_KC) floats]
-//   (+ conv2d_nm*_f32: a block of im2col rows, as conv2d_f32). gemm-blocking.ts mirrors it.
+//   (+ conv2d_nm*_f32: a block of im2col rows, as conv2d_f32, which also holds the padded plane
+//   of the conv path without im2col rows, see below). gemm-blocking.ts mirrors it.
 import { act_apply_f32, act_tile_f32 } from './activation';
 import { conv_im2col_f32 } from './conv';
 import { madd } from './fma';
@@ -732,7 +733,8 @@ function nm_bias_only(M: i32, N: i32, c: usize, ldc: i32, bias: usize, act: i32,
 /** Conv as W·im2col(X) with W 2:4 packed per group (wv, wo: groups back to back, each
  *  ceil(Cout_g/2)*2 x ceil4(Cin_g*kh*kw)/2 slots), otherwise as conv2d_f32 (assembly/conv.ts):
  *  NCHW, batch and groups looped, im2col blocked with the GEMM, 1x1 stride-1 unpadded convs
- *  packed straight from the input. bias: Cout floats or 0. */
+ *  packed straight from the input, convs with stride 1 along the width from a padded plane
+ *  (nm_conv_plane, below) a pair of panels at a time. bias: Cout floats or 0. */
 export function conv2d_nm24_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   wv: usize, wo: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
@@ -760,6 +762,9 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
   const bblk = scratch + TMP_BYTES, kcs = nm_kc(K, m);
   const ldr = min(P, NM_NC) + 16;
   const rows = bblk + ((<usize>min(ceil16(P), NM_NC) * <usize>min(K, NM_KC) * 4 + 63) & ~<usize>63);
+  // the padded-plane path (below): stride 1 along the width, its plane inside the rows region
+  const fused = ASC_FEATURE_SIMD && sw == 1;
+  const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, room = (<usize>min(K, NM_KC) * <usize>(min(P, NM_NC) + 16)) << 2;
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xg = x + (<usize>(n * C + g * Cg) * <usize>(H * W) << 2);
@@ -772,9 +777,34 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
       }
       for (let jc = 0; jc < P; jc += NM_NC) {
         const nc = min(NM_NC, P - jc);
+        const oy0 = jc / Wo, rowsIn = ((jc + nc - 1) / Wo - oy0) * sh + (kh - 1) * dh + 1;
         for (let pc = 0; pc < K; pc += kcs) {
           const kc = min(kcs, K - pc);
           const init = pc > 0 ? INIT_LOAD : bg != 0 ? INIT_ROWBIAS : INIT_ZERO;
+          const ch0 = pc / ksz, nch = (pc + kc - 1) / ksz - ch0 + 1;
+          const planeB = (<usize>(nch * rowsIn) * <usize>Wp) << 2;
+          if (fused && planeB + (<usize>kc << 2) + 32 * 12 <= room) {
+            // B from a padded plane of the block's input rows, a pair of panels at a time
+            const koff = rows + planeB, pieces = koff + (<usize>kc << 2), ps = <usize>kc << 6;
+            nm_conv_plane(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, rows);
+            for (let kk = 0; kk < kc; kk++) {
+              const kg = pc + kk, ch = kg / ksz, r = kg - ch * ksz, dy = r / kw, dx = r - dy * kw;
+              store<i32>(koff + (<usize>kk << 2), (((ch - ch0) * rowsIn + dy * dh) * Wp + dx * dw) << 2);
+            }
+            for (let jr = 0; jr < nc; jr += 32) {
+              const w = min(32, nc - jr);
+              const np = nm_conv_pieces(jc + jr, w, Wo, oy0, sh, Wp, ps, pieces);
+              nm_conv_panels(kc, np, pieces, rows, koff, w, bblk);
+              for (let ic = 0; ic < Mg; ic += NM_MC) {
+                const mc = min(NM_MC, Mg - ic);
+                const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
+                nm_macro_f32(m, mc, w, (kc + m - 1) / m, wvg + (t0 << 2), wog + t0, tstride, bblk, ps,
+                  yg + (<usize>(ic * P + jc + jr) << 2), P, init, bg + (<usize>ic << 2), scratch);
+              }
+            }
+            if (act != 0 && pc + kc >= K) act_tile_f32(yg + (<usize>jc << 2), P, Mg, nc, act, alpha, beta);
+            continue;
+          }
           conv_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, rows, ldr);
           nm_pack_b16_f32(kc, nc, rows, ldr, 1, bblk);
           for (let ic = 0; ic < Mg; ic += NM_MC) {
@@ -1033,4 +1063,77 @@ function nm_gemv(m: i32, M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize
     }
   }
   act_apply_f32(y, M, act, alpha, beta);
+}
+
+// ---------------------------------------------------------------- conv B without im2col rows
+// For convs with stride 1 along the width (every kxk stride-1 conv; stride 2 along the height
+// too), per K x NC block: the input rows the block's positions read, zero-padded, for the
+// channels of its K range (a small plane: 64 channels of 56x56 at 3x3 give 22 channels x 12 rows
+// x 58 floats, 61 KiB); then per pair of 16-column panels the panels straight from that plane.
+// Each im2col row of a pair is a few runs of consecutive floats of the plane (one per output row
+// that the pair's 32 positions span, cut at the panel boundary), and the runs are the same for
+// every k of the block, at an offset of k's own (channel, dy, dx): so per k one table load and a
+// few vector copies. This replaces im2col rows written to L2 and packed from there (16% of the
+// 2:4 conv's time on 3x3 64->64 56x56) and keeps the pair's panels in L1 for the row sweep.
+
+/** the zero-padded plane: nch channels x rows x Wp floats, plane row r / column q holding input
+ *  row iy0 + r / column q - pl (zero outside the input) */
+function nm_conv_plane(x: usize, nch: i32, H: i32, W: i32, iy0: i32, rows: i32, pl: i32, Wp: i32, dst: usize): void {
+  const c0 = min(max(pl, 0), Wp), c1 = min(max(pl + W, c0), Wp), n = c1 - c0;
+  let d = dst;
+  for (let c = 0; c < nch; c++) {
+    const xc = x + (<usize>(c * H) * <usize>W << 2);
+    for (let r = 0; r < rows; r++) {
+      const iy = iy0 + r;
+      if (<u32>iy >= <u32>H) {
+        nm_zero(d, Wp);
+      } else {
+        nm_zero(d, c0);
+        const s = xc + (<usize>(iy * W + c0 - pl) << 2), o = d + (<usize>c0 << 2);
+        let t = 0;
+        for (; t + 4 <= n; t += 4) v128.store(o + (<usize>t << 2), v128.load(s + (<usize>t << 2)));
+        for (; t < n; t++) store<f32>(o + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
+        nm_zero(d + (<usize>c1 << 2), Wp - c1);
+      }
+      d += <usize>Wp << 2;
+    }
+  }
+}
+
+@inline function nm_zero(d: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), i32x4.splat(0));
+  for (; i < n; i++) store<f32>(d + (<usize>i << 2), 0);
+}
+
+/** the runs of output positions [j0, j0 + w) (w <= 32): per run 3 i32 at pieces (panel byte
+ *  offset for k = 0, plane byte offset for tap (0, 0), length); returns the number of runs */
+function nm_conv_pieces(j0: i32, w: i32, Wo: i32, oy0: i32, sh: i32, Wp: i32, ps: usize, pieces: usize): i32 {
+  let oy = j0 / Wo, ox = j0 - oy * Wo, j = 0, np = 0;
+  while (j < w) {
+    const len = min(min(Wo - ox, w - j), 16 - (j & 15));
+    const p = pieces + <usize>(np * 12);
+    store<i32>(p, <i32>(<usize>(j >> 4) * ps) + ((j & 15) << 2));
+    store<i32>(p, (((oy - oy0) * sh) * Wp + ox) << 2, 4);
+    store<i32>(p, len, 8);
+    np++; j += len; ox += len;
+    if (ox == Wo) { ox = 0; oy++; }
+  }
+  return np;
+}
+
+/** the panels of one pair (w <= 32 columns) from the plane: row kk of every panel from the runs,
+ *  each at koff[kk] bytes into the plane; columns past w of a last panel zero */
+function nm_conv_panels(kc: i32, np: i32, pieces: usize, plane: usize, koff: usize, w: i32, dst: usize): void {
+  if (w & 15) nm_zero(dst + <usize>(w >> 4) * (<usize>kc << 6), kc << 4);
+  for (let kk = 0; kk < kc; kk++) {
+    const base = plane + <usize>load<i32>(koff + (<usize>kk << 2)), drow = dst + (<usize>kk << 6);
+    for (let q = 0; q < np; q++) {
+      const p = pieces + <usize>(q * 12);
+      const d = drow + <usize>load<i32>(p), s = base + <usize>load<i32>(p, 4), n = load<i32>(p, 8);
+      let t = 0;
+      for (; t + 4 <= n; t += 4) v128.store(d + (<usize>t << 2), v128.load(s + (<usize>t << 2)));
+      for (; t < n; t++) store<f32>(d + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
+    }
+  }
 }

@@ -46,11 +46,12 @@ export function runSparseGemm(m: KernelModule, fn: string, f: SparseFormat, c: S
 
 export type SparseConvCase = Partial<ConvParams> & { C: number; Cout: number; H: number; W: number; k: number; act?: number; bias?: boolean };
 
-/** an NCHW conv (square kernel, symmetric pads and strides) against conv2dRef */
+/** an NCHW conv against conv2dRef: kernel k x k, strides sh, pads pt on every side and no
+ *  dilation unless kw, sw, pl / pb / pr, dh / dw say otherwise */
 export function runSparseConv(m: KernelModule, fn: string, f: SparseFormat, c: SparseConvCase, seed: number): string | null {
   m.reset();
-  const p: ConvParams = { N: c.N ?? 1, C: c.C, H: c.H, W: c.W, Cout: c.Cout, kh: c.k, kw: c.k, sh: c.sh ?? 1, sw: c.sh ?? 1,
-    pt: c.pt ?? 0, pl: c.pt ?? 0, pb: c.pt ?? 0, pr: c.pt ?? 0, dh: 1, dw: 1, G: c.G ?? 1 };
+  const p: ConvParams = { N: c.N ?? 1, C: c.C, H: c.H, W: c.W, Cout: c.Cout, kh: c.k, kw: c.kw ?? c.k, sh: c.sh ?? 1, sw: c.sw ?? c.sh ?? 1,
+    pt: c.pt ?? 0, pl: c.pl ?? c.pt ?? 0, pb: c.pb ?? c.pt ?? 0, pr: c.pr ?? c.pl ?? c.pt ?? 0, dh: c.dh ?? 1, dw: c.dw ?? 1, G: c.G ?? 1 };
   const { act, alpha, beta } = ACT_CASES[c.act ?? 0];
   const [Ho, Wo] = convOutShape(p), K = (p.C / p.G) * p.kh * p.kw;
   const x = randArray(p.N * p.C * p.H * p.W, seed), w = f.mask(randArray(p.Cout * K, seed + 1), p.Cout, K, seed + 4);

@@ -172,6 +172,14 @@ for (const targetName of TARGETS) {
         { C: 7, Cout: 5, H: 5, W: 7, k: 3, pt: 1, act: 6 },         // K = 63, 35 positions (narrow panel)
         { C: 64, Cout: 4, H: 6, W: 6, k: 3, pt: 1 },                // K = 576: 3 blocks of 192
         { C: 5, Cout: 5, H: 3, W: 6, k: 3, pt: 1, act: 1 },         // 18 positions: the 1x20 tile
+        // the padded-plane path (stride 1 along the width): strides, dilations, uneven pads,
+        // runs of odd length, several NC blocks, a 1x1 with padding (too big a plane: im2col)
+        { C: 6, Cout: 5, H: 9, W: 10, k: 3, sh: 2, sw: 1, pt: 1, act: 1 },
+        { C: 5, Cout: 6, H: 11, W: 9, k: 3, dh: 2, dw: 2, pt: 2, bias: false },
+        { C: 3, Cout: 4, H: 8, W: 7, k: 3, kw: 5, pt: 1, pl: 2, pb: 0, pr: 1, act: 3 },
+        { C: 12, Cout: 7, H: 30, W: 23, k: 3, pt: 1, N: 2 },        // P = 690: two NC blocks, Wo odd
+        { C: 20, Cout: 6, H: 13, W: 11, k: 5, sh: 3, sw: 1, pt: 2, G: 2 }, // K = 250 per group
+        { C: 5, Cout: 3, H: 5, W: 6, k: 1, pt: 1 },
       ];
       let seed = 500;
       for (const c of cases) {
