@@ -3,7 +3,10 @@
 // NR = 16): values f32 [ceil(M/2)][Kp/m][2][n], offsets u8 [ceil(M/2)][Kp/m][2][n], each offset
 // (k % m) * 64 >> s (s = 0 for 2:4, 1 for 4:8), Kp = K rounded up to m. Unused slots hold value
 // 0 at offset 0. A row tile holds Kp slots; K block [pc, pc + kc) is its slots [pc, pc + kc).
-// B (activations) is packed per KC x NC block into 16-column panels [ceil(nc/16)][kc][16].
+// B (activations) is packed per KC x NC block into 16-column panels of kc rows [kc][16], the
+// panels NM_PS = 16 KiB apart whatever kc: the micro-kernels reach the second panel of a pair
+// through a load's constant offset instead of a second address add per kept weight (with the
+// integer ops competing for the ALU ports of the mul and add, 1.07-1.11x on every shape, Intel).
 //
 // Micro-kernels, one per pattern. Main: 1x32, one row of a 2-row tile against two adjacent
 // 16-column panels (8 f32x4 accumulators): per kept weight one splat load of the value, 8 loads
@@ -11,8 +14,9 @@
 // offsets as one u16 per group of 4 k, 4:8 the row's 4 offsets as one u32 per group of 8 k. It
 // replaced a 2x16 tile (one splat per 4 loads) that now covers a last single panel: 1.56-1.60x
 // dense became 1.65-1.75x at 256³, 512³ and conv-as-GEMM (same-run A/B, docs/sparse.md).
-// The kernels are load-bound (perf.md): each kept weight reads its own B row, so B loads are
-// not shared between rows as in the dense 4x8 tile.
+// Each kept weight reads its own B row, so B loads are not shared between rows as in the dense
+// 4x8 tile; on the Intel machine the mul and add ports bound the kernels, with every integer op
+// (offset decoding, address adds, loop) taking a share of the same ports.
 // Loop order: K in blocks of equal size (at most KC, a multiple of m: K = 576 runs as 3 x 192,
 // not 256 + 256 + 64, whose short block pays a full C round trip for a quarter of the work);
 // per K block and NC block, B panels are packed once; then per MC rows, per panel (16 KiB at
@@ -26,7 +30,7 @@
 // Multiply-adds go through madd (./fma.ts): fused on the wasm-relaxed-simd target.
 // Every micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
 // micro-kernels ran 2-3x slower in V8, perf.md).
-// Scratch: [256 B staging][packed B block: min(ceil16(N), NM_NC) x min(K, NM_KC) floats]
+// Scratch: [256 B staging][packed B block: ceil16(min(N, NM_NC))/16 panels of NM_PS bytes]
 //   (+ conv2d_nm*_f32: a block of im2col rows, as conv2d_f32, which also holds the padded plane
 //   of the conv path without im2col rows, see below). gemm-blocking.ts mirrors it.
 import { act_apply_f32, act_tile_f32 } from './activation';
@@ -39,6 +43,9 @@ export const NM_KC: i32 = 256;
 export const NM_MC: i32 = 128;
 export const NM_NC: i32 = 512;
 const TMP_BYTES: usize = 256;
+/** bytes from one B panel to the next: NM_KC rows of 64 bytes whatever kc, so that the kernels
+ *  reach the second panel of a pair through a load's constant offset (16384 in their code) */
+const NM_PS: usize = 16384;
 
 const INIT_ZERO = 0;
 const INIT_LOAD = 1;
@@ -83,8 +90,8 @@ function nmk24_2x16(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: u
 }
 
 /** C[1][32] (row r = 0 or 1 of a 2-row tile) = init + W_r·(two adjacent 16-column panels at b
- *  and b + bps), 2:4: per kept weight one splat and 8 loads into 8 accumulators */
-function nmk24_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, init: i32, bias: usize): void {
+ *  and b + NM_PS), 2:4: per kept weight one splat and 8 loads into 8 accumulators */
+function nmk24_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, init: i32, bias: usize): void {
   if (ASC_FEATURE_SIMD) {
     let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
     let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
@@ -95,21 +102,20 @@ function nmk24_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
       c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c4 = c0; c5 = c0; c6 = c0; c7 = c0;
     }
     a += <usize>r << 3; ix += <usize>r << 1;
-    let b2 = b + bps;
     for (let g = 0; g < groups; g++) {
       const m = <u32>load<u16>(ix);
       const o0 = <usize>(m & 0xFF), o1 = <usize>(m >> 8);
       let w = v128.load32_splat(a);
       c0 = madd(w, v128.load(b + o0), c0); c1 = madd(w, v128.load(b + o0, 16), c1);
       c2 = madd(w, v128.load(b + o0, 32), c2); c3 = madd(w, v128.load(b + o0, 48), c3);
-      c4 = madd(w, v128.load(b2 + o0), c4); c5 = madd(w, v128.load(b2 + o0, 16), c5);
-      c6 = madd(w, v128.load(b2 + o0, 32), c6); c7 = madd(w, v128.load(b2 + o0, 48), c7);
+      c4 = madd(w, v128.load(b + o0, 16384), c4); c5 = madd(w, v128.load(b + o0, 16400), c5);
+      c6 = madd(w, v128.load(b + o0, 16416), c6); c7 = madd(w, v128.load(b + o0, 16432), c7);
       w = v128.load32_splat(a, 4);
       c0 = madd(w, v128.load(b + o1), c0); c1 = madd(w, v128.load(b + o1, 16), c1);
       c2 = madd(w, v128.load(b + o1, 32), c2); c3 = madd(w, v128.load(b + o1, 48), c3);
-      c4 = madd(w, v128.load(b2 + o1), c4); c5 = madd(w, v128.load(b2 + o1, 16), c5);
-      c6 = madd(w, v128.load(b2 + o1, 32), c6); c7 = madd(w, v128.load(b2 + o1, 48), c7);
-      a += 16; ix += 4; b += 256; b2 += 256;
+      c4 = madd(w, v128.load(b + o1, 16384), c4); c5 = madd(w, v128.load(b + o1, 16400), c5);
+      c6 = madd(w, v128.load(b + o1, 16416), c6); c7 = madd(w, v128.load(b + o1, 16432), c7);
+      a += 16; ix += 4; b += 256;
     }
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
     v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
@@ -117,7 +123,7 @@ function nmk24_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
 }
 
 /** as nmk24_1x32 for 4:8: groups of 8 k, 4 kept per row (offsets halved, see nmk48_2x16) */
-function nmk48_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, init: i32, bias: usize): void {
+function nmk48_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, init: i32, bias: usize): void {
   if (ASC_FEATURE_SIMD) {
     let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
     let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
@@ -128,7 +134,6 @@ function nmk48_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
       c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c4 = c0; c5 = c0; c6 = c0; c7 = c0;
     }
     a += <usize>r << 4; ix += <usize>r << 2;
-    let b2 = b + bps;
     for (let g = 0; g < groups; g++) {
       const m = load<u32>(ix);
       const o0 = <usize>((m << 1) & 0x1C0), o1 = <usize>((m >> 7) & 0x1C0);
@@ -137,24 +142,24 @@ function nmk48_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
       w = v128.load32_splat(a);
       c0 = madd(w, v128.load(b + o0), c0); c1 = madd(w, v128.load(b + o0, 16), c1);
       c2 = madd(w, v128.load(b + o0, 32), c2); c3 = madd(w, v128.load(b + o0, 48), c3);
-      c4 = madd(w, v128.load(b2 + o0), c4); c5 = madd(w, v128.load(b2 + o0, 16), c5);
-      c6 = madd(w, v128.load(b2 + o0, 32), c6); c7 = madd(w, v128.load(b2 + o0, 48), c7);
+      c4 = madd(w, v128.load(b + o0, 16384), c4); c5 = madd(w, v128.load(b + o0, 16400), c5);
+      c6 = madd(w, v128.load(b + o0, 16416), c6); c7 = madd(w, v128.load(b + o0, 16432), c7);
       w = v128.load32_splat(a, 4);
       c0 = madd(w, v128.load(b + o1), c0); c1 = madd(w, v128.load(b + o1, 16), c1);
       c2 = madd(w, v128.load(b + o1, 32), c2); c3 = madd(w, v128.load(b + o1, 48), c3);
-      c4 = madd(w, v128.load(b2 + o1), c4); c5 = madd(w, v128.load(b2 + o1, 16), c5);
-      c6 = madd(w, v128.load(b2 + o1, 32), c6); c7 = madd(w, v128.load(b2 + o1, 48), c7);
+      c4 = madd(w, v128.load(b + o1, 16384), c4); c5 = madd(w, v128.load(b + o1, 16400), c5);
+      c6 = madd(w, v128.load(b + o1, 16416), c6); c7 = madd(w, v128.load(b + o1, 16432), c7);
       w = v128.load32_splat(a, 8);
       c0 = madd(w, v128.load(b + o2), c0); c1 = madd(w, v128.load(b + o2, 16), c1);
       c2 = madd(w, v128.load(b + o2, 32), c2); c3 = madd(w, v128.load(b + o2, 48), c3);
-      c4 = madd(w, v128.load(b2 + o2), c4); c5 = madd(w, v128.load(b2 + o2, 16), c5);
-      c6 = madd(w, v128.load(b2 + o2, 32), c6); c7 = madd(w, v128.load(b2 + o2, 48), c7);
+      c4 = madd(w, v128.load(b + o2, 16384), c4); c5 = madd(w, v128.load(b + o2, 16400), c5);
+      c6 = madd(w, v128.load(b + o2, 16416), c6); c7 = madd(w, v128.load(b + o2, 16432), c7);
       w = v128.load32_splat(a, 12);
       c0 = madd(w, v128.load(b + o3), c0); c1 = madd(w, v128.load(b + o3, 16), c1);
       c2 = madd(w, v128.load(b + o3, 32), c2); c3 = madd(w, v128.load(b + o3, 48), c3);
-      c4 = madd(w, v128.load(b2 + o3), c4); c5 = madd(w, v128.load(b2 + o3, 16), c5);
-      c6 = madd(w, v128.load(b2 + o3, 32), c6); c7 = madd(w, v128.load(b2 + o3, 48), c7);
-      a += 32; ix += 8; b += 512; b2 += 512;
+      c4 = madd(w, v128.load(b + o3, 16384), c4); c5 = madd(w, v128.load(b + o3, 16400), c5);
+      c6 = madd(w, v128.load(b + o3, 16416), c6); c7 = madd(w, v128.load(b + o3, 16432), c7);
+      a += 32; ix += 8; b += 512;
     }
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
     v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
@@ -162,10 +167,10 @@ function nmk48_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
 }
 
 /** C[1][20] (row r = 0 or 1 of a 2-row tile) = init + W_r·(a 16-column panel at b and the first
- *  4 columns of the next panel at b + bps), 2:4: a last 17-20 columns (ViT's 17 tokens) in one
+ *  4 columns of the next panel at b + NM_PS), 2:4: a last 17-20 columns (ViT's 17 tokens) in one
  *  pass over the weights, per kept weight one splat and 5 loads into 5 accumulators. Columns
  *  0-15 go to c, 16-19 to c4 (C itself, or a staging row when fewer than 4 are real). */
-function nmk24_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, c4: usize, init: i32, bias: usize): void {
+function nmk24_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, c4: usize, init: i32, bias: usize): void {
   if (ASC_FEATURE_SIMD) {
     let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0), c5 = f32x4.splat(0);
     if (init == INIT_LOAD) {
@@ -174,28 +179,27 @@ function nmk24_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
       c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c5 = c0;
     }
     a += <usize>r << 3; ix += <usize>r << 1;
-    let b2 = b + bps;
     for (let g = 0; g < groups; g++) {
       const m = <u32>load<u16>(ix);
       const o0 = <usize>(m & 0xFF), o1 = <usize>(m >> 8);
       let w = v128.load32_splat(a);
       c0 = madd(w, v128.load(b + o0), c0); c1 = madd(w, v128.load(b + o0, 16), c1);
       c2 = madd(w, v128.load(b + o0, 32), c2); c3 = madd(w, v128.load(b + o0, 48), c3);
-      c5 = madd(w, v128.load(b2 + o0), c5);
+      c5 = madd(w, v128.load(b + o0, 16384), c5);
       w = v128.load32_splat(a, 4);
       c0 = madd(w, v128.load(b + o1), c0); c1 = madd(w, v128.load(b + o1, 16), c1);
       c2 = madd(w, v128.load(b + o1, 32), c2); c3 = madd(w, v128.load(b + o1, 48), c3);
-      c5 = madd(w, v128.load(b2 + o1), c5);
-      a += 16; ix += 4; b += 256; b2 += 256;
+      c5 = madd(w, v128.load(b + o1, 16384), c5);
+      a += 16; ix += 4; b += 256;
     }
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48); v128.store(c4, c5);
   }
 }
 
-/** C[2][20] = init + W·(a 16-column panel at b and the first 4 columns of the next at b + bps),
+/** C[2][20] = init + W·(a 16-column panel at b and the first 4 columns of the next at b + NM_PS),
  *  2:4, both rows of the tile in one loop (10 accumulators): columns 0-15 of row r at
  *  c + r*ldc, 16-19 at c4 + r*ldc4 */
-function nmk24_2x20(groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, ldc: usize, c4: usize, ldc4: usize, init: i32, bias: usize): void {
+function nmk24_2x20(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, c4: usize, ldc4: usize, init: i32, bias: usize): void {
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0), c04 = f32x4.splat(0);
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0), c14 = f32x4.splat(0);
@@ -206,30 +210,29 @@ function nmk24_2x20(groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: u
       c00 = v128.load32_splat(bias); c01 = c00; c02 = c00; c03 = c00; c04 = c00;
       c10 = v128.load32_splat(bias, 4); c11 = c10; c12 = c10; c13 = c10; c14 = c10;
     }
-    let b2 = b + bps;
     for (let g = 0; g < groups; g++) {
       const m = load<u32>(ix);
       let o = <usize>(m & 0xFF);
       let w = v128.load32_splat(a);
       c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
       c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
-      c04 = madd(w, v128.load(b2 + o), c04);
+      c04 = madd(w, v128.load(b + o, 16384), c04);
       o = <usize>((m >> 8) & 0xFF);
       w = v128.load32_splat(a, 4);
       c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
       c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
-      c04 = madd(w, v128.load(b2 + o), c04);
+      c04 = madd(w, v128.load(b + o, 16384), c04);
       o = <usize>((m >> 16) & 0xFF);
       w = v128.load32_splat(a, 8);
       c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
       c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
-      c14 = madd(w, v128.load(b2 + o), c14);
+      c14 = madd(w, v128.load(b + o, 16384), c14);
       o = <usize>(m >> 24);
       w = v128.load32_splat(a, 12);
       c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
       c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
-      c14 = madd(w, v128.load(b2 + o), c14);
-      a += 16; ix += 4; b += 256; b2 += 256;
+      c14 = madd(w, v128.load(b + o, 16384), c14);
+      a += 16; ix += 4; b += 256;
     }
     v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48); v128.store(c4, c04);
     v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); v128.store(c + ldc, c12, 32); v128.store(c + ldc, c13, 48); v128.store(c4 + ldc4, c14);
@@ -237,7 +240,7 @@ function nmk24_2x20(groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: u
 }
 
 /** as nmk24_2x20 for 4:8: groups of 8 k, 4 kept per row (offsets halved, see nmk48_2x16) */
-function nmk48_2x20(groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, ldc: usize, c4: usize, ldc4: usize, init: i32, bias: usize): void {
+function nmk48_2x20(groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, c4: usize, ldc4: usize, init: i32, bias: usize): void {
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0), c04 = f32x4.splat(0);
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0), c14 = f32x4.splat(0);
@@ -248,7 +251,6 @@ function nmk48_2x20(groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: u
       c00 = v128.load32_splat(bias); c01 = c00; c02 = c00; c03 = c00; c04 = c00;
       c10 = v128.load32_splat(bias, 4); c11 = c10; c12 = c10; c13 = c10; c14 = c10;
     }
-    let b2 = b + bps;
     for (let g = 0; g < groups; g++) {
       let m = load<u32>(ix);
       let o: usize, w: v128;
@@ -256,44 +258,44 @@ function nmk48_2x20(groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: u
       w = v128.load32_splat(a, 0);
       c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
       c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
-      c04 = madd(w, v128.load(b2 + o), c04);
+      c04 = madd(w, v128.load(b + o, 16384), c04);
       o = <usize>((m >> 7) & 0x1C0);
       w = v128.load32_splat(a, 4);
       c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
       c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
-      c04 = madd(w, v128.load(b2 + o), c04);
+      c04 = madd(w, v128.load(b + o, 16384), c04);
       o = <usize>((m >> 15) & 0x1C0);
       w = v128.load32_splat(a, 8);
       c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
       c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
-      c04 = madd(w, v128.load(b2 + o), c04);
+      c04 = madd(w, v128.load(b + o, 16384), c04);
       o = <usize>((m >> 23) & 0x1C0);
       w = v128.load32_splat(a, 12);
       c00 = madd(w, v128.load(b + o), c00); c01 = madd(w, v128.load(b + o, 16), c01);
       c02 = madd(w, v128.load(b + o, 32), c02); c03 = madd(w, v128.load(b + o, 48), c03);
-      c04 = madd(w, v128.load(b2 + o), c04);
+      c04 = madd(w, v128.load(b + o, 16384), c04);
       m = load<u32>(ix, 4);
       o = <usize>((m << 1) & 0x1C0);
       w = v128.load32_splat(a, 16);
       c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
       c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
-      c14 = madd(w, v128.load(b2 + o), c14);
+      c14 = madd(w, v128.load(b + o, 16384), c14);
       o = <usize>((m >> 7) & 0x1C0);
       w = v128.load32_splat(a, 20);
       c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
       c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
-      c14 = madd(w, v128.load(b2 + o), c14);
+      c14 = madd(w, v128.load(b + o, 16384), c14);
       o = <usize>((m >> 15) & 0x1C0);
       w = v128.load32_splat(a, 24);
       c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
       c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
-      c14 = madd(w, v128.load(b2 + o), c14);
+      c14 = madd(w, v128.load(b + o, 16384), c14);
       o = <usize>((m >> 23) & 0x1C0);
       w = v128.load32_splat(a, 28);
       c10 = madd(w, v128.load(b + o), c10); c11 = madd(w, v128.load(b + o, 16), c11);
       c12 = madd(w, v128.load(b + o, 32), c12); c13 = madd(w, v128.load(b + o, 48), c13);
-      c14 = madd(w, v128.load(b2 + o), c14);
-      a += 32; ix += 8; b += 512; b2 += 512;
+      c14 = madd(w, v128.load(b + o, 16384), c14);
+      a += 32; ix += 8; b += 512;
     }
     v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48); v128.store(c4, c04);
     v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); v128.store(c + ldc, c12, 32); v128.store(c + ldc, c13, 48); v128.store(c4 + ldc4, c14);
@@ -301,7 +303,7 @@ function nmk48_2x20(groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: u
 }
 
 /** as nmk24_1x20 for 4:8: groups of 8 k, 4 kept per row (offsets halved, see nmk48_2x16) */
-function nmk48_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, c4: usize, init: i32, bias: usize): void {
+function nmk48_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, c4: usize, init: i32, bias: usize): void {
   if (ASC_FEATURE_SIMD) {
     let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0), c5 = f32x4.splat(0);
     if (init == INIT_LOAD) {
@@ -310,7 +312,6 @@ function nmk48_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
       c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c5 = c0;
     }
     a += <usize>r << 4; ix += <usize>r << 2;
-    let b2 = b + bps;
     for (let g = 0; g < groups; g++) {
       const m = load<u32>(ix);
       const o0 = <usize>((m << 1) & 0x1C0), o1 = <usize>((m >> 7) & 0x1C0);
@@ -318,20 +319,20 @@ function nmk48_1x20(r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usi
       let w = v128.load32_splat(a);
       c0 = madd(w, v128.load(b + o0), c0); c1 = madd(w, v128.load(b + o0, 16), c1);
       c2 = madd(w, v128.load(b + o0, 32), c2); c3 = madd(w, v128.load(b + o0, 48), c3);
-      c5 = madd(w, v128.load(b2 + o0), c5);
+      c5 = madd(w, v128.load(b + o0, 16384), c5);
       w = v128.load32_splat(a, 4);
       c0 = madd(w, v128.load(b + o1), c0); c1 = madd(w, v128.load(b + o1, 16), c1);
       c2 = madd(w, v128.load(b + o1, 32), c2); c3 = madd(w, v128.load(b + o1, 48), c3);
-      c5 = madd(w, v128.load(b2 + o1), c5);
+      c5 = madd(w, v128.load(b + o1, 16384), c5);
       w = v128.load32_splat(a, 8);
       c0 = madd(w, v128.load(b + o2), c0); c1 = madd(w, v128.load(b + o2, 16), c1);
       c2 = madd(w, v128.load(b + o2, 32), c2); c3 = madd(w, v128.load(b + o2, 48), c3);
-      c5 = madd(w, v128.load(b2 + o2), c5);
+      c5 = madd(w, v128.load(b + o2, 16384), c5);
       w = v128.load32_splat(a, 12);
       c0 = madd(w, v128.load(b + o3), c0); c1 = madd(w, v128.load(b + o3, 16), c1);
       c2 = madd(w, v128.load(b + o3, 32), c2); c3 = madd(w, v128.load(b + o3, 48), c3);
-      c5 = madd(w, v128.load(b2 + o3), c5);
-      a += 32; ix += 8; b += 512; b2 += 512;
+      c5 = madd(w, v128.load(b + o3, 16384), c5);
+      a += 32; ix += 8; b += 512;
     }
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48); v128.store(c4, c5);
   }
@@ -467,21 +468,21 @@ function nmk_scalar(m: i32, cols: i32, groups: i32, a: usize, ix: usize, b: usiz
 }
 
 /** the 1x32 micro-kernel of pattern m (row r of the 2-row tile) */
-@inline function nmk_1x32(m: i32, r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, init: i32, bias: usize): void {
-  if (m == 8) nmk48_1x32(r, groups, a, ix, b, bps, c, init, bias);
-  else nmk24_1x32(r, groups, a, ix, b, bps, c, init, bias);
+@inline function nmk_1x32(m: i32, r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, init: i32, bias: usize): void {
+  if (m == 8) nmk48_1x32(r, groups, a, ix, b, c, init, bias);
+  else nmk24_1x32(r, groups, a, ix, b, c, init, bias);
 }
 
 /** the 1x20 micro-kernel of pattern m (row r of the 2-row tile) */
-@inline function nmk_1x20(m: i32, r: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, c4: usize, init: i32, bias: usize): void {
-  if (m == 8) nmk48_1x20(r, groups, a, ix, b, bps, c, c4, init, bias);
-  else nmk24_1x20(r, groups, a, ix, b, bps, c, c4, init, bias);
+@inline function nmk_1x20(m: i32, r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, c4: usize, init: i32, bias: usize): void {
+  if (m == 8) nmk48_1x20(r, groups, a, ix, b, c, c4, init, bias);
+  else nmk24_1x20(r, groups, a, ix, b, c, c4, init, bias);
 }
 
 /** the 2x20 micro-kernel of pattern m */
-@inline function nmk_2x20(m: i32, groups: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, ldc: usize, c4: usize, ldc4: usize, init: i32, bias: usize): void {
-  if (m == 8) nmk48_2x20(groups, a, ix, b, bps, c, ldc, c4, ldc4, init, bias);
-  else nmk24_2x20(groups, a, ix, b, bps, c, ldc, c4, ldc4, init, bias);
+@inline function nmk_2x20(m: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, ldc: usize, c4: usize, ldc4: usize, init: i32, bias: usize): void {
+  if (m == 8) nmk48_2x20(groups, a, ix, b, c, ldc, c4, ldc4, init, bias);
+  else nmk24_2x20(groups, a, ix, b, c, ldc, c4, ldc4, init, bias);
 }
 
 /** the 2x4 micro-kernel of pattern m */
@@ -493,11 +494,16 @@ function nmk_scalar(m: i32, cols: i32, groups: i32, a: usize, ix: usize, b: usiz
 /** packs B k [0,kc) x columns [0,nc) into [ceil(nc/16)][kc][16] at dst (columns past nc zero).
  *  Element (k,n) of B is at b + (k*rs + n*cs)*4. */
 export function nm_pack_b16_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
+  nm_pack_panels(kc, nc, b, rs, cs, dst, <usize>kc << 6);
+}
+
+/** nm_pack_b16_f32 with panels ps bytes apart */
+function nm_pack_panels(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize, ps: usize): void {
   const rsb = <usize>rs << 2, csb = <usize>cs << 2;
   for (let j = 0; j < nc; j += 16) {
     const cols = min(16, nc - j);
     const src = b + <usize>j * csb;
-    let d = dst + ((<usize>j * <usize>kc) << 2);
+    let d = dst + <usize>(j >> 4) * ps;
     let k = 0;
     if (ASC_FEATURE_SIMD) {
       if (cols == 16 && cs == 1) {
@@ -549,14 +555,13 @@ export function nm_pack_b16_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, ds
  *  comes from L3/DRAM on every call (23% of the 2:4 GEMM's time, now about 9%). The conv path
  *  packs its fresh im2col rows (in L2) panel by panel, a few percent faster there. */
 function nm_pack_gemm_b(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
-  if (!ASC_FEATURE_SIMD || cs != 1) { nm_pack_b16_f32(kc, nc, b, rs, cs, dst); return; }
+  if (!ASC_FEATURE_SIMD || cs != 1) { nm_pack_panels(kc, nc, b, rs, cs, dst, NM_PS); return; }
   const full = nc & ~15;
-  nm_pack_rows16(kc, full, b, <usize>rs << 2, dst);
-  if (full < nc) nm_pack_b16_f32(kc, nc - full, b + (<usize>full << 2), rs, cs, dst + (<usize>(full * kc) << 2));
+  nm_pack_rows16(kc, full, b, <usize>rs << 2, dst, NM_PS);
+  if (full < nc) nm_pack_panels(kc, nc - full, b + (<usize>full << 2), rs, cs, dst + <usize>(full >> 4) * NM_PS, NM_PS);
 }
 
-function nm_pack_rows16(kc: i32, nc: i32, b: usize, rsb: usize, dst: usize): void {
-  const ps = <usize>kc << 6;
+function nm_pack_rows16(kc: i32, nc: i32, b: usize, rsb: usize, dst: usize, ps: usize): void {
   let k = 0;
   for (; k + 4 <= kc; k += 4) {
     let s = b + <usize>k * rsb, d = dst + (<usize>k << 6);
@@ -603,22 +608,22 @@ function nm_stage_out(c: usize, ldcb: usize, rows: i32, cols: i32, tmp: usize): 
 }
 
 /** C block [mc][nc] (row stride ldc elements) from the packed weights of its rows (wv, wo at the
- *  block's first slot; tiles tstride slots apart) and a packed B block (panels bps bytes apart).
+ *  block's first slot; tiles tstride slots apart) and a packed B block (panels NM_PS bytes apart).
  *  m: 4 (2:4) or 8 (4:8); groups = ceil(kc/m). tmp: 128 bytes of staging for edge tiles. */
-function nm_macro_f32(m: i32, mc: i32, nc: i32, groups: i32, wv: usize, wo: usize, tstride: usize, b: usize, bps: usize,
+function nm_macro_f32(m: i32, mc: i32, nc: i32, groups: i32, wv: usize, wo: usize, tstride: usize, b: usize,
   c: usize, ldc: i32, init: i32, bias: usize, tmp: usize): void {
   const ldcb = <usize>ldc << 2;
   const sinit = init == INIT_ZERO ? INIT_ZERO : INIT_LOAD;
   for (let jr = 0; jr < nc; jr += 16) {
     const nr = min(16, nc - jr);
-    const bp = b + <usize>(jr >> 4) * bps;
+    const bp = b + <usize>(jr >> 4) * NM_PS;
     if (ASC_FEATURE_SIMD && nc - jr >= 32) {
       // two panels at a time, one row per call
       for (let ir = 0; ir < mc; ir += 2) {
         const t = <usize>(ir >> 1) * tstride;
         const cp = c + <usize>ir * ldcb + (<usize>jr << 2), bb = bias + (<usize>ir << 2);
-        nmk_1x32(m, 0, groups, wv + (t << 2), wo + t, bp, bps, cp, init, bb);
-        if (ir + 1 < mc) nmk_1x32(m, 1, groups, wv + (t << 2), wo + t, bp, bps, cp + ldcb, init, bb + 4);
+        nmk_1x32(m, 0, groups, wv + (t << 2), wo + t, bp, cp, init, bb);
+        if (ir + 1 < mc) nmk_1x32(m, 1, groups, wv + (t << 2), wo + t, bp, cp + ldcb, init, bb + 4);
       }
       jr += 16;
       continue;
@@ -634,13 +639,13 @@ function nm_macro_f32(m: i32, mc: i32, nc: i32, groups: i32, wv: usize, wo: usiz
         if (ir + 1 >= mc) {
           // odd last row
           nm_stage_in(cp + 64, ldcb, 1, rest, init, bb, tmp);
-          nmk_1x20(m, 0, groups, wv + (t << 2), wo + t, bp, bps, cp, tmp, init, bb);
+          nmk_1x20(m, 0, groups, wv + (t << 2), wo + t, bp, cp, tmp, init, bb);
           nm_stage_out(cp + 64, ldcb, 1, rest, tmp);
         } else if (rest == 4) {
-          nmk_2x20(m, groups, wv + (t << 2), wo + t, bp, bps, cp, ldcb, cp + 64, ldcb, init, bb);
+          nmk_2x20(m, groups, wv + (t << 2), wo + t, bp, cp, ldcb, cp + 64, ldcb, init, bb);
         } else {
           nm_stage_in(cp + 64, ldcb, 2, rest, init, bb, tmp);
-          nmk_2x20(m, groups, wv + (t << 2), wo + t, bp, bps, cp, ldcb, tmp, 64, init, bb);
+          nmk_2x20(m, groups, wv + (t << 2), wo + t, bp, cp, ldcb, tmp, 64, init, bb);
           nm_stage_out(cp + 64, ldcb, 2, rest, tmp);
         }
       }
@@ -714,7 +719,7 @@ function nm_gemm(m: i32, M: i32, N: i32, K: i32, wv: usize, wo: usize,
       for (let ic = 0; ic < M; ic += NM_MC) {
         const mc = min(NM_MC, M - ic);
         const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
-        nm_macro_f32(m, mc, nc, (kc + m - 1) / m, wv + (t0 << 2), wo + t0, tstride, bblk, <usize>kc << 6,
+        nm_macro_f32(m, mc, nc, (kc + m - 1) / m, wv + (t0 << 2), wo + t0, tstride, bblk,
           c + (<usize>(ic * ldc + jc) << 2), ldc, init, bias + (<usize>ic << 2), scratch);
         if (act != 0 && pc + kc >= K) act_tile_f32(c + (<usize>(ic * ldc + jc) << 2), ldc, mc, nc, act, alpha, beta);
       }
@@ -761,7 +766,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
   const slots = <usize>((Mg + 1) >> 1) * tstride; // per group
   const bblk = scratch + TMP_BYTES, kcs = nm_kc(K, m);
   const ldr = min(P, NM_NC) + 16;
-  const rows = bblk + ((<usize>min(ceil16(P), NM_NC) * <usize>min(K, NM_KC) * 4 + 63) & ~<usize>63);
+  const rows = bblk + <usize>(min(ceil16(P), NM_NC) >> 4) * NM_PS;
   // the padded-plane path (below): stride 1 along the width, its plane inside the rows region
   const fused = ASC_FEATURE_SIMD && sw == 1;
   const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, room = (<usize>min(K, NM_KC) * <usize>(min(P, NM_NC) + 16)) << 2;
@@ -785,7 +790,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
           const planeB = (<usize>(nch * rowsIn) * <usize>Wp) << 2;
           if (fused && planeB + (<usize>kc << 2) + 32 * 12 <= room) {
             // B from a padded plane of the block's input rows, a pair of panels at a time
-            const koff = rows + planeB, pieces = koff + (<usize>kc << 2), ps = <usize>kc << 6;
+            const koff = rows + planeB, pieces = koff + (<usize>kc << 2);
             nm_conv_plane(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, rows);
             for (let kk = 0; kk < kc; kk++) {
               const kg = pc + kk, ch = kg / ksz, r = kg - ch * ksz, dy = r / kw, dx = r - dy * kw;
@@ -793,12 +798,12 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
             }
             for (let jr = 0; jr < nc; jr += 32) {
               const w = min(32, nc - jr);
-              const np = nm_conv_pieces(jc + jr, w, Wo, oy0, sh, Wp, ps, pieces);
+              const np = nm_conv_pieces(jc + jr, w, Wo, oy0, sh, Wp, NM_PS, pieces);
               nm_conv_panels(kc, np, pieces, rows, koff, w, bblk);
               for (let ic = 0; ic < Mg; ic += NM_MC) {
                 const mc = min(NM_MC, Mg - ic);
                 const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
-                nm_macro_f32(m, mc, w, (kc + m - 1) / m, wvg + (t0 << 2), wog + t0, tstride, bblk, ps,
+                nm_macro_f32(m, mc, w, (kc + m - 1) / m, wvg + (t0 << 2), wog + t0, tstride, bblk,
                   yg + (<usize>(ic * P + jc + jr) << 2), P, init, bg + (<usize>ic << 2), scratch);
               }
             }
@@ -806,11 +811,11 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
             continue;
           }
           conv_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, rows, ldr);
-          nm_pack_b16_f32(kc, nc, rows, ldr, 1, bblk);
+          nm_pack_panels(kc, nc, rows, ldr, 1, bblk, NM_PS);
           for (let ic = 0; ic < Mg; ic += NM_MC) {
             const mc = min(NM_MC, Mg - ic);
             const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
-            nm_macro_f32(m, mc, nc, (kc + m - 1) / m, wvg + (t0 << 2), wog + t0, tstride, bblk, <usize>kc << 6,
+            nm_macro_f32(m, mc, nc, (kc + m - 1) / m, wvg + (t0 << 2), wog + t0, tstride, bblk,
               yg + (<usize>(ic * P + jc) << 2), P, init, bg + (<usize>ic << 2), scratch);
             if (act != 0 && pc + kc >= K) act_tile_f32(yg + (<usize>(ic * P + jc) << 2), P, mc, nc, act, alpha, beta);
           }
@@ -1125,7 +1130,7 @@ function nm_conv_pieces(j0: i32, w: i32, Wo: i32, oy0: i32, sh: i32, Wp: i32, ps
 /** the panels of one pair (w <= 32 columns) from the plane: row kk of every panel from the runs,
  *  each at koff[kk] bytes into the plane; columns past w of a last panel zero */
 function nm_conv_panels(kc: i32, np: i32, pieces: usize, plane: usize, koff: usize, w: i32, dst: usize): void {
-  if (w & 15) nm_zero(dst + <usize>(w >> 4) * (<usize>kc << 6), kc << 4);
+  if (w & 15) nm_zero(dst + <usize>(w >> 4) * NM_PS, kc << 4);
   for (let kk = 0; kk < kc; kk++) {
     const base = plane + <usize>load<i32>(koff + (<usize>kk << 2)), drow = dst + (<usize>kk << 6);
     for (let q = 0; q < np; q++) {

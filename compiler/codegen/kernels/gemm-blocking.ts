@@ -61,9 +61,10 @@ export const NM_KC = 256;
 export const NM_MC = 128;
 export const NM_NC = 512;
 
-/** scratch for gemm_nm24_f32: staging tile and one packed B block ([KC][NC columns], 16-wide panels) */
+/** scratch for gemm_nm24_f32: staging tile and one packed B block (16-wide panels, each NM_KC
+ *  rows of 64 bytes whatever K: NM_PS in assembly/gemm_nm.ts) */
 export function nmScratchBytes(N: number, K: number): number {
-  return GEMM_TMP_BYTES + align64(Math.min(ceilTo(N, NM_NR), NM_NC) * Math.min(K, NM_KC) * 4);
+  return GEMM_TMP_BYTES + (Math.min(ceilTo(N, NM_NR), NM_NC) / NM_NR) * NM_KC * 64;
 }
 
 /** scratch for conv2d_nm24_f32 (P = Ho*Wo, K = Cin_g*kh*kw): the GEMM's plus a block of im2col rows */
