@@ -66,11 +66,13 @@ for (const targetName of ['wasm-simd128', 'wasm-mvp', 'wasm-relaxed-simd']) {
         const desc = Int32Array.from([c.nb, c.nh, c.tq, c.tk, c.d, c.dv, c.diag,
           ...strides(c, c.tq, c.d), ...strides(c, c.tk, c.d, true), ...strides(c, c.tk, c.dv), ...strides(c, c.tq, c.dv)]);
         const pY = putGuarded(m, ny);
-        const scratch = m.alloc(attentionScratchBytes(c.tq, c.tk, c.d, c.dv, c.diag));
-        m.f32(scratch, attentionScratchBytes(c.tq, c.tk, c.d, c.dv, c.diag) / 4).fill(NaN); // stale scratch must not leak in
+        const ns = attentionScratchBytes(c.tq, c.tk, c.d, c.dv, c.diag) / 4;
+        const scratch = putGuarded(m, ns);
+        m.f32(scratch, ns).fill(NaN); // stale scratch must not leak in
         m.k[v.fn](m.put(desc), c.scale, m.put(Q), m.put(K), m.put(V), pY, scratch);
         const what = `${v.id} on ${targetName} ${JSON.stringify(c)}`;
         assert.ok(guardsIntact(m, pY, ny), `${what}: wrote outside Y`);
+        assert.ok(guardsIntact(m, scratch, ns), `${what}: wrote outside its scratch`);
         const err = checkClose(m.f32(pY, ny), reference(c, Q, K, V), what, 2e-5, 1e-6);
         if (err) assert.unreachable(err);
       }

@@ -8,10 +8,12 @@ import { selectKernel } from '../kernels/registry.js';
 import { CAUSAL_ATTENTION_OP } from '../../ir/patterns/causalAttention.js';
 import { f32Lit } from './args.js';
 
-/** scratch bytes of causal_attention_f32: K panels, V panels, 4 rows of scores, a staging tile */
+/** scratch bytes of causal_attention_f32 (its header): K, V and Q panels, 4 rows of scores, the
+ *  P panel, a 4-row output block, 4 sums and gemm_macro_f32's staging tile */
 export function attentionScratchBytes(tq: number, tk: number, d: number, dv: number, diag: number): number {
-  const nmax = Math.min(tk, tq + diag), ceil8 = (x: number) => Math.ceil(x / 8) * 8;
-  return 4 * (ceil8(nmax) * d + ceil8(dv) * nmax + 4 * ceil8(nmax) + 32);
+  const nmax = Math.min(tk, tq + diag), ceil = (x: number, m: number) => Math.ceil(x / m) * m;
+  const ldS = ceil(nmax, 8), dv8 = ceil(dv, 8);
+  return 4 * (ldS * d + dv8 * nmax + ceil(tq, 4) * d + 4 * ldS + 4 * ldS + 4 * dv8 + 4 + 64);
 }
 
 /** the logical shape and element strides of an operand stored as `stored` (contiguous) and read
