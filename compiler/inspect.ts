@@ -4,6 +4,7 @@ import type { Graph, Node } from './ir/graph.js';
 import { attrInt, numel } from './ir/graph.js';
 import { readOnnxFile } from './onnx/read.js';
 import { canonicalize } from './ir/passes/canonicalize.js';
+import { CAUSAL_ATTENTION_OP, causalAttentionMacs } from './ir/patterns/causalAttention.js';
 import { fixInputShapes } from './ir/passes/inputShapes.js';
 import { findUnlowerable } from './codegen/emit.js';
 import { lowerings } from './codegen/ops/index.js';
@@ -43,6 +44,7 @@ export function nodeMacs(g: Graph, n: Node): number {
     const k = n.op === 'Gemm' && attrInt(n, 'transA', 0) ? a[0] : a[a.length - 1];
     return numel(out) * k;
   }
+  if (n.op === CAUSAL_ATTENTION_OP) return causalAttentionMacs(g, n);
   return 0;
 }
 

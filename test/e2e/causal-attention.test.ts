@@ -13,6 +13,7 @@ import type { Graph, Node, Value } from '../../compiler/ir/graph.js';
 import { writeOnnx } from '../../compiler/onnx/write.js';
 import { CAUSAL_ATTENTION_OP } from '../../compiler/ir/patterns/causalAttention.js';
 import { uniform } from '../../compiler/util/random.js';
+import { inspectModel } from '../../compiler/inspect.js';
 import { compare, compileAndLoad, maskedModelFile, runOrt } from '../helpers/run.js';
 
 const FIX = join(packageRoot, 'test', 'fixtures');
@@ -103,6 +104,8 @@ cases.forEach(({ name, v, fuses }, n) => {
     const shape = [1, T, H, D];
     const feeds = Object.fromEntries(['q', 'k', 'v'].map((x, i) => [x, { data: uniform(100 + 10 * n + i, T * H * D, -2, 2), shape }]));
     const ref = await runOrt(file, feeds);
+    // inspect counts the model's MACs, fused or not: Q·Kᵀ and P·V over every head
+    assert.is(inspectModel(file).macs, 2 * H * T * T * D);
     for (const target of ['wasm-simd128', 'wasm-mvp']) {
       const model = await compileAndLoad(file, { target });
       assert.is(fused(model.manifest), fuses ? 1 : 0, `${target}: fused layers`);

@@ -50,6 +50,19 @@ function uniformConst(g: Graph, name: string): number {
   return x.length > 0 && x.every((v) => v === x[0]) ? x[0] : NaN;
 }
 
+/** the multiply-accumulates of the two MatMuls a CausalAttention node replaced (the model's,
+ *  dense: what inspect reports; the kernel skips about half of them) */
+export function causalAttentionMacs(g: Graph, n: Node): number {
+  const logical = (i: number, key: string): number[] | null => {
+    const s = g.values.get(n.inputs[i])?.shape, p = n.attrs[key] === undefined ? null : attrInts(n, key, []);
+    return s ? (p ? p.map((a) => s[a]) : s) : null;
+  };
+  const q = logical(0, 'q_perm'), k = logical(1, 'k_perm'), v = logical(2, 'v_perm');
+  if (!q || !k || !v) return 0;
+  const r = q.length, rows = q.slice(0, r - 1).reduce((a, b) => a * b, 1);
+  return rows * k[r - 1] * (q[r - 1] + v[r - 1]);
+}
+
 export function recognizeCausalAttention(g: Graph): number {
   const users = consumers(g), prod = producers(g);
   const only = (v: string): Node | null => {
