@@ -148,6 +148,9 @@ export function act_apply_f32(p: usize, n: i32, act: i32, alpha: f32, beta: f32)
 /** applies `act` in place to a rows x cols block with row stride ld (elements) */
 export function act_tile_f32(p: usize, ld: i32, rows: i32, cols: i32, act: i32, alpha: f32, beta: f32): void {
   if (act == ACT_NONE) return;
+  // contiguous rows are one run: short rows (vit's 17 tokens in the N:M kernels' transposed
+  // output) would otherwise end in a scalar tail each
+  if (ld == cols) { act_apply_f32(p, rows * cols, act, alpha, beta); return; }
   for (let r = 0; r < rows; r++) act_apply_f32(p + (<usize>(r * ld) << 2), cols, act, alpha, beta);
 }
 

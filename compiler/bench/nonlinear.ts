@@ -28,6 +28,12 @@ const GELU_N = 128 * 512;
 const geluSrc = al.put(normal(GELU_N, 1, 1)), geluBuf = al.reserve(GELU_N * 4);
 rows.push({ name: 'copy 128x512 (subtracted)', floats: GELU_N, callee: 'restore', args: [geluSrc, geluBuf, GELU_N] });
 rows.push({ name: 'GELU epilogue 128x512', floats: GELU_N, callee: 'restore_act', args: [geluSrc, geluBuf, GELU_N, 6] });
+const geluHalf = al.put(normal(GELU_N, 0.5, 9));
+rows.push({ name: 'GELU epilogue 128x512, N(0, 0.5) inputs', floats: GELU_N, callee: 'restore_act', args: [geluHalf, geluBuf, GELU_N, 6] });
+// vit's 2:4 fc1 applies GELU to its transposed output, rows of 17 tokens
+const VIT_N = 384 * 17, vitSrc = al.put(normal(VIT_N + 3, 1, 10));
+rows.push({ name: 'copy 384x17 (subtracted)', floats: VIT_N, callee: 'restore', args: [vitSrc, geluBuf, VIT_N + 3] });
+rows.push({ name: 'GELU epilogue 384 rows x 17', floats: VIT_N, callee: 'restore_tile', args: [vitSrc, geluBuf, VIT_N + 3, 384, 17, 6] });
 rows.push({ name: 'tanh epilogue 128x512', floats: GELU_N, callee: 'restore_act', args: [geluSrc, geluBuf, GELU_N, 9] });
 rows.push({ name: 'sigmoid epilogue 128x512', floats: GELU_N, callee: 'restore_act', args: [geluSrc, geluBuf, GELU_N, 5] });
 
@@ -54,7 +60,8 @@ const extra = [`
   for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
 }
 function restore(src: usize, dst: usize, n: i32): void { copyv(src, dst, n); }
-function restore_act(src: usize, dst: usize, n: i32, act: i32): void { copyv(src, dst, n); k.act_apply_f32(dst, n, act, 0, 0); }`];
+function restore_act(src: usize, dst: usize, n: i32, act: i32): void { copyv(src, dst, n); k.act_apply_f32(dst, n, act, 0, 0); }
+function restore_tile(src: usize, dst: usize, n: i32, rows: i32, cols: i32, act: i32): void { copyv(src, dst, n); k.act_tile_f32(dst, cols, rows, cols, act, 0, 0); }`];
 
 const mod = await buildBenchModule(loadTarget('wasm-simd128'), al, rows, extra);
 const samples = rows.map(() => [] as number[]);
@@ -63,7 +70,9 @@ for (let r = 0; r < Number(args.rounds); r++) {
 }
 const sec = samples.map(median);
 const out = rows.map((c, i) => {
-  const s = i > 0 && c.callee === 'restore_act' ? sec[i] - sec[0] : sec[i];
+  // the restore cases minus the copy case listed last before them
+  const copy = rows.slice(0, i).map((r, j) => (r.callee === 'restore' ? j : -1)).filter((j) => j >= 0).pop();
+  const s = c.callee.startsWith('restore_') && copy !== undefined ? sec[i] - sec[copy] : sec[i];
   return { name: c.name, us: s * 1e6, nsPerFloat: (s * 1e9) / c.floats };
 });
 mkdirSync(dirname(args.out!), { recursive: true });

@@ -159,6 +159,22 @@ for (const targetName of TARGETS) {
     }
   });
 
+  test(`act_tile_f32 on strided and contiguous blocks on ${targetName}`, async () => {
+    // rows x cols inside rows of ld: the gaps must stay untouched; ld == cols runs as one span
+    const m = await kernelModule(targetName);
+    for (const [rows, cols, ld] of [[5, 7, 9], [5, 7, 7], [3, 17, 17], [2, 17, 20]]) {
+      m.reset();
+      const x = Float32Array.from({ length: rows * ld }, (_, i) => -4 + ((i * 37) % 101) * 0.08);
+      const p = m.put(x);
+      m.k.act_tile_f32(p, ld, rows, cols, 6, 0, 0);
+      const got = m.f32(p, rows * ld);
+      for (let i = 0; i < rows * ld; i++) {
+        const w = i % ld < cols ? actRef(x[i], 6, 0, 0) : x[i];
+        assert.ok(Math.abs(got[i] - w) <= 3e-7 + 2e-6 * Math.abs(w), `[${rows}x${cols}, ld ${ld}] element ${i}: got ${got[i]}, want ${w}`);
+      }
+    }
+  });
+
   test(`erf, tanh, sigmoid accuracy on ${targetName}`, async () => {
     const m = await kernelModule(targetName);
     const n = 20001;
