@@ -3,7 +3,7 @@
 //
 //   node dist/compiler/bench/kernels.js [--out out/bench-kernels.json] [--rounds 3] [--filter text[,text...]]
 //        [--target wasm-simd128|wasm-relaxed-simd|all]   (default all: one table per target, TABLES)
-//   node dist/compiler/bench/kernels.js --sweep [--target wasm-simd128|wasm-mvp|all] ...   (kernel-sweep.ts)
+//   node dist/compiler/bench/kernels.js --sweep [--target wasm-simd128|wasm-relaxed-simd|wasm-mvp|all] ...   (kernel-sweep.ts)
 //
 // Our columns call one registry kernel each, in one benchmark module built like a model
 // (kernel-cases.ts). The onnxruntime columns run the same product as a one-node ONNX model with
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
   if (argv.includes('--sweep')) {
     const out = opt('out', 'out/bench-kernels-sweep.json'), t = opt('target', 'wasm-simd128');
     const rows: SweepRow[] = [];
-    for (const name of t === 'all' ? ['wasm-simd128', 'wasm-mvp'] : [t]) rows.push(...(await benchTarget(name, rounds, filter)));
+    for (const name of t === 'all' ? ['wasm-simd128', 'wasm-relaxed-simd', 'wasm-mvp'] : [t]) rows.push(...(await benchTarget(name, rounds, filter)));
     writeJson(out, { date: new Date().toISOString(), node: process.version, rounds, loadavg: load, rows });
     process.stdout.write(sweepTable(rows) + '\n');
     const nm = nmTable(rows);
@@ -297,6 +297,10 @@ async function main(): Promise<void> {
     return;
   }
   const out = opt('out', 'out/bench-kernels.json'), t = opt('target', 'all');
+  if (t !== 'all' && !TABLES.some((x) => x.target === t)) {
+    process.stderr.write(`bench:kernels: --target ${t} has no table; one of ${TABLES.map((x) => x.target).join(', ')} or all\n`);
+    process.exit(1);
+  }
   const tables = await benchTables(rounds, filter, t === 'all' ? TABLES.map((x) => x.target) : [t]);
   const after = loadavg();
   for (const tb of tables) for (const r of tb.rows) for (const [id, c] of Object.entries(r.cells)) if (c.maxRelErr > MAX_REL_ERR) process.stderr.write(`${tb.target}: ${r.shape} / ${id}: max relative error ${c.maxRelErr} against float64 (marked ✗)\n`);
