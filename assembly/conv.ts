@@ -8,6 +8,10 @@
 //   and packed into B panels from there (gemm_pack_b_f32), both in L2. Writing patches straight
 //   into panels was 5-10x slower: one k-row scatters 4-float stores over every panel of the
 //   block, 8 KiB apart, which thrashes the L1 sets and costs as much as the GEMM itself.
+//   Convs with stride 1 along the width (SIMD builds) skip the im2col rows: per KC x NC block,
+//   a zero-padded plane of the input rows the block reads (conv_pad_plane_f32), then per few
+//   panels the panels straight from it, one panel at a time (sequential stores, no scatter),
+//   multiplied while they are in L1 (conv_plane_panels, below).
 //   The output is NCHW as it comes out of the GEMM (rows = channels), bias per row, activation
 //   in the epilogue. A 1x1, stride 1, unpadded conv packs B straight from the input.
 // dwconv2d_f32: depthwise (group == Cin, Cout = m*Cin), direct: 8 outputs of a row per step,
@@ -107,6 +111,10 @@ export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   // that the rows do not all map to the same L1 sets while the panels are packed
   const ldr = min(P, GEMM_NC) + 16;
   const rows = bblk + ((<usize>min(ceil8(P), GEMM_NC) * <usize>min(K, GEMM_KC) * 4 + 63) & ~<usize>63);
+  // the padded-plane path (stride 1 along the width): plane, k offsets and a column table in the
+  // rows region, 64 bytes of slack either side of the plane for the masked panel loads
+  const fromPlane = ASC_FEATURE_SIMD && sw == 1;
+  const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, room = (<usize>min(K, GEMM_KC) * <usize>ldr) << 2;
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xg = x + (<usize>(n * C + g * Cg) * <usize>(H * W) << 2);
@@ -119,10 +127,31 @@ export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
       }
       for (let jc = 0; jc < P; jc += GEMM_NC) {
         const nc = min(GEMM_NC, P - jc);
+        const oy0 = jc / Wo, rowsIn = ((jc + nc - 1) / Wo - oy0) * sh + (kh - 1) * dh + 1;
         for (let pc = 0; pc < K; pc += GEMM_KC) {
           const kc = min(GEMM_KC, K - pc);
           const init = pc > 0 ? 1 : bg != 0 ? 2 : 0; // accumulate / row bias / zero
           const lastAct = pc + kc >= K ? act : 0;
+          const ch0 = pc / ksz, nch = (pc + kc - 1) / ksz - ch0 + 1;
+          const planeB = (<usize>(nch * rowsIn) * <usize>Wp) << 2;
+          if (fromPlane && planeB + (<usize>kc << 2) + 192 <= room) {
+            const plane = rows + 64, koff = plane + ((planeB + 64 + 15) & ~<usize>15), tab = koff + (<usize>kc << 2);
+            conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, plane);
+            for (let kk = 0; kk < kc; kk++) {
+              const kg = pc + kk, ch = kg / ksz, r = kg - ch * ksz, dy = r / kw, dx = r - dy * kw;
+              store<i32>(koff + (<usize>kk << 2), (((ch - ch0) * rowsIn + dy * dh) * Wp + dx * dw) << 2);
+            }
+            for (let jr = 0; jr < nc; jr += CONV_PLANE_NB) {
+              const w = min(CONV_PLANE_NB, nc - jr);
+              conv_plane_panels(kc, jc + jr, w, Wo, oy0, sh, Wp, plane, koff, tab, bblk);
+              for (let ic = 0; ic < Mg; ic += GEMM_MC) {
+                const mc = min(GEMM_MC, Mg - ic);
+                gemm_macro_f32(mc, w, kc, wg + (<usize>(ic * K + pc * 4) << 2), <usize>K << 4, bblk, <usize>kc << 5,
+                  yg + (<usize>(ic * P + jc + jr) << 2), P, init, bg + (<usize>ic << 2), lastAct, alpha, beta, scratch);
+              }
+            }
+            continue;
+          }
           conv_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, rows, ldr);
           gemm_pack_b_f32(kc, nc, rows, ldr, 1, bblk);
           for (let ic = 0; ic < Mg; ic += GEMM_MC) {
@@ -131,6 +160,82 @@ export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
               yg + (<usize>(ic * P + jc) << 2), P, init, bg + (<usize>ic << 2), lastAct, alpha, beta, scratch);
           }
         }
+      }
+    }
+  }
+}
+
+/** columns of B packed from the plane before they are multiplied (a multiple of 8) */
+const CONV_PLANE_NB: i32 = 32;
+
+/** nch zero-padded channel planes at dst (x: the first channel, H x W floats each), rows x Wp
+ *  floats per channel: plane row r / column q holds input row iy0 + r / column q - pl, zero
+ *  outside the input */
+export function conv_pad_plane_f32(x: usize, nch: i32, H: i32, W: i32, iy0: i32, rows: i32, pl: i32, Wp: i32, dst: usize): void {
+  const c0 = min(max(pl, 0), Wp), c1 = min(max(pl + W, c0), Wp), n = c1 - c0;
+  let d = dst;
+  for (let c = 0; c < nch; c++) {
+    const xc = x + (<usize>(c * H) * <usize>W << 2);
+    for (let r = 0; r < rows; r++) {
+      const iy = iy0 + r;
+      if (<u32>iy >= <u32>H) {
+        zero_f32(d, Wp);
+      } else {
+        zero_f32(d, c0);
+        const s = xc + (<usize>(iy * W + c0 - pl) << 2), o = d + (<usize>c0 << 2);
+        let t = 0;
+        if (ASC_FEATURE_SIMD) for (; t + 4 <= n; t += 4) v128.store(o + (<usize>t << 2), v128.load(s + (<usize>t << 2)));
+        for (; t < n; t++) store<f32>(o + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
+        zero_f32(d + (<usize>c1 << 2), Wp - c1);
+      }
+      d += <usize>Wp << 2;
+    }
+  }
+}
+
+/** packs B panels [ceil(w/8)][kc][8] at dst for output positions [j0, j0 + w) of a stride-1-wide
+ *  conv from its padded plane (output row oy0 at plane row 0, rows sh*Wp floats apart): row kk
+ *  of a panel reads the plane at koff[kk] bytes (the (channel, dy, dx) of k) plus each column's
+ *  offset. A panel is written whole before the next (sequential stores). Its 8 positions are one
+ *  run of an output row (2 vector copies per k), or two runs split over consecutive output rows
+ *  (4 loads, each run loaded as if it covered the panel, and 2 bitselects; the loads past a run
+ *  stay inside the plane's slack), or, for maps narrower than 7 or the block's last partial
+ *  panel, a gather by the column table at tab (8 i32; columns past w read zero). */
+function conv_plane_panels(kc: i32, j0: i32, w: i32, Wo: i32, oy0: i32, sh: i32, Wp: i32, plane: usize, koff: usize, tab: usize, dst: usize): void {
+  const rs = sh * Wp;
+  let d = dst;
+  for (let j = 0; j < w; j += 8) {
+    const p = j0 + j, oy = p / Wo, ox = p - oy * Wo, a = Wo - ox, cols = min(8, w - j);
+    const s1 = plane + (<usize>((oy - oy0) * rs + ox) << 2);
+    if (cols == 8 && a >= 8) {
+      for (let kk = 0; kk < kc; kk++) {
+        const q = s1 + <usize>load<i32>(koff + (<usize>kk << 2));
+        v128.store(d, v128.load(q)); v128.store(d, v128.load(q, 16), 16);
+        d += 32;
+      }
+    } else if (cols == 8 && a + Wo >= 8) {
+      // columns [0, a) from row oy, [a, 8) from row oy + 1 starting at its column 0
+      const s2 = plane + (<usize>((oy + 1 - oy0) * rs - a) << 2);
+      const av = i32x4.splat(a), lo = v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0);
+      const mlo = i32x4.lt_s(lo, av), mhi = i32x4.lt_s(i32x4.add(lo, i32x4.splat(4)), av);
+      for (let kk = 0; kk < kc; kk++) {
+        const o = <usize>load<i32>(koff + (<usize>kk << 2)), q1 = s1 + o, q2 = s2 + o;
+        v128.store(d, v128.bitselect(v128.load(q1), v128.load(q2), mlo));
+        v128.store(d, v128.bitselect(v128.load(q1, 16), v128.load(q2, 16), mhi), 16);
+        d += 32;
+      }
+    } else {
+      for (let l = 0; l < 8; l++) {
+        const pl = p + l, y = pl / Wo;
+        store<i32>(tab + (<usize>l << 2), l < cols ? (((y - oy0) * rs + pl - y * Wo) << 2) : -1);
+      }
+      for (let kk = 0; kk < kc; kk++) {
+        const q = plane + <usize>load<i32>(koff + (<usize>kk << 2));
+        for (let l = 0; l < 8; l++) {
+          const o = load<i32>(tab + (<usize>l << 2));
+          store<f32>(d + (<usize>l << 2), o >= 0 ? load<f32>(q + <usize>o) : 0);
+        }
+        d += 32;
       }
     }
   }
@@ -159,21 +264,8 @@ export function dwconv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   const plane = scratch;
   for (let n = 0; n < N; n++) {
     for (let co = 0; co < Cout; co++) {
-      if (co % mult == 0) {
-        // padded copy of input channel co / mult: plane[r][c] = x[r - pt][c - pl] or 0
-        const xc = x + (<usize>(n * C + co / mult) * <usize>(H * W) << 2);
-        const c0 = min(max(pl, 0), Wp), c1 = min(max(pl + W, c0), Wp);
-        for (let r = 0; r < Hp; r++) {
-          const d = plane + <usize>r * rowp, iy = r - pt;
-          if (<u32>iy >= <u32>H) { zero_f32(d, Wp); continue; }
-          zero_f32(d, c0);
-          const s = xc + (<usize>(iy * W + c0 - pl) << 2), o = d + (<usize>c0 << 2), m = c1 - c0;
-          let t = 0;
-          if (ASC_FEATURE_SIMD) for (; t + 4 <= m; t += 4) v128.store(o + (<usize>t << 2), v128.load(s + (<usize>t << 2)));
-          for (; t < m; t++) store<f32>(o + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
-          zero_f32(d + (<usize>c1 << 2), Wp - c1);
-        }
-      }
+      // padded copy of input channel co / mult: plane[r][c] = x[r - pt][c - pl] or 0
+      if (co % mult == 0) conv_pad_plane_f32(x + (<usize>(n * C + co / mult) * <usize>(H * W) << 2), 1, H, W, -pt, Hp, pl, Wp, plane);
       const yc = y + (<usize>(n * Cout + co) * <usize>(Ho * Wo) << 2);
       const wc = w + (<usize>(co * kh * kw) << 2);
       const b: f32 = bias != 0 ? load<f32>(bias + (<usize>co << 2)) : 0;

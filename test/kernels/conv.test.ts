@@ -90,6 +90,19 @@ const CONV: Case[] = [
   { C: 2, Cout: 3, H: 10, W: 11, k: 3, sh: 3, pt: 2 },                  // stride 3, pad > half kernel
   { C: 2, Cout: 3, H: 4, W: 4, k: 5, pt: 3 },                           // kernel larger than input
   { C: 16, Cout: 33, H: 3, W: 3, k: 1, act: 9 },                        // 1x1 on tiny maps
+  // B panels from a padded plane (stride 1 along the width, SIMD builds): one-run, two-run and
+  // gathered panels, strides along the height, dilations, uneven pads, non-square kernels, odd
+  // widths, several NC and KC blocks, groups, more than MC output channels; a padded 1x1 whose
+  // plane does not fit (im2col)
+  { C: 6, Cout: 5, H: 9, W: 10, k: 3, sh: 2, sw: 1, pt: 1, act: 1 },
+  { C: 5, Cout: 6, H: 11, W: 9, k: 3, dh: 2, dw: 2, pt: 2, bias: false },
+  { C: 3, Cout: 4, H: 8, W: 7, k: [3, 5], pt: 1, pl: 2, pb: 0, pr: 1, act: 3 },
+  { C: 4, Cout: 5, H: 9, W: 7, k: 3, pt: 1 },                           // Wo = 7: every split panel two runs
+  { C: 12, Cout: 7, H: 30, W: 23, k: 3, pt: 1, N: 2 },                  // P = 690: two NC blocks, Wo odd
+  { C: 20, Cout: 6, H: 13, W: 11, k: 5, sh: 3, sw: 1, pt: 2, G: 2 },    // K = 250 per group
+  { C: 30, Cout: 13, H: 17, W: 33, k: [2, 3], pt: 1, pb: 0, pl: 0, pr: 2, dh: 3, dw: 1, act: 2 }, // K = 180, P = 576
+  { C: 3, Cout: 130, H: 6, W: 9, k: 3, pt: 1 },                         // Mg > MC
+  { C: 5, Cout: 3, H: 5, W: 6, k: 1, pt: 1 },
 ];
 
 const DW: Case[] = [
