@@ -3,7 +3,7 @@
 // (act_apply_f32 on 128 x 512), causal softmax over rows of 128 (gpt attention, 4 heads, T=128:
 // half of each row is -inf) and rows of 17 (vit), LayerNormalization over rows of 128, and the
 // elementwise exp / erf / tanh kernels. One module, cases interleaved over rounds, medians.
-//   node dist/compiler/bench/nonlinear.js [--rounds 5] [--out out/bench-nonlinear.json]
+//   npm run bench:nonlinear -- [--rounds 5] [--out out/bench-nonlinear.json]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
