@@ -29,7 +29,7 @@
 //   K panels ceil8(nmax)·d floats, V panels ceil8(dv)·nmax, Q panels ceil4(tq)·d,
 //   S 4·ceil8(nmax), P 4·ceil8(nmax), O 4·ceil8(dv), 4 sums, 64 floats of GEMM staging.
 import { gemm_macro_f32, gemm_pack_a_f32, gemm_pack_b_f32 } from './gemm';
-import { exp_s, exp_v } from './vmath';
+import { exp_nonpos_s, exp_nonpos_v } from './vmath';
 
 // @ts-ignore: decorator
 @inline function ceil4(x: i32): i32 { return (x + 3) & ~3; }
@@ -65,14 +65,14 @@ function softmax_row(s: usize, kept: i32, n: i32, scale: f32): f32 {
     let sv = f32x4.splat(0);
     for (; j + 4 <= kept; j += 4) {
       const p = s + (<usize>j << 2);
-      const e = exp_v(f32x4.sub(v128.load(p), mv));
+      const e = exp_nonpos_v(f32x4.sub(v128.load(p), mv));
       v128.store(p, e);
       sv = f32x4.add(sv, e);
     }
     if (j < kept) {
       // the last 1-3 kept columns; the masked lanes are zeroed whatever they held
       const p = s + (<usize>j << 2);
-      const e = v128.and(exp_v(f32x4.sub(v128.load(p), mv)), i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(kept - j)));
+      const e = v128.and(exp_nonpos_v(f32x4.sub(v128.load(p), mv)), i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(kept - j)));
       v128.store(p, e);
       sv = f32x4.add(sv, e);
       j += 4;
@@ -82,7 +82,7 @@ function softmax_row(s: usize, kept: i32, n: i32, scale: f32): f32 {
   }
   for (; j < kept; j++) {
     const p = s + (<usize>j << 2);
-    const e = exp_s(load<f32>(p) - m);
+    const e = exp_nonpos_s(load<f32>(p) - m);
     store<f32>(p, e);
     sum += e;
   }
