@@ -95,8 +95,8 @@ export function conv_im2col_f32(x: usize, H: i32, W: i32, kh: i32, kw: i32, sh: 
 
 /** Y[N][Cout][Ho][Wo] = conv(X[N][C][H][W], W) + bias, then act. wp: per group A panels
  *  [ceil(Cout_g/4)][Cin_g*kh*kw][4], groups back to back. bias: Cout floats or 0.
- *  scratch: GEMM_TMP_BYTES + one packed B block + one block of im2col rows
- *  (gemm-blocking.ts convScratchBytes). */
+ *  scratch: GEMM_TMP_BYTES + one packed B block + one block of im2col rows, which holds the
+ *  padded plane instead where it fits (gemm-blocking.ts convScratchBytes). */
 export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   wp: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,

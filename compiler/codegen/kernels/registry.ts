@@ -68,7 +68,7 @@ const BASE_KERNELS: KernelVariant[] = [
   ...both('gemm_pb', 'gemm_f32_pb', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, B packed offline into 8-column panels (MatMul/Gemm weights)'),
   ...both('gemv', 'gemv_f32', [1, 8], ['MatMul', 'Gemm'], 'y = W·x for one activation row (batch 1), W in the 8-column B panels of gemm_pb, read once as one stream'),
   ...both('gemm_pa', 'gemm_f32_pa', [4, 8], ['MatMul', 'Gemm'], 'C = A·B, A packed offline into 4-row panels (constant left operand)'),
-  ...both('conv2d', 'conv2d_f32', [4, 8], ['Conv'], 'NCHW conv as weights·im2col, im2col blocked with the GEMM (KC x NC block: patch rows, then panels), groups and batch looped'),
+  ...both('conv2d', 'conv2d_f32', [4, 8], ['Conv'], 'NCHW conv as weights·im2col, im2col blocked with the GEMM (KC x NC block: patch rows, then panels; stride 1 along the width: panels straight from a padded plane), groups and batch looped'),
   ...both('dwconv2d', 'dwconv2d_f32', null, ['Conv'], 'depthwise conv, direct on a zero-padded plane, vectorised along the output width'),
   ...both('conv_transpose2d', 'conv_transpose2d_f32', [4, 8], ['ConvTranspose'], 'ConvTranspose as Wᵀ·X then col2im'),
   // N:M sparse weights (compiler/pack/nm.ts, layout nm-rows with R = 2, NR = 16, and nm-gemv)
