@@ -27,7 +27,10 @@
 // accumulators; 1x20 for an odd last row; fewer than 4 real columns past 16 through staging), a last single panel runs the 2x16 micro-kernel,
 // columns past the last full panel run 2x4 micro-kernels (one vector per row) on C directly,
 // 1-3 leftover columns and an odd last row on a staging tile in scratch.
-// Multiply-adds go through madd (./fma.ts): fused on the wasm-relaxed-simd target.
+// Multiply-adds go through madd (./fma.ts): fused on the wasm-relaxed-simd target, where 4:8's
+// 1x32 runs one half group per loop step (nmk48_1x32_fma: no spill).
+// V8 x64 (Node 20) gives wasm 15 xmm registers and never folds a load into vfmadd: a tile with more
+// than 8 accumulators spilled in every form tried (docs/sparse.md).
 // Every micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
 // micro-kernels ran 2-3x slower in V8, perf.md).
 // Scratch: [256 B staging][packed B block: ceil16(min(N, NM_NC))/16 panels of NM_PS bytes]
@@ -116,6 +119,47 @@ function nmk24_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize
       c4 = madd(w, v128.load(b + o1, 16384), c4); c5 = madd(w, v128.load(b + o1, 16400), c5);
       c6 = madd(w, v128.load(b + o1, 16416), c6); c7 = madd(w, v128.load(b + o1, 16432), c7);
       a += 16; ix += 4; b += 256;
+    }
+    v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
+    v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
+  }
+}
+
+/** nmk48_1x32 for FMA builds: one loop step per half group (2 kept weights, as nmk24_1x32)
+ *  instead of per group. A step over a whole group makes each accumulator's 4 multiply-adds one
+ *  nested expression (binaryen), so its 4 B loads and the 4 splats are live at once: with the 8
+ *  accumulators 16 vector registers, one more than V8 x64 gives wasm, and V8 kept an
+ *  accumulator on the stack, a store and a reload in its FMA chain every group (read in
+ *  `node --print-wasm-code`). Per half group: 12 registers. The halves' steps alternate (values
+ *  8 / 24 bytes, offsets 2 / 6, B 0 / 512). Its own function: the same loop next to the
+ *  whole-group loop in one function ran 0.6x (V8 then ordered all B loads first and spilled). */
+function nmk48_1x32_fma(r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, init: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+    if (init == INIT_LOAD) {
+      c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48);
+      c4 = v128.load(c, 64); c5 = v128.load(c, 80); c6 = v128.load(c, 96); c7 = v128.load(c, 112);
+    } else if (init == INIT_ROWBIAS) {
+      c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c4 = c0; c5 = c0; c6 = c0; c7 = c0;
+    }
+    a += <usize>r << 4; ix += <usize>r << 2;
+    let da: usize = 8, dx: usize = 2, db: usize = 0;
+    const halves = groups << 1;
+    for (let h = 0; h < halves; h++) {
+      const m = <u32>load<u16>(ix);
+      const o0 = <usize>((m << 1) & 0x1C0), o1 = <usize>((m >> 7) & 0x1C0);
+      let w = v128.load32_splat(a);
+      c0 = madd(w, v128.load(b + o0), c0); c1 = madd(w, v128.load(b + o0, 16), c1);
+      c2 = madd(w, v128.load(b + o0, 32), c2); c3 = madd(w, v128.load(b + o0, 48), c3);
+      c4 = madd(w, v128.load(b + o0, 16384), c4); c5 = madd(w, v128.load(b + o0, 16400), c5);
+      c6 = madd(w, v128.load(b + o0, 16416), c6); c7 = madd(w, v128.load(b + o0, 16432), c7);
+      w = v128.load32_splat(a, 4);
+      c0 = madd(w, v128.load(b + o1), c0); c1 = madd(w, v128.load(b + o1, 16), c1);
+      c2 = madd(w, v128.load(b + o1, 32), c2); c3 = madd(w, v128.load(b + o1, 48), c3);
+      c4 = madd(w, v128.load(b + o1, 16384), c4); c5 = madd(w, v128.load(b + o1, 16400), c5);
+      c6 = madd(w, v128.load(b + o1, 16416), c6); c7 = madd(w, v128.load(b + o1, 16432), c7);
+      a += da; ix += dx; b += db; da ^= 16; dx ^= 4; db ^= 512;
     }
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
     v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
@@ -469,7 +513,7 @@ function nmk_scalar(m: i32, cols: i32, groups: i32, a: usize, ix: usize, b: usiz
 
 /** the 1x32 micro-kernel of pattern m (row r of the 2-row tile) */
 @inline function nmk_1x32(m: i32, r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, init: i32, bias: usize): void {
-  if (m == 8) nmk48_1x32(r, groups, a, ix, b, c, init, bias);
+  if (m == 8) { if (ASC_FEATURE_RELAXED_SIMD) nmk48_1x32_fma(r, groups, a, ix, b, c, init, bias); else nmk48_1x32(r, groups, a, ix, b, c, init, bias); }
   else nmk24_1x32(r, groups, a, ix, b, c, init, bias);
 }
 

@@ -1,0 +1,39 @@
+// Same-run A/B of the N:M kernels (dev tool, not a test): one benchmark module holds the dense
+// kernel, the N:M kernels of assembly/gemm_nm.ts ("new") and those of an untracked copy
+// assembly/gemm_nm_old.ts ("old", e.g. `git show main:assembly/gemm_nm.ts > assembly/gemm_nm_old.ts`),
+// timed in interleaved rounds (CPU-time medians), so new/old and x/dense ratios share the machine's load.
+//   npx tsc -p tsconfig.json && node tools/nm-ab.mjs [wasm-relaxed-simd|wasm-simd128] [rounds] [shape,shape...]
+// Shapes: n16 / n20 / n32 (1024 x {16,20,32} x 1024: the 2x16, 2x20 and 1x32 tiles), 256³, 512³,
+// 1024³, convG (conv-as-GEMM 64x3136x576), conv (3x3 64→64 56x56). Every cell is checked against
+// float64 on sampled entries (a BAD line when off).
+import { enableEngineFlags, loadTarget } from '../dist/compiler/codegen/target.js';
+import { selectKernel } from '../dist/compiler/codegen/kernels/registry.js';
+import { buildBenchModule, convCases, gemmCases, median, newAlloc, timeRuns } from '../dist/compiler/bench/kernel-cases.js';
+const tname = process.argv[2] ?? 'wasm-relaxed-simd', rounds = +(process.argv[3] ?? 3), only = process.argv[4];
+const target = loadTarget(tname); enableEngineFlags(target);
+const shapes = [['n16', 1024, 16, 1024], ['n20', 1024, 20, 1024], ['n32', 1024, 32, 1024], ['256³', 256, 256, 256], ['512³', 512, 512, 512], ['1024³', 1024, 1024, 1024], ['convG', 64, 3136, 576], ['conv']];
+const conv = { name: 'conv', C: 64, Cout: 64, H: 56, W: 56, k: 3, s: 1, p: 1 };
+const cells = [];
+for (const s of shapes) {
+  if (only && !only.split(',').includes(s[0])) continue;
+  const isConv = s[0] === 'conv';
+  for (const [col, kind, fmt] of [['dense', isConv ? 'conv2d' : 'gemm_pa', 'dense'], ['2:4', isConv ? 'conv2d_nm' : 'gemm_nm', '2:4'], ['4:8', isConv ? 'conv2d_nm' : 'gemm_nm', '4:8']]) {
+    const v = selectKernel(kind, target, fmt);
+    const c = isConv ? convCases(kind, [conv], fmt)[0] : gemmCases(kind, [s], fmt)[0];
+    const vars = fmt === 'dense' ? [['', 'k']] : [['new', 'k'], ['old', 'o']];
+    for (const [tag, ns] of vars) cells.push({ shape: s[0], col: col + tag, callee: `${ns}.${v.fn}`, c });
+  }
+}
+const al = newAlloc();
+const setups = cells.map((x) => x.c.setup(al));
+const { fns, memory } = await buildBenchModule(target, al, cells.map((x, i) => ({ callee: x.callee, args: setups[i].args })), [`import * as o from './gemm_nm_old';`]);
+const t = cells.map(() => []);
+for (let r = 0; r < rounds; r++) for (let i = 0; i < cells.length; i++) { const { cpu } = await timeRuns(fns[i]); t[i].push(cells[i].c.flops / cpu / 1e9); if (r === 0) { const e = setups[i].check(memory.buffer); if (e > 1e-4) console.log('BAD', cells[i].shape, cells[i].col, e); } }
+const by = {};
+cells.forEach((x, i) => { (by[x.shape] ??= {})[x.col] = median(t[i]); });
+console.log(tname, 'GFLOP/s median CPU', new Date().toISOString());
+for (const [s, v] of Object.entries(by)) {
+  const f = (k) => (v[k] ?? 0).toFixed(1);
+  console.log(s.padEnd(6), 'dense', f('dense'), '| 2:4 old', f('2:4old'), 'new', f('2:4new'), `(${(v['2:4old'] / v.dense).toFixed(2)} -> ${(v['2:4new'] / v.dense).toFixed(2)}, new/old ${(v['2:4new'] / v['2:4old']).toFixed(3)})`,
+    '| 4:8 old', f('4:8old'), 'new', f('4:8new'), `(${(v['4:8old'] / v.dense).toFixed(2)} -> ${(v['4:8new'] / v.dense).toFixed(2)}, new/old ${(v['4:8new'] / v['4:8old']).toFixed(3)})`);
+}
