@@ -3,7 +3,8 @@
 // assembly/gemm_nm_old.ts ("old", e.g. `git show main:assembly/gemm_nm.ts > assembly/gemm_nm_old.ts`),
 // timed in interleaved rounds (CPU-time medians), so new/old and x/dense ratios share the machine's load.
 //   npx tsc -p tsconfig.json && node tools/nm-ab.mjs [wasm-relaxed-simd|wasm-simd128] [rounds] [shape,shape...]
-// Shapes: n16 / n20 / n32 (1024 x {16,20,32} x 1024: the 2x16, 2x20 and 1x32 tiles), 256³, 512³,
+// Shapes: mMkKnN (M x N x K GEMMs around conv-as-GEMM: which of small M, 3 K blocks or a large N
+// costs), n16 / n20 / n32 (1024 x {16,20,32} x 1024: the 2x16, 2x20 and 1x32 tiles), 256³, 512³,
 // 1024³, convG (conv-as-GEMM 64x3136x576), conv (3x3 64→64 56x56). Every cell is checked against
 // float64 on sampled entries (a BAD line when off).
 import { enableEngineFlags, loadTarget } from '../dist/compiler/codegen/target.js';
@@ -11,7 +12,7 @@ import { selectKernel } from '../dist/compiler/codegen/kernels/registry.js';
 import { buildBenchModule, convCases, gemmCases, median, newAlloc, timeRuns } from '../dist/compiler/bench/kernel-cases.js';
 const tname = process.argv[2] ?? 'wasm-relaxed-simd', rounds = +(process.argv[3] ?? 3), only = process.argv[4];
 const target = loadTarget(tname); enableEngineFlags(target);
-const shapes = [['n16', 1024, 16, 1024], ['n20', 1024, 20, 1024], ['n32', 1024, 32, 1024], ['256³', 256, 256, 256], ['512³', 512, 512, 512], ['1024³', 1024, 1024, 1024], ['convG', 64, 3136, 576], ['conv']];
+const shapes = [['m64k576n512', 64, 512, 576], ['m256k576n512', 256, 512, 576], ['m64k256n512', 64, 512, 256], ['m256k256n512', 256, 512, 256], ['m128k192n3136', 128, 3136, 192], ['n16', 1024, 16, 1024], ['n20', 1024, 20, 1024], ['n32', 1024, 32, 1024], ['256³', 256, 256, 256], ['512³', 512, 512, 512], ['1024³', 1024, 1024, 1024], ['convG', 64, 3136, 576], ['conv']];
 const conv = { name: 'conv', C: 64, Cout: 64, H: 56, W: 56, k: 3, s: 1, p: 1 };
 const cells = [];
 for (const s of shapes) {
