@@ -37,7 +37,7 @@
 //   (+ conv2d_nm*_f32: a block of im2col rows, as conv2d_f32, which also holds the padded plane
 //   of the conv path without im2col rows, see below). gemm-blocking.ts mirrors it.
 import { act_apply_f32, act_tile_f32 } from './activation';
-import { conv_im2col_f32 } from './conv';
+import { conv_im2col_f32, conv_pad_plane_f32 } from './conv';
 import { madd } from './fma';
 
 export const NM_MR: i32 = 2;
@@ -783,7 +783,7 @@ function nm_bias_only(M: i32, N: i32, c: usize, ldc: i32, bias: usize, act: i32,
  *  ceil(Cout_g/2)*2 x ceil4(Cin_g*kh*kw)/2 slots), otherwise as conv2d_f32 (assembly/conv.ts):
  *  NCHW, batch and groups looped, im2col blocked with the GEMM, 1x1 stride-1 unpadded convs
  *  packed straight from the input, convs with stride 1 along the width from a padded plane
- *  (nm_conv_plane, below) a pair of panels at a time. bias: Cout floats or 0. */
+ *  (conv_pad_plane_f32, assembly/conv.ts) a pair of panels at a time. bias: Cout floats or 0. */
 export function conv2d_nm24_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   wv: usize, wo: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
@@ -835,7 +835,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
           if (fused && planeB + (<usize>kc << 2) + 32 * 12 <= room) {
             // B from a padded plane of the block's input rows, a pair of panels at a time
             const koff = rows + planeB, pieces = koff + (<usize>kc << 2);
-            nm_conv_plane(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, rows);
+            conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, rows);
             for (let kk = 0; kk < kc; kk++) {
               const kg = pc + kk, ch = kg / ksz, r = kg - ch * ksz, dy = r / kw, dx = r - dy * kw;
               store<i32>(koff + (<usize>kk << 2), (((ch - ch0) * rowsIn + dy * dh) * Wp + dx * dw) << 2);
@@ -1124,30 +1124,6 @@ function nm_gemv(m: i32, M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize
 // every k of the block, at an offset of k's own (channel, dy, dx): so per k one table load and a
 // few vector copies. This replaces im2col rows written to L2 and packed from there (16% of the
 // 2:4 conv's time on 3x3 64->64 56x56) and keeps the pair's panels in L1 for the row sweep.
-
-/** the zero-padded plane: nch channels x rows x Wp floats, plane row r / column q holding input
- *  row iy0 + r / column q - pl (zero outside the input) */
-function nm_conv_plane(x: usize, nch: i32, H: i32, W: i32, iy0: i32, rows: i32, pl: i32, Wp: i32, dst: usize): void {
-  const c0 = min(max(pl, 0), Wp), c1 = min(max(pl + W, c0), Wp), n = c1 - c0;
-  let d = dst;
-  for (let c = 0; c < nch; c++) {
-    const xc = x + (<usize>(c * H) * <usize>W << 2);
-    for (let r = 0; r < rows; r++) {
-      const iy = iy0 + r;
-      if (<u32>iy >= <u32>H) {
-        nm_zero(d, Wp);
-      } else {
-        nm_zero(d, c0);
-        const s = xc + (<usize>(iy * W + c0 - pl) << 2), o = d + (<usize>c0 << 2);
-        let t = 0;
-        for (; t + 4 <= n; t += 4) v128.store(o + (<usize>t << 2), v128.load(s + (<usize>t << 2)));
-        for (; t < n; t++) store<f32>(o + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
-        nm_zero(d + (<usize>c1 << 2), Wp - c1);
-      }
-      d += <usize>Wp << 2;
-    }
-  }
-}
 
 @inline function nm_zero(d: usize, n: i32): void {
   let i = 0;
