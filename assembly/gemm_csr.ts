@@ -8,7 +8,8 @@
 // in the dense tile) times 32 columns (two adjacent panels, 8 accumulators: one offset load and
 // one splat per 8 vectors) or 16 columns (two nonzeros per step into two sets of 4 accumulators,
 // to hide the add latency), and 4, 8 or 12 columns for a narrow last panel. Per nonzero: u16
-// offset load, splat, one load and one mul+add per 4 columns.
+// offset load, splat, one load and one multiply-add per 4 columns (madd, assembly/fma.ts: fused
+// on wasm-relaxed-simd, where the dense and 2:4 kernels fuse theirs too).
 // Loop order as the 2:4 kernel: per NC block and K block, B packed once; per MC rows (their
 // part of the weight stream, ~20 KB at 90% sparsity, stays in L1 next to one panel), per
 // panel pair, every row. The last partial panel (N % 16) runs on a staging row.
@@ -20,6 +21,7 @@
 import { act_apply_f32, act_tile_f32 } from './activation';
 import { conv_im2col_f32 } from './conv';
 import { nm_pack_b16_f32 } from './gemm_nm';
+import { madd } from './fma';
 
 export const CSR_KC: i32 = 256;
 export const CSR_MC: i32 = 128;
@@ -36,16 +38,16 @@ function csrk_1x16(n: i32, a: usize, ix: usize, b: usize, c: usize, acc: bool, b
     for (; i + 2 <= n; i += 2) {
       const o0 = b + <usize>load<u16>(ix), o1 = b + <usize>load<u16>(ix, 2);
       const a0 = v128.load32_splat(a), a1 = v128.load32_splat(a, 4);
-      c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(o0))); c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(o0, 16)));
-      c2 = f32x4.add(c2, f32x4.mul(a0, v128.load(o0, 32))); c3 = f32x4.add(c3, f32x4.mul(a0, v128.load(o0, 48)));
-      d0 = f32x4.add(d0, f32x4.mul(a1, v128.load(o1))); d1 = f32x4.add(d1, f32x4.mul(a1, v128.load(o1, 16)));
-      d2 = f32x4.add(d2, f32x4.mul(a1, v128.load(o1, 32))); d3 = f32x4.add(d3, f32x4.mul(a1, v128.load(o1, 48)));
+      c0 = madd(a0, v128.load(o0), c0); c1 = madd(a0, v128.load(o0, 16), c1);
+      c2 = madd(a0, v128.load(o0, 32), c2); c3 = madd(a0, v128.load(o0, 48), c3);
+      d0 = madd(a1, v128.load(o1), d0); d1 = madd(a1, v128.load(o1, 16), d1);
+      d2 = madd(a1, v128.load(o1, 32), d2); d3 = madd(a1, v128.load(o1, 48), d3);
       a += 8; ix += 4;
     }
     if (i < n) {
       const o0 = b + <usize>load<u16>(ix), a0 = v128.load32_splat(a);
-      c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(o0))); c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(o0, 16)));
-      c2 = f32x4.add(c2, f32x4.mul(a0, v128.load(o0, 32))); c3 = f32x4.add(c3, f32x4.mul(a0, v128.load(o0, 48)));
+      c0 = madd(a0, v128.load(o0), c0); c1 = madd(a0, v128.load(o0, 16), c1);
+      c2 = madd(a0, v128.load(o0, 32), c2); c3 = madd(a0, v128.load(o0, 48), c3);
     }
     v128.store(c, f32x4.add(c0, d0)); v128.store(c, f32x4.add(c1, d1), 16);
     v128.store(c, f32x4.add(c2, d2), 32); v128.store(c, f32x4.add(c3, d3), 48);
@@ -76,10 +78,10 @@ function csrk_1x32(n: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, 
     for (let i = 0; i < n; i++) {
       const o = b + <usize>load<u16>(ix), o2 = o + bps;
       const a0 = v128.load32_splat(a);
-      c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(o))); c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(o, 16)));
-      c2 = f32x4.add(c2, f32x4.mul(a0, v128.load(o, 32))); c3 = f32x4.add(c3, f32x4.mul(a0, v128.load(o, 48)));
-      c4 = f32x4.add(c4, f32x4.mul(a0, v128.load(o2))); c5 = f32x4.add(c5, f32x4.mul(a0, v128.load(o2, 16)));
-      c6 = f32x4.add(c6, f32x4.mul(a0, v128.load(o2, 32))); c7 = f32x4.add(c7, f32x4.mul(a0, v128.load(o2, 48)));
+      c0 = madd(a0, v128.load(o), c0); c1 = madd(a0, v128.load(o, 16), c1);
+      c2 = madd(a0, v128.load(o, 32), c2); c3 = madd(a0, v128.load(o, 48), c3);
+      c4 = madd(a0, v128.load(o2), c4); c5 = madd(a0, v128.load(o2, 16), c5);
+      c6 = madd(a0, v128.load(o2, 32), c6); c7 = madd(a0, v128.load(o2, 48), c7);
       a += 4; ix += 2;
     }
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
@@ -90,7 +92,9 @@ function csrk_1x32(n: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, 
   }
 }
 
-/** as csrk_1x16 over the first nv (1..3) vectors of 4 columns only: the narrow last panel */
+/** as csrk_1x16 over the first nv (1..3) vectors of 4 columns only: the narrow last panel. A mul
+ *  and an add, not madd: its 1-3 accumulator chains are latency-bound, and on the Intel machine a
+ *  chain of FMAs ran slower than one of adds (same-run: -9% on a 50-column GEMM at 70% with madd) */
 function csrk_1xv(n: i32, a: usize, ix: usize, b: usize, c: usize, acc: bool, bias: f32, nv: i32): void {
   if (ASC_FEATURE_SIMD) {
     let c0 = f32x4.splat(bias), c1 = c0, c2 = c0;

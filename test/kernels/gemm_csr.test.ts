@@ -5,16 +5,17 @@
 // out-of-bounds writes. Also the csr packing: round trips and the blocking constants.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelModule, type KernelModule, guardsIntact, putGuarded } from '../helpers/kernels.js';
+import { kernelModule, type KernelModule, guardsIntact, putGuarded, testedOn } from '../helpers/kernels.js';
 import { runSparseConv, runSparseGemm, type SparseConvCase, type SparseFormat, type SparseGemmCase } from '../helpers/sparse-kernels.js';
 import { ACT_CASES, checkClose, matmulRef, randArray, rng } from '../helpers/dense.js';
-import { KERNELS, compiledFor } from '../../compiler/codegen/kernels/registry.js';
+import { KERNELS } from '../../compiler/codegen/kernels/registry.js';
 import * as B from '../../compiler/codegen/kernels/gemm-blocking.js';
 import { CSR_KC, CSR_NR, packConvWeightCSR, packCSR, packCSRGemv, packCSRRows, unpackCSR, type CSRPacked } from '../../compiler/pack/csr.js';
 import { matMulWeightSource } from '../../compiler/pack/nm.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 
-const TARGETS = ['wasm-simd128', 'wasm-mvp'];
+// wasm-relaxed-simd: only the rows whose body differs there (fused multiply-add, assembly/fma.ts)
+const TARGETS = ['wasm-simd128', 'wasm-mvp', 'wasm-relaxed-simd'];
 
 /** zeroes a `sparsity` fraction of rows x K at random (independent of compiler/prune); every 5th
  *  row is emptied entirely */
@@ -76,7 +77,7 @@ for (const targetName of TARGETS) {
     assert.is(g('CSR_NC'), B.CSR_NC);
     assert.is(g('NM_NR'), CSR_NR);
   });
-  for (const v of KERNELS.filter((r) => r.kind === 'gemm_csr' && compiledFor(r, target))) {
+  for (const v of KERNELS.filter((r) => r.kind === 'gemm_csr' && testedOn(r, target))) {
     test(`${v.id} on ${targetName}: awkward shapes and sparsities`, async () => {
       const m = await kernelModule(targetName);
       let seed = 1;
@@ -105,7 +106,7 @@ for (const targetName of TARGETS) {
       }
     });
   }
-  for (const v of KERNELS.filter((r) => r.kind === 'gemv_csr' && compiledFor(r, target))) {
+  for (const v of KERNELS.filter((r) => r.kind === 'gemv_csr' && testedOn(r, target))) {
     test(`${v.id} on ${targetName}`, async () => {
       const m = await kernelModule(targetName);
       let seed = 900;
@@ -125,7 +126,7 @@ for (const targetName of TARGETS) {
       }
     });
   }
-  for (const v of KERNELS.filter((r) => r.kind === 'conv2d_csr' && compiledFor(r, target))) {
+  for (const v of KERNELS.filter((r) => r.kind === 'conv2d_csr' && testedOn(r, target))) {
     test(`${v.id} on ${targetName}`, async () => {
       const m = await kernelModule(targetName);
       const cases: ConvCase[] = [

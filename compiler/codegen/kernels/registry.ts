@@ -92,9 +92,10 @@ const BASE_KERNELS: KernelVariant[] = [
 ];
 
 // the functions whose bodies call madd (assembly/fma.ts): the dense 4x8 micro-kernel's callers
-// and the N:M kernels
+// and the N:M and csr GEMM/conv kernels
 const FMA_FNS = ['gemm_f32', 'gemm_f32_pb', 'gemm_f32_pa', 'conv2d_f32', 'conv_transpose2d_f32',
-  'gemm_nm24_f32', 'gemv_nm24_f32', 'conv2d_nm24_f32', 'gemm_nm48_f32', 'gemv_nm48_f32', 'conv2d_nm48_f32', 'topk_ffn_f32', 'causal_attention_f32'];
+  'gemm_nm24_f32', 'gemv_nm24_f32', 'conv2d_nm24_f32', 'gemm_nm48_f32', 'gemv_nm48_f32', 'conv2d_nm48_f32', 'topk_ffn_f32', 'causal_attention_f32',
+  'gemm_csr_f32', 'conv2d_csr_f32'];
 
 export const KERNELS: KernelVariant[] = [...BASE_KERNELS, ...relaxedOf(BASE_KERNELS, FMA_FNS)];
 
