@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { packageRoot } from '../../compiler/paths.js';
-import { chooseCSR, CSR_CROSSOVER } from '../../compiler/codegen/ops/csr.js';
+import { chooseCSR, crossoverFor, csrOverNMFor, pct } from '../../compiler/codegen/ops/csr.js';
 import { chooseWeightFormat } from '../../compiler/codegen/ops/sparse.js';
 import { loadTarget } from '../../compiler/codegen/target.js';
 import { compileAndLoad, compare, maskedModelFile, runOrt, type Feeds } from '../helpers/run.js';
@@ -59,11 +59,19 @@ for (const c of CASES) {
 }
 
 test('choice: below the measured crossover a layer stays dense (threshold in the reason); very sparse N:M-fitting weights go csr', () => {
+  // the rule on each SIMD target with that target's thresholds (relaxed-simd has its own)
+  for (const name of ['wasm-simd128', 'wasm-relaxed-simd']) {
+    const tt = loadTarget(name), x = crossoverFor(tt);
+    const below = chooseCSR(tt, x.matmul.use - 0.05, 128, null, true);
+    assert.is(below.csr, false, name);
+    assert.ok(below.reason.includes(`below the ${pct(x.matmul.use)} threshold`) && below.reason.includes(name), below.reason);
+    assert.is(chooseCSR(tt, x.matmul.use, 128, null, true).csr, true, name);
+    assert.is(chooseCSR(tt, x.conv.use - 0.05, 3136, null, false).csr, false, name);
+    assert.is(chooseCSR(tt, x.conv.use, 3136, null, false).csr, true, name);
+    assert.is(chooseCSR(tt, x.gemv.use - 0.05, 8, null, true).csr, false, name);
+    assert.equal(chooseCSR(tt, x.gemv.use, 8, null, true).csrGemv, true, name);
+  }
   const t = loadTarget('wasm-simd128');
-  const below = chooseCSR(t, CSR_CROSSOVER.matmul.use - 0.05, 128, null, true);
-  assert.is(below.csr, false);
-  assert.match(below.reason, /below the 40\.0% threshold/);
-  assert.is(chooseCSR(t, CSR_CROSSOVER.conv.use, 3136, null, false).csr, true);
   assert.is(chooseCSR(t, 0.9, 8, null, false).csr, false, 'a conv with 8 output positions has no GEMV path');
   assert.equal(chooseCSR(t, 0.9, 8, null, true).csrGemv, true);
   assert.is(chooseCSR(loadTarget('wasm-mvp'), 0.9, 128, null, true).csr, false);
@@ -73,6 +81,11 @@ test('choice: below the measured crossover a layer stays dense (threshold in the
   // exactly 2:4 (50%) stays on the 2:4 kernel
   const w24 = Float32Array.from({ length: 4 * 32 }, (_, i) => (i % 4 < 2 ? 1 + i : 0));
   assert.is(chooseWeightFormat(t, { data: w24, rowStride: 32, kStride: 1 }, 4, 32, 128, null, true).format, '2:4');
+  // 62.5% zeros that fit 2:4 (one or two nonzeros per 4 k): above the csr-over-dense threshold,
+  // below csr-over-N:M, so the 2:4 kernel (faster than csr there); at 87.5% csr (above)
+  const w62 = Float32Array.from({ length: 4 * 32 }, (_, i) => (i % 4 === 0 || i % 8 === 1 ? 1 + i : 0)), over = csrOverNMFor(t).matmul;
+  assert.ok(crossoverFor(t).matmul.use <= 0.625 && 0.625 < over && over <= 0.875, 'the case sits between the two thresholds');
+  assert.is(chooseWeightFormat(t, { data: w62, rowStride: 32, kStride: 1 }, 4, 32, 128, null, true).format, '2:4');
 });
 
 test.run();

@@ -13,26 +13,49 @@ import { packConvWeightCSR, packCSRGemv, packCSRRows, type CSRPacked } from '../
 import { addr } from './matmul.js';
 import { call } from './args.js';
 
-/** Measured crossovers (bench csr-crossover, 2026-11-26, 5 interleaved rounds, docs/sparse.md):
- *  `at` the sparsity where csr and dense are equally fast (interpolated), `use` the threshold
- *  taken: the first measured sparsity with csr at least 1.1x dense on every shape of the path (a
- *  margin for the noise and for shapes smaller than the measured ones), with the measured
- *  csr/dense ratios there and at 90%, for the manifest. */
-export const CSR_CROSSOVER = {
-  matmul: { shape: 'MatMul 512x512·512x512', at: 0.32, use: 0.4, ratioAtUse: 1.14, ratio90: 5.51 },
-  conv: { shape: '3x3 conv 64→64 56x56', at: 0.30, use: 0.4, ratioAtUse: 1.11, ratio90: 4.03 },
-  gemv: { shape: 'GEMV 1024x4096 vs gemv_f32 (44% from DRAM at 4096x4096)', at: 0.46, use: 0.5, ratioAtUse: 1.11, ratio90: 5.75 },
+/** one path's measured crossover: `at` the sparsity where csr and dense are equally fast
+ *  (interpolated), `use` the threshold taken, with the measured csr/dense ratios there and at 90% */
+export interface Crossover { shape: string; at: number; use: number; ratioAtUse: number; ratio90: number }
+type Paths<T> = { matmul: T; conv: T; gemv: T };
+
+/** Measured crossovers per target (bench csr-crossover, 2026-11-26 15:54Z, Intel Xeon
+ *  Sapphire-Rapids class, load ~2, 5 interleaved rounds, docs/sparse.md). `use` is the first
+ *  measured sparsity with csr at least 1.1x dense on every shape of the path (a margin for the
+ *  noise and for shapes smaller than the measured ones). On wasm-relaxed-simd dense fuses its
+ *  multiply-adds (60 GFLOP/s against 45) while csr gains less from FMA (its loads bind it), so
+ *  csr pays later there. */
+export const CSR_CROSSOVER: { simd128: Paths<Crossover>; relaxed: Paths<Crossover> } = {
+  simd128: {
+    matmul: { shape: 'MatMul 512x512·512x512', at: 0.30, use: 0.4, ratioAtUse: 1.17, ratio90: 5.77 },
+    conv: { shape: '3x3 conv 64→64 56x56', at: 0.36, use: 0.5, ratioAtUse: 1.25, ratio90: 3.76 },
+    gemv: { shape: 'GEMV 4096x4096 from DRAM (31% at 1024x4096 in L3)', at: 0.42, use: 0.5, ratioAtUse: 1.44, ratio90: 7.10 },
+  },
+  relaxed: {
+    matmul: { shape: 'MatMul 512x512·512x512', at: 0.52, use: 0.6, ratioAtUse: 1.19, ratio90: 4.69 },
+    conv: { shape: '3x3 conv 64→64 56x56', at: 0.56, use: 0.7, ratioAtUse: 1.38, ratio90: 3.00 },
+    gemv: { shape: 'GEMV 4096x4096 from DRAM (31% at 1024x4096 in L3)', at: 0.45, use: 0.5, ratioAtUse: 1.43, ratio90: 7.45 },
+  },
 };
 
-/** From this sparsity csr beats the N:M kernels (which do n/m of the dense multiply-adds, 1.4-1.7x
- *  dense in bench:kernels) even on a weight whose zeros happen to fit 2:4 or 4:8, as most 90%
- *  sparse ones do: csr/dense in csr-crossover is 1.70 (MatMul), 1.51 (conv), 1.42-1.50 (GEMV) at
- *  60% and 1.86-2.23 at 70%. */
-export const CSR_OVER_NM = { matmul: 0.6, conv: 0.7, gemv: 0.7 };
+/** From this sparsity csr beats the N:M kernels even on a weight whose zeros happen to fit 2:4 or
+ *  4:8, as most 90% sparse ones do: the first measured sparsity with csr at least 1.1x the 2:4
+ *  kernel (the faster of the two N:M patterns) on every shape of the path, same run as above.
+ *  csr = 2:4 at 62% (MatMul), 68% (conv), 72% (GEMV) on simd128 and 70%, 73%, 73% on
+ *  relaxed-simd; csr/2:4 at the threshold 1.22 (MatMul 70%), 1.37 (conv 80%), 1.31-1.38 (GEMV
+ *  80%) on simd128, 1.53, 1.25, 1.28-1.31 at 80% on relaxed-simd. */
+export const CSR_OVER_NM: { simd128: Paths<number>; relaxed: Paths<number> } = {
+  simd128: { matmul: 0.7, conv: 0.8, gemv: 0.8 },
+  relaxed: { matmul: 0.8, conv: 0.8, gemv: 0.8 },
+};
+
+/** the measured thresholds of a target's build (relaxed-simd has its own) */
+export const crossoverFor = (target: Target): Paths<Crossover> => (target.features.relaxedSimd ? CSR_CROSSOVER.relaxed : CSR_CROSSOVER.simd128);
+export const csrOverNMFor = (target: Target): Paths<number> => (target.features.relaxedSimd ? CSR_OVER_NM.relaxed : CSR_OVER_NM.simd128);
 
 /** should an unstructured-looking weight skip the N:M check and take the csr choice? */
-export function csrBeforeNM(sparsity: number, columns: number, gemvOk: boolean): boolean {
-  return sparsity >= (columns < NM_NR ? CSR_OVER_NM.gemv : gemvOk ? CSR_OVER_NM.matmul : CSR_OVER_NM.conv);
+export function csrBeforeNM(target: Target, sparsity: number, columns: number, gemvOk: boolean): boolean {
+  const t = csrOverNMFor(target);
+  return sparsity >= (columns < NM_NR ? t.gemv : gemvOk ? t.matmul : t.conv);
 }
 
 export interface CSRChoice extends WeightFormatInfo { csr: boolean; /** the csr GEMV kernel, one call per activation row */ csrGemv?: boolean }
@@ -48,8 +71,8 @@ export function chooseCSR(target: Target, sparsity: number, columns: number, blo
   if (blocker) return dense(`but ${blocker}`);
   const gemv = columns < NM_NR;
   if (gemv && !gemvOk) return dense(`but only ${columns} activation column(s) per call: the 1x16 tile would run mostly empty`);
-  const x = gemv ? CSR_CROSSOVER.gemv : gemvOk ? CSR_CROSSOVER.matmul : CSR_CROSSOVER.conv;
-  const measured = `bench csr-crossover on ${x.shape}: csr = dense at ${pct(x.at)}, ${x.ratioAtUse}x at ${pct(x.use)}, ${x.ratio90}x at 90%`;
+  const c = crossoverFor(target), x = gemv ? c.gemv : gemvOk ? c.matmul : c.conv;
+  const measured = `bench csr-crossover on ${target.name}, ${x.shape}: csr = dense at ${pct(x.at)}, ${x.ratioAtUse}x at ${pct(x.use)}, ${x.ratio90}x at 90%`;
   if (sparsity < x.use) return dense(`below the ${pct(x.use)} threshold (${measured}): stays dense`);
   const kernel = gemv ? `the csr GEMV kernel, one call per activation row (${columns})` : `the csr kernel over ${columns} activation columns`;
   return { csr: true, csrGemv: gemv, format: 'csr', sparsity, reason: `${pct(sparsity)} unstructured zeros: ${kernel} (${measured})` };

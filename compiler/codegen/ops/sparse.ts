@@ -24,7 +24,7 @@ export function chooseWeightFormat(target: Target, src: NMSource, rows: number, 
   const sparsity = zeroFraction(src, rows, K);
   const dense = (reason: string): FormatChoice => ({ nm: null, format: 'dense', sparsity, reason });
   if (sparsity === 0) return dense('no zeros');
-  if (csrBeforeNM(sparsity, columns, gemvOk)) return { nm: null, ...chooseCSR(target, sparsity, columns, blocker, gemvOk) };
+  if (csrBeforeNM(target, sparsity, columns, gemvOk)) return { nm: null, ...chooseCSR(target, sparsity, columns, blocker, gemvOk) };
   // 2:4 first: every 2:4 weight is also 4:8, and the 2:4 GEMV's x table is smaller
   const nm = isNM(src, rows, K, NM24) ? NM24 : isNM(src, rows, K, NM48) ? NM48 : null;
   if (!nm) return { nm: null, ...chooseCSR(target, sparsity, columns, blocker, gemvOk) };
