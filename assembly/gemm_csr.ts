@@ -2,8 +2,8 @@
 // activation, with W in the "csr" layout of compiler/pack/csr.ts:
 //   ptr i32 [nb*M + 1] (cumulative), values f32 [nnz], offsets u16 [nnz], K blocks of KB.
 // GEMM and conv (KB = CSR_KC = 256, offsets = (k % 256) * 64): B is packed per KC x NC block
-// into 16-column panels [ceil(nc/16)][kc][16] by nm_pack_b16_f32 (the 2:4 kernel's packing), so
-// one nonzero meets one 64-byte row of a 16 KiB panel that stays in L1.
+// into 16-column panels [kc][16], 16 KiB apart whatever kc, by nm_pack_b16_f32 (the 2:4 kernel's
+// packing, one panel per call), so one nonzero meets one 64-byte row of a panel in L1.
 // Micro-kernels: one output row (rows have their own nonzeros, so rows cannot share B loads as
 // in the dense tile) times 32 columns (two adjacent panels, 8 accumulators: one offset load and
 // one splat per 8 vectors) or 16 columns (two nonzeros per step into two sets of 4 accumulators,
@@ -27,6 +27,16 @@ export const CSR_KC: i32 = 256;
 export const CSR_MC: i32 = 128;
 export const CSR_NC: i32 = 512;
 const TMP_BYTES: usize = 256;
+/** bytes from one packed B panel to the next: CSR_KC rows of 64 bytes whatever kc, so that the
+ *  1x32 kernel reaches the pair's second panel through a load's constant offset (16384 there) */
+const CSR_PS: usize = 16384;
+
+/** packs B k [0,kc) x columns [0,nc) into 16-column panels CSR_PS bytes apart, one
+ *  nm_pack_b16_f32 call per panel (the 2:4 kernel's packing of one panel) */
+function csr_pack_b(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
+  const csb = <usize>cs << 2;
+  for (let j = 0; j < nc; j += 16) nm_pack_b16_f32(kc, min(16, nc - j), b + <usize>j * csb, rs, cs, dst + <usize>(j >> 4) * CSR_PS);
+}
 
 /** c[0..16) = (acc ? c : bias) + sum over n nonzeros (a values, ix u16 byte offsets into panel b) */
 function csrk_1x16(n: i32, a: usize, ix: usize, b: usize, c: usize, acc: bool, bias: f32): void {
@@ -67,8 +77,9 @@ function csrk_1x16(n: i32, a: usize, ix: usize, b: usize, c: usize, acc: bool, b
   }
 }
 
-/** as csrk_1x16 over 32 columns: panel b and the next panel, bps bytes further */
-function csrk_1x32(n: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, acc: bool, bias: f32): void {
+/** as csrk_1x16 over 32 columns: panel b and the next panel, CSR_PS bytes further (a load's
+ *  constant offset, 16384 below) */
+function csrk_1x32(n: i32, a: usize, ix: usize, b: usize, c: usize, acc: bool, bias: f32): void {
   if (ASC_FEATURE_SIMD) {
     let c0 = f32x4.splat(bias), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
     if (acc) {
@@ -76,19 +87,19 @@ function csrk_1x32(n: i32, a: usize, ix: usize, b: usize, bps: usize, c: usize, 
       c4 = v128.load(c, 64); c5 = v128.load(c, 80); c6 = v128.load(c, 96); c7 = v128.load(c, 112);
     }
     for (let i = 0; i < n; i++) {
-      const o = b + <usize>load<u16>(ix), o2 = o + bps;
+      const o = b + <usize>load<u16>(ix);
       const a0 = v128.load32_splat(a);
       c0 = madd(a0, v128.load(o), c0); c1 = madd(a0, v128.load(o, 16), c1);
       c2 = madd(a0, v128.load(o, 32), c2); c3 = madd(a0, v128.load(o, 48), c3);
-      c4 = madd(a0, v128.load(o2), c4); c5 = madd(a0, v128.load(o2, 16), c5);
-      c6 = madd(a0, v128.load(o2, 32), c6); c7 = madd(a0, v128.load(o2, 48), c7);
+      c4 = madd(a0, v128.load(o, 16384), c4); c5 = madd(a0, v128.load(o, 16400), c5);
+      c6 = madd(a0, v128.load(o, 16416), c6); c7 = madd(a0, v128.load(o, 16432), c7);
       a += 4; ix += 2;
     }
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
     v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
   } else {
     csrk_1x16(n, a, ix, b, c, acc, bias);
-    csrk_1x16(n, a, ix, b + bps, c + 64, acc, bias);
+    csrk_1x16(n, a, ix, b + CSR_PS, c + 64, acc, bias);
   }
 }
 
@@ -126,26 +137,26 @@ function csrk_1xv(n: i32, a: usize, ix: usize, b: usize, c: usize, acc: bool, bi
 
 /** C block [mc][nc] (row stride ldc elements) from the block's rows (rp: their ptr entries, mc+1
  *  of them), the weight stream (wv, wo: values and offsets of the whole matrix) and a packed B
- *  block (panels bps bytes apart). acc: accumulate into C; else start from bias (mc floats, or 0). */
-function csr_macro_f32(mc: i32, nc: i32, rp: usize, wv: usize, wo: usize, b: usize, bps: usize,
+ *  block (panels CSR_PS bytes apart). acc: accumulate into C; else start from bias (mc floats, or 0). */
+function csr_macro_f32(mc: i32, nc: i32, rp: usize, wv: usize, wo: usize, b: usize,
   c: usize, ldc: i32, acc: bool, bias: usize, tmp: usize): void {
   const ldcb = <usize>ldc << 2;
   for (let jr = 0; jr < nc; jr += 32) {
     const nr = min(32, nc - jr);
-    const bp = b + <usize>(jr >> 4) * bps;
+    const bp = b + <usize>(jr >> 4) * CSR_PS;
     for (let i = 0; i < mc; i++) {
       const s = load<i32>(rp + (<usize>i << 2)), n = load<i32>(rp + (<usize>i << 2), 4) - s;
       const a = wv + (<usize>s << 2), ix = wo + (<usize>s << 1);
       const cp = c + <usize>i * ldcb + (<usize>jr << 2);
       const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0;
-      if (nr == 32) { csrk_1x32(n, a, ix, bp, bps, cp, acc, bv); continue; }
+      if (nr == 32) { csrk_1x32(n, a, ix, bp, cp, acc, bv); continue; }
       let j = 0;
       if (nr >= 16) { csrk_1x16(n, a, ix, bp, cp, acc, bv); j = 16; }
       if (j < nr) {
         // edge: the last, partial panel on a staging row (the packed panel is zero-padded)
         const w = nr - j, cj = cp + (<usize>j << 2);
         if (acc) for (let t = 0; t < w; t++) store<f32>(tmp + (<usize>t << 2), load<f32>(cj + (<usize>t << 2)));
-        const pb = bp + (j == 16 ? bps : 0);
+        const pb = bp + (j == 16 ? CSR_PS : 0);
         if (w > 12) csrk_1x16(n, a, ix, pb, tmp, acc, bv);
         else csrk_1xv(n, a, ix, pb, tmp, acc, bv, (w + 3) >> 2);
         for (let t = 0; t < w; t++) store<f32>(cj + (<usize>t << 2), load<f32>(tmp + (<usize>t << 2)));
@@ -163,7 +174,7 @@ function csr_block_f32(M: i32, K: i32, pc: i32, kc: i32, nc: i32, ptr: usize, wv
   const rb = ptr + (<usize>(pc / CSR_KC) * <usize>M << 2);
   for (let ic = 0; ic < M; ic += CSR_MC) {
     const mc = min(CSR_MC, M - ic), cb = c + (<usize>ic * <usize>ldc << 2);
-    csr_macro_f32(mc, nc, rb + (<usize>ic << 2), wv, wo, bblk, <usize>kc << 6, cb, ldc, pc > 0, bias != 0 ? bias + (<usize>ic << 2) : 0, tmp);
+    csr_macro_f32(mc, nc, rb + (<usize>ic << 2), wv, wo, bblk, cb, ldc, pc > 0, bias != 0 ? bias + (<usize>ic << 2) : 0, tmp);
     if (act != 0 && pc + kc >= K) act_tile_f32(cb, ldc, mc, nc, act, alpha, beta);
   }
 }
@@ -180,7 +191,7 @@ export function gemm_csr_f32(M: i32, N: i32, K: i32, ptr: usize, wv: usize, wo: 
     const nc = min(CSR_NC, N - jc);
     for (let pc = 0; pc < K; pc += CSR_KC) {
       const kc = min(CSR_KC, K - pc);
-      nm_pack_b16_f32(kc, nc, b + (<usize>(pc * b_rs + jc * b_cs) << 2), b_rs, b_cs, bblk);
+      csr_pack_b(kc, nc, b + (<usize>(pc * b_rs + jc * b_cs) << 2), b_rs, b_cs, bblk);
       csr_block_f32(M, K, pc, kc, nc, ptr, wv, wo, bblk, c + (<usize>jc << 2), ldc, bias, act, alpha, beta, scratch);
     }
   }
@@ -208,7 +219,7 @@ export function conv2d_csr_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   const nb = max(1, (K + CSR_KC - 1) / CSR_KC);
   const bblk = scratch + TMP_BYTES;
   const ldr = min(P, CSR_NC) + 16;
-  const rows = bblk + ((<usize>min(ceil16(P), CSR_NC) * <usize>min(K, CSR_KC) * 4 + 63) & ~<usize>63);
+  const rows = bblk + (<usize>(min(ceil16(P), CSR_NC) >> 4) * CSR_PS);
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xg = x + (<usize>(n * C + g * Cg) * <usize>(H * W) << 2);
@@ -225,7 +236,7 @@ export function conv2d_csr_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
         for (let pc = 0; pc < K; pc += CSR_KC) {
           const kc = min(CSR_KC, K - pc);
           conv_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, rows, ldr);
-          nm_pack_b16_f32(kc, nc, rows, ldr, 1, bblk);
+          csr_pack_b(kc, nc, rows, ldr, 1, bblk);
           csr_block_f32(Mg, K, pc, kc, nc, pg, wv, wo, bblk, yg + (<usize>jc << 2), P, bg, act, alpha, beta, scratch);
         }
       }
