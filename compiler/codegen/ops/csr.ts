@@ -19,7 +19,9 @@ export interface Crossover { shape: string; at: number; use: number; ratioAtUse:
 type Paths<T> = { matmul: T; conv: T; gemv: T };
 
 /** Measured crossovers per target (bench csr-crossover, 2026-11-26 15:54Z, Intel Xeon
- *  Sapphire-Rapids class, load ~2, 5 interleaved rounds, docs/sparse.md). `use` is the first
+ *  Sapphire-Rapids class, load ~2, 5 interleaved rounds, docs/sparse.md; GEMV from the 16:17Z
+ *  3-round run, which agreed with a 1-round one: the dense GEMV read 30-50% slower in the 15:54
+ *  run, csr the same in all three). `use` is the first
  *  measured sparsity with csr at least 1.1x dense on every shape of the path (a margin for the
  *  noise and for shapes smaller than the measured ones). On wasm-relaxed-simd dense fuses its
  *  multiply-adds (60 GFLOP/s against 45) while csr gains less from FMA (its loads bind it), so
@@ -28,12 +30,12 @@ export const CSR_CROSSOVER: { simd128: Paths<Crossover>; relaxed: Paths<Crossove
   simd128: {
     matmul: { shape: 'MatMul 512x512·512x512', at: 0.30, use: 0.4, ratioAtUse: 1.17, ratio90: 5.77 },
     conv: { shape: '3x3 conv 64→64 56x56', at: 0.36, use: 0.5, ratioAtUse: 1.25, ratio90: 3.76 },
-    gemv: { shape: 'GEMV 4096x4096 from DRAM (31% at 1024x4096 in L3)', at: 0.42, use: 0.5, ratioAtUse: 1.44, ratio90: 7.10 },
+    gemv: { shape: 'GEMV 1024x4096 in L3 (51% from DRAM at 4096x4096)', at: 0.53, use: 0.6, ratioAtUse: 1.19, ratio90: 4.47 },
   },
   relaxed: {
     matmul: { shape: 'MatMul 512x512·512x512', at: 0.52, use: 0.6, ratioAtUse: 1.19, ratio90: 4.69 },
     conv: { shape: '3x3 conv 64→64 56x56', at: 0.56, use: 0.7, ratioAtUse: 1.38, ratio90: 3.00 },
-    gemv: { shape: 'GEMV 4096x4096 from DRAM (31% at 1024x4096 in L3)', at: 0.45, use: 0.5, ratioAtUse: 1.43, ratio90: 7.45 },
+    gemv: { shape: 'GEMV 1024x4096 in L3 (52% from DRAM at 4096x4096)', at: 0.53, use: 0.6, ratioAtUse: 1.18, ratio90: 4.35 },
   },
 };
 
