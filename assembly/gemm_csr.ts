@@ -2,8 +2,9 @@
 // activation, with W in the "csr" layout of compiler/pack/csr.ts:
 //   ptr i32 [nb*M + 1] (cumulative), values f32 [nnz], offsets u16 [nnz], K blocks of KB.
 // GEMM and conv (KB = CSR_KC = 256, offsets = (k % 256) * 64): B is packed per KC x NC block
-// into 16-column panels [kc][16], 16 KiB apart whatever kc, by nm_pack_b16_f32 (the 2:4 kernel's
-// packing, one panel per call), so one nonzero meets one 64-byte row of a panel in L1.
+// into 16-column panels [kc][16], 16 KiB apart whatever kc, by the 2:4 kernels' packers (GEMM:
+// nm_pack_gemm_b, a row-major B 4 rows at a time; conv: nm_pack_panels over the fresh im2col
+// rows), so one nonzero meets one 64-byte row of a panel in L1.
 // Micro-kernels: one output row (rows have their own nonzeros, so rows cannot share B loads as
 // in the dense tile) times 32 columns (two adjacent panels, 8 accumulators: one offset load and
 // one splat per 8 vectors) or 16 columns (two nonzeros per step into two sets of 4 accumulators,
@@ -20,23 +21,17 @@
 // 2:4 kernel's sizes (gemm-blocking.ts csrScratchBytes, convCSRScratchBytes).
 import { act_apply_f32, act_tile_f32 } from './activation';
 import { conv_im2col_f32 } from './conv';
-import { nm_pack_b16_f32 } from './gemm_nm';
+import { NM_PS, nm_pack_gemm_b, nm_pack_panels } from './gemm_nm';
 import { madd } from './fma';
 
 export const CSR_KC: i32 = 256;
 export const CSR_MC: i32 = 128;
 export const CSR_NC: i32 = 512;
 const TMP_BYTES: usize = 256;
-/** bytes from one packed B panel to the next: CSR_KC rows of 64 bytes whatever kc, so that the
- *  1x32 kernel reaches the pair's second panel through a load's constant offset (16384 there) */
-const CSR_PS: usize = 16384;
-
-/** packs B k [0,kc) x columns [0,nc) into 16-column panels CSR_PS bytes apart, one
- *  nm_pack_b16_f32 call per panel (the 2:4 kernel's packing of one panel) */
-function csr_pack_b(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
-  const csb = <usize>cs << 2;
-  for (let j = 0; j < nc; j += 16) nm_pack_b16_f32(kc, min(16, nc - j), b + <usize>j * csb, rs, cs, dst + <usize>(j >> 4) * CSR_PS);
-}
+/** bytes from one packed B panel to the next: the 2:4 kernels' NM_PS (CSR_KC rows of 64 bytes
+ *  whatever kc), so that B is packed by their packers and the 1x32 kernel reaches the pair's
+ *  second panel through a load's constant offset (16384 there) */
+const CSR_PS: usize = NM_PS;
 
 /** c[0..16) = (acc ? c : bias) + sum over n nonzeros (a values, ix u16 byte offsets into panel b) */
 function csrk_1x16(n: i32, a: usize, ix: usize, b: usize, c: usize, acc: bool, bias: f32): void {
@@ -191,7 +186,7 @@ export function gemm_csr_f32(M: i32, N: i32, K: i32, ptr: usize, wv: usize, wo: 
     const nc = min(CSR_NC, N - jc);
     for (let pc = 0; pc < K; pc += CSR_KC) {
       const kc = min(CSR_KC, K - pc);
-      csr_pack_b(kc, nc, b + (<usize>(pc * b_rs + jc * b_cs) << 2), b_rs, b_cs, bblk);
+      nm_pack_gemm_b(kc, nc, b + (<usize>(pc * b_rs + jc * b_cs) << 2), b_rs, b_cs, bblk);
       csr_block_f32(M, K, pc, kc, nc, ptr, wv, wo, bblk, c + (<usize>jc << 2), ldc, bias, act, alpha, beta, scratch);
     }
   }
@@ -236,7 +231,7 @@ export function conv2d_csr_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
         for (let pc = 0; pc < K; pc += CSR_KC) {
           const kc = min(CSR_KC, K - pc);
           conv_im2col_f32(xg, H, W, kh, kw, sh, sw, pt, pl, dh, dw, Wo, pc, kc, jc, nc, rows, ldr);
-          csr_pack_b(kc, nc, rows, ldr, 1, bblk);
+          nm_pack_panels(kc, nc, rows, ldr, 1, bblk, CSR_PS);
           csr_block_f32(Mg, K, pc, kc, nc, pg, wv, wo, bblk, yg + (<usize>jc << 2), P, bg, act, alpha, beta, scratch);
         }
       }

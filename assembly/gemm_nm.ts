@@ -48,7 +48,7 @@ export const NM_NC: i32 = 512;
 const TMP_BYTES: usize = 256;
 /** bytes from one B panel to the next: NM_KC rows of 64 bytes whatever kc, so that the kernels
  *  reach the second panel of a pair through a load's constant offset (16384 in their code) */
-const NM_PS: usize = 16384;
+export const NM_PS: usize = 16384;
 
 const INIT_ZERO = 0;
 const INIT_LOAD = 1;
@@ -542,7 +542,7 @@ export function nm_pack_b16_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, ds
 }
 
 /** nm_pack_b16_f32 with panels ps bytes apart */
-function nm_pack_panels(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize, ps: usize): void {
+export function nm_pack_panels(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize, ps: usize): void {
   const rsb = <usize>rs << 2, csb = <usize>cs << 2;
   for (let j = 0; j < nc; j += 16) {
     const cols = min(16, nc - j);
@@ -598,7 +598,7 @@ function nm_pack_panels(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize
  *  from each of kc rows 4-12 KiB apart) took 2.6x as long on conv-as-GEMM's 576x3136 B, which
  *  comes from L3/DRAM on every call (23% of the 2:4 GEMM's time, now about 9%). The conv path
  *  packs its fresh im2col rows (in L2) panel by panel, a few percent faster there. */
-function nm_pack_gemm_b(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
+export function nm_pack_gemm_b(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
   if (!ASC_FEATURE_SIMD || cs != 1) { nm_pack_panels(kc, nc, b, rs, cs, dst, NM_PS); return; }
   const full = nc & ~15;
   nm_pack_rows16(kc, full, b, <usize>rs << 2, dst, NM_PS);
