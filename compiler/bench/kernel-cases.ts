@@ -13,6 +13,7 @@ import { convNMScratchBytes, gemvNMScratchBytes, convScratchBytes, convTranspose
 import { packConvWeightCSR, packCSRGemv, packCSRRows, type CSRPacked } from '../pack/csr.js';
 import { NM24, NM48, packConvWeightNM, packMatMulWeightNM, packNMGemv, type NMPattern } from '../pack/nm.js';
 import { packConvTransposeWeight, packConvWeight, packLeftWeight, packMatMulWeight } from '../pack/dense.js';
+import { rng, uniform } from '../util/random.js';
 
 export interface Case {
   name: string;
@@ -24,11 +25,8 @@ export interface Case {
 
 export interface Alloc { put(a: Float32Array | Uint8Array | Uint16Array | Int32Array): number; reserve(bytes: number): number }
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-}
-export const rand = (n: number, seed: number) => { const r = rng(seed); return Float32Array.from({ length: n }, r); };
+/** n seeded uniform floats in [-1, 1) (the project's one PRNG, util/random.ts) */
+export const rand = (n: number, seed: number) => uniform(seed, n);
 export const f32 = (x: number) => `<f32>${x}`;
 
 /** magnitude N:M along K of rows x K (keeps the n largest |w| of every m; ties: lower k) */
@@ -48,7 +46,7 @@ export const patternOf = (format: string): NMPattern => (format === '4:8' ? NM48
  *  magnitude pruning of random weights would */
 export function maskRandom(w: Float32Array, sparsity: number, seed = 7): Float32Array {
   const r = rng(seed);
-  return w.map((v) => (r() * 0.5 + 0.5 < sparsity ? 0 : v));
+  return w.map((v) => (r() < sparsity ? 0 : v));
 }
 
 const csrArgs = (al: Alloc, pk: CSRPacked): number[] => [al.put(pk.ptr), al.put(pk.values), al.put(pk.offsets)];
