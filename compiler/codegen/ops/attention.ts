@@ -18,14 +18,14 @@ export function attentionScratchBytes(tq: number, tk: number, d: number, dv: num
 
 /** the logical shape and element strides of an operand stored as `stored` (contiguous) and read
  *  through Transpose(perm): logical axis a is stored axis perm[a] */
-export function readThrough(stored: readonly number[], perm: number[] | null): { shape: number[]; strides: number[] } {
+function readThrough(stored: readonly number[], perm: number[] | null): { shape: number[]; strides: number[] } {
   const st = stridesOf(stored), p = perm ?? stored.map((_, i) => i);
   return { shape: p.map((a) => stored[a]), strides: p.map((a) => st[a]) };
 }
 
 /** the logical shape and strides of a result written as Transpose(Y, perm) of shape `stored`:
  *  stored axis a is logical axis perm[a] */
-export function writeThrough(stored: readonly number[], perm: number[] | null): { shape: number[]; strides: number[] } {
+function writeThrough(stored: readonly number[], perm: number[] | null): { shape: number[]; strides: number[] } {
   const st = stridesOf(stored), p = perm ?? stored.map((_, i) => i);
   const shape = new Array<number>(p.length), strides = new Array<number>(p.length);
   p.forEach((l, a) => { shape[l] = stored[a]; strides[l] = st[a]; });

@@ -26,7 +26,7 @@ type Paths<T> = { matmul: T; conv: T; gemv: T };
  *  noise and for shapes smaller than the measured ones). On wasm-relaxed-simd dense fuses its
  *  multiply-adds (60 GFLOP/s against 45) while csr gains less from FMA (its loads bind it), so
  *  csr pays later there. */
-export const CSR_CROSSOVER: { simd128: Paths<Crossover>; relaxed: Paths<Crossover> } = {
+const CSR_CROSSOVER: { simd128: Paths<Crossover>; relaxed: Paths<Crossover> } = {
   simd128: {
     matmul: { shape: 'MatMul 512x512·512x512', at: 0.30, use: 0.4, ratioAtUse: 1.17, ratio90: 5.77 },
     conv: { shape: '3x3 conv 64→64 56x56', at: 0.36, use: 0.5, ratioAtUse: 1.25, ratio90: 3.76 },
@@ -45,7 +45,7 @@ export const CSR_CROSSOVER: { simd128: Paths<Crossover>; relaxed: Paths<Crossove
  *  csr = 2:4 at 62% (MatMul), 68% (conv), 72% (GEMV) on simd128 and 70%, 73%, 73% on
  *  relaxed-simd; csr/2:4 at the threshold 1.22 (MatMul 70%), 1.37 (conv 80%), 1.31-1.38 (GEMV
  *  80%) on simd128, 1.53, 1.25, 1.28-1.31 at 80% on relaxed-simd. */
-export const CSR_OVER_NM: { simd128: Paths<number>; relaxed: Paths<number> } = {
+const CSR_OVER_NM: { simd128: Paths<number>; relaxed: Paths<number> } = {
   simd128: { matmul: 0.7, conv: 0.8, gemv: 0.8 },
   relaxed: { matmul: 0.8, conv: 0.8, gemv: 0.8 },
 };

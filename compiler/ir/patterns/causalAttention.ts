@@ -23,11 +23,11 @@ import { attrInt, attrInts, consumers, constNumbers, isConst, normAxis, producer
 export const CAUSAL_ATTENTION_OP = 'CausalAttention';
 
 /** a fill at or below this weighs nothing after softmax (see the header) */
-export const MASK_FILL_MAX = -1e4;
+const MASK_FILL_MAX = -1e4;
 
 /** the diagonal offset if `kept` (per element of a mask of shape `shape`, broadcast against
  *  scores [..., tq, tk]) is causal in every slice, else null */
-export function causalDiag(kept: (e: number) => boolean, shape: readonly number[], tq: number, tk: number): number | null {
+function causalDiag(kept: (e: number) => boolean, shape: readonly number[], tq: number, tk: number): number | null {
   const r = shape.length;
   const mq = r >= 2 ? shape[r - 2] : 1, mk = r >= 1 ? shape[r - 1] : 1;
   if (mq !== tq || mk !== tk) return null; // a mask broadcast along rows or columns is not causal
