@@ -30,7 +30,7 @@ export const CONVT_NC: i32 = 256;
 @inline function ceil4(x: i32): i32 { return (x + 3) & ~3; }
 @inline function ceil8(x: i32): i32 { return (x + 7) & ~7; }
 
-@inline function zero_f32(d: usize, n: i32): void {
+@inline export function zero_f32(d: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), i32x4.splat(0));
   for (; i < n; i++) store<f32>(d + (<usize>i << 2), 0);
@@ -137,10 +137,7 @@ export function conv2d_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
           if (fromPlane && planeB + (<usize>kc << 2) + 192 <= room) {
             const plane = rows + 64, koff = plane + ((planeB + 64 + 15) & ~<usize>15), tab = koff + (<usize>kc << 2);
             conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, plane);
-            for (let kk = 0; kk < kc; kk++) {
-              const kg = pc + kk, ch = kg / ksz, r = kg - ch * ksz, dy = r / kw, dx = r - dy * kw;
-              store<i32>(koff + (<usize>kk << 2), (((ch - ch0) * rowsIn + dy * dh) * Wp + dx * dw) << 2);
-            }
+            conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Wp, koff);
             for (let jr = 0; jr < nc; jr += CONV_PLANE_NB) {
               const w = min(CONV_PLANE_NB, nc - jr);
               conv_plane_panels(kc, jc + jr, w, Wo, oy0, sh, Wp, plane, koff, tab, bblk);
@@ -190,6 +187,15 @@ export function conv_pad_plane_f32(x: usize, nch: i32, H: i32, W: i32, iy0: i32,
       }
       d += <usize>Wp << 2;
     }
+  }
+}
+
+/** per k of [pc, pc + kc) (channel k / ksz, tap (dy, dx) of k % ksz), its byte offset in the
+ *  padded plane of conv_pad_plane_f32 (channels ch0.., rowsIn x Wp floats each) as i32 at koff */
+export function conv_plane_koff(pc: i32, kc: i32, ksz: i32, kw: i32, dh: i32, dw: i32, ch0: i32, rowsIn: i32, Wp: i32, koff: usize): void {
+  for (let kk = 0; kk < kc; kk++) {
+    const kg = pc + kk, ch = kg / ksz, r = kg - ch * ksz, dy = r / kw, dx = r - dy * kw;
+    store<i32>(koff + (<usize>kk << 2), (((ch - ch0) * rowsIn + dy * dh) * Wp + dx * dw) << 2);
   }
 }
 

@@ -37,7 +37,7 @@
 //   (+ conv2d_nm*_f32: a block of im2col rows, as conv2d_f32, which also holds the padded plane
 //   of the conv path without im2col rows, see below). gemm-blocking.ts mirrors it.
 import { act_apply_f32, act_tile_f32 } from './activation';
-import { conv_im2col_f32, conv_pad_plane_f32 } from './conv';
+import { conv_im2col_f32, conv_pad_plane_f32, conv_plane_koff, zero_f32 } from './conv';
 import { madd } from './fma';
 
 export const NM_MR: i32 = 2;
@@ -535,13 +535,8 @@ function nmk_scalar(m: i32, cols: i32, groups: i32, a: usize, ix: usize, b: usiz
   else nmk24_2x4(groups, a, ix, b, c, ldc, init, bias);
 }
 
-/** packs B k [0,kc) x columns [0,nc) into [ceil(nc/16)][kc][16] at dst (columns past nc zero).
- *  Element (k,n) of B is at b + (k*rs + n*cs)*4. */
-export function nm_pack_b16_f32(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
-  nm_pack_panels(kc, nc, b, rs, cs, dst, <usize>kc << 6);
-}
-
-/** nm_pack_b16_f32 with panels ps bytes apart */
+/** packs B k [0,kc) x columns [0,nc) into 16-column panels [kc][16] ps bytes apart at dst
+ *  (columns past nc zero). Element (k,n) of B is at b + (k*rs + n*cs)*4. */
 export function nm_pack_panels(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize, ps: usize): void {
   const rsb = <usize>rs << 2, csb = <usize>cs << 2;
   for (let j = 0; j < nc; j += 16) {
@@ -593,7 +588,7 @@ export function nm_pack_panels(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst
   }
 }
 
-/** nm_pack_b16_f32 for the GEMM's B: when B is row-major, its full panels 4 rows of B at a time
+/** nm_pack_panels (NM_PS apart) for the GEMM's B: when B is row-major, its full panels 4 rows of B at a time
  *  (4 sequential source streams, 256 contiguous bytes into each panel). Panel by panel (64 bytes
  *  from each of kc rows 4-12 KiB apart) took 2.6x as long on conv-as-GEMM's 576x3136 B, which
  *  comes from L3/DRAM on every call (23% of the 2:4 GEMM's time, now about 9%). The conv path
@@ -813,7 +808,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
   const rows = bblk + <usize>(min(ceil16(P), NM_NC) >> 4) * NM_PS;
   // the padded-plane path (below): stride 1 along the width, its plane inside the rows region
   const fused = ASC_FEATURE_SIMD && sw == 1;
-  const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, room = (<usize>min(K, NM_KC) * <usize>(min(P, NM_NC) + 16)) << 2;
+  const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, room = (<usize>min(K, NM_KC) * <usize>ldr) << 2;
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xg = x + (<usize>(n * C + g * Cg) * <usize>(H * W) << 2);
@@ -836,10 +831,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
             // B from a padded plane of the block's input rows, a pair of panels at a time
             const koff = rows + planeB, pieces = koff + (<usize>kc << 2);
             conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, rows);
-            for (let kk = 0; kk < kc; kk++) {
-              const kg = pc + kk, ch = kg / ksz, r = kg - ch * ksz, dy = r / kw, dx = r - dy * kw;
-              store<i32>(koff + (<usize>kk << 2), (((ch - ch0) * rowsIn + dy * dh) * Wp + dx * dw) << 2);
-            }
+            conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Wp, koff);
             for (let jr = 0; jr < nc; jr += 32) {
               const w = min(32, nc - jr);
               const np = nm_conv_pieces(jc + jr, w, Wo, oy0, sh, Wp, NM_PS, pieces);
@@ -1125,12 +1117,6 @@ function nm_gemv(m: i32, M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize
 // few vector copies. This replaces im2col rows written to L2 and packed from there (16% of the
 // 2:4 conv's time on 3x3 64->64 56x56) and keeps the pair's panels in L1 for the row sweep.
 
-@inline function nm_zero(d: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), i32x4.splat(0));
-  for (; i < n; i++) store<f32>(d + (<usize>i << 2), 0);
-}
-
 /** the runs of output positions [j0, j0 + w) (w <= 32): per run 3 i32 at pieces (panel byte
  *  offset for k = 0, plane byte offset for tap (0, 0), length); returns the number of runs */
 function nm_conv_pieces(j0: i32, w: i32, Wo: i32, oy0: i32, sh: i32, Wp: i32, ps: usize, pieces: usize): i32 {
@@ -1150,7 +1136,7 @@ function nm_conv_pieces(j0: i32, w: i32, Wo: i32, oy0: i32, sh: i32, Wp: i32, ps
 /** the panels of one pair (w <= 32 columns) from the plane: row kk of every panel from the runs,
  *  each at koff[kk] bytes into the plane; columns past w of a last panel zero */
 function nm_conv_panels(kc: i32, np: i32, pieces: usize, plane: usize, koff: usize, w: i32, dst: usize): void {
-  if (w & 15) nm_zero(dst + <usize>(w >> 4) * NM_PS, kc << 4);
+  if (w & 15) zero_f32(dst + <usize>(w >> 4) * NM_PS, kc << 4);
   for (let kk = 0; kk < kc; kk++) {
     const base = plane + <usize>load<i32>(koff + (<usize>kk << 2)), drow = dst + (<usize>kk << 6);
     for (let q = 0; q < np; q++) {
