@@ -55,7 +55,7 @@ export function act_f32(x: f32, act: i32, alpha: f32, beta: f32): f32 {
 @inline function madd(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
 
 /** one activation on four values; `act` is an Act code */
-export function act_v128(x: v128, act: i32, alpha: f32, beta: f32): v128 {
+function act_v128(x: v128, act: i32, alpha: f32, beta: f32): v128 {
   switch (act) {
     case ACT_RELU: return f32x4.max(x, sp(0));
     case ACT_CLIP: return f32x4.min(f32x4.max(x, sp(alpha)), sp(beta));
