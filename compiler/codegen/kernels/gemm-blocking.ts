@@ -79,7 +79,7 @@ export function gemvNMScratchBytes(KB: number, m = 4): number {
 }
 
 // The blocking of the unstructured sparse kernels (assembly/gemm_csr.ts): the 2:4 kernels'
-// (B packed by the same nm_pack_b16_f32 into 16-column panels per KC x NC block), so the same
+// (B packed by the same nm_pack_gemm_b / nm_pack_panels into 16-column panels per KC x NC block), so the same
 // scratch. The csr layout's K block (compiler/pack/csr.ts CSR_KC) is this KC.
 export const CSR_MC = NM_MC;
 export const CSR_NC = NM_NC;
