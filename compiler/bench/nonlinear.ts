@@ -8,15 +8,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTarget } from '../codegen/target.js';
-import { rng } from '../util/random.js';
+import { normal as normalDraw, rng } from '../util/random.js';
 import { buildBenchModule, loadavg, median, newAlloc, timeRuns } from './kernel-cases.js';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, out: { type: 'string', default: 'out/bench-nonlinear.json' } } });
 
-/** n normal(0, sd) floats, seeded (Box-Muller over util/random.ts) */
+/** n normal(0, sd) floats, seeded */
 function normal(n: number, sd: number, seed: number): Float32Array {
   const r = rng(seed);
-  return Float32Array.from({ length: n }, () => sd * Math.sqrt(-2 * Math.log(Math.max(1e-12, r()))) * Math.cos(2 * Math.PI * r()));
+  return Float32Array.from({ length: n }, () => sd * normalDraw(r));
 }
 
 const al = newAlloc();

@@ -2,7 +2,7 @@
 // parameters), minimising f over a box. Seeded by the project PRNG, so a search is repeatable.
 // Candidates are clipped to the box for evaluation; the update uses the unclipped samples.
 // Meant for a handful of dimensions (PHO searches 4): the eigendecomposition is plain Jacobi.
-import { rng } from '../util/random.js';
+import { normal as normalDraw, rng } from '../util/random.js';
 
 export interface CmaesOptions {
   x0: number[];
@@ -59,7 +59,7 @@ export async function cmaes(f: (x: number[]) => number | Promise<number>, o: Cma
   const chiN = Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n));
 
   const r = rng(o.seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()); // Box-Muller
+  const normal = () => normalDraw(r);
   const clip = (x: number[]) => x.map((v, i) => Math.min(o.upper[i], Math.max(o.lower[i], v)));
 
   let m = [...o.x0], sigma = o.sigma0;

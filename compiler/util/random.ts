@@ -10,6 +10,11 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** a standard normal draw from r (Box-Muller; 1 - r() is in (0, 1], so the log is finite) */
+export function normal(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
 /** n uniform floats in [lo, hi) */
 export function uniform(seed: number, n: number, lo = -1, hi = 1): Float32Array {
   const r = rng(seed);
