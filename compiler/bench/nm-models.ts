@@ -5,13 +5,15 @@
 // module calls env.tick after each layer) grouped by what the layer runs, to see where the time
 // of each build goes.
 //   node dist/compiler/bench/nm-models.js [--out out/bench-nm-models.json] [--only gpt,vit]
-//        [--rounds 7] [--patterns 2:4,4:8] [--no-profile] [--cpu-time]
+//        [--rounds 7] [--patterns 2:4,4:8] [--no-profile] [--cpu-time] [--target wasm-simd128]
 // --cpu-time: CPU time per run instead of wall time, for a machine shared with other jobs
+// --target: the build target of every build (wasm-relaxed-simd: FMA in the GEMM kernels)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildModel } from '../compile.js';
+import { enableEngineFlags, loadTarget } from '../codegen/target.js';
 import { packageRoot } from '../paths.js';
 import type { Feed } from './latency.js';
 import { loadavg, median } from './kernel-cases.js';
@@ -78,7 +80,9 @@ function profile(m: Loaded, layers: Layer[], feeds: Record<string, Feed>, t: { l
 const { values: args } = parseArgs({ options: {
   out: { type: 'string', default: 'out/bench-nm-models.json' }, only: { type: 'string' }, rounds: { type: 'string', default: '7' },
   patterns: { type: 'string', default: '2:4,4:8' }, 'no-profile': { type: 'boolean', default: false }, 'cpu-time': { type: 'boolean', default: false },
+  target: { type: 'string', default: 'wasm-simd128' },
 } });
+enableEngineFlags(loadTarget(args.target!));
 const rounds = Number(args.rounds), patterns = args.patterns!.split(',').filter(Boolean);
 const rows: Record<string, unknown>[] = [];
 const profTable: string[] = [];
@@ -88,7 +92,7 @@ for (const c of cases()) {
   const dirs: string[] = [], weights: number[] = [], manifests: { layers: Layer[] }[] = [];
   for (const b of builds) {
     const dir = join(packageRoot, 'out', 'bench-nm', `${c.id.replace(/\W+/g, '_')}-${b.name.replace(':', 'of')}`);
-    const r = await buildModel(c.file, dir, { inputShapes: c.shapes, prune: b.prune });
+    const r = await buildModel(c.file, dir, { inputShapes: c.shapes, prune: b.prune, target: args.target });
     dirs.push(dir); weights.push(r.files.weights.length); manifests.push(r.files.manifest as { layers: Layer[] });
   }
   const models = await Promise.all(dirs.map((d) => load(d)));
@@ -104,7 +108,7 @@ for (const c of cases()) {
     const prof: Record<string, number>[] = [];
     for (let i = 0; i < builds.length; i++) {
       const dir = `${dirs[i]}-profile`;
-      const r = await buildModel(c.file, dir, { inputShapes: c.shapes, prune: builds[i].prune, profile: true });
+      const r = await buildModel(c.file, dir, { inputShapes: c.shapes, prune: builds[i].prune, profile: true, target: args.target });
       const layers = (r.files.manifest as { layers: Layer[] }).layers;
       const t = { last: 0, times: layers.map(() => [] as number[]) };
       const m = await load(dir, (li) => { const now = performance.now(); t.times[li].push(now - t.last); t.last = now; });
@@ -121,11 +125,11 @@ for (const c of cases()) {
   process.stderr.write(`${c.id}: ${builds.map((b, i) => `${b.name} ${ms[i].toFixed(3)} ms`).join(', ')}\n`);
 }
 mkdirSync(dirname(args.out!), { recursive: true });
-writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, time: args['cpu-time'] ? 'cpu' : 'wall', loadavg: loadavg(), rows }, null, 1));
+writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), node: process.version, target: args.target, rounds, time: args['cpu-time'] ? 'cpu' : 'wall', loadavg: loadavg(), rows }, null, 1));
 const table = [`| model | build | ms${args['cpu-time'] ? ' CPU' : ''} (median of rounds) | speed-up vs dense (median of per-round ratios) | weights.bin bytes | vs dense | sparse layers |`, '|---|---|---|---|---|---|---|'];
 for (const r of rows) {
   const b = r.builds as { build: string; ms: number; speedup: number; weightsBytes: number; sparseLayers: number; layers: number }[];
   for (const x of b) table.push(`| ${r.model} | ${x.build} | ${x.ms.toFixed(3)} | ${x.speedup.toFixed(2)}x | ${x.weightsBytes} | ${(x.weightsBytes / b[0].weightsBytes).toFixed(3)} | ${x.sparseLayers} / ${x.layers} |`);
 }
 process.stdout.write(table.join('\n') + '\n' + profTable.join('\n') + '\n');
-process.stderr.write(`load average: ${loadavg().join(' ')}; wrote ${args.out}\n`);
+process.stderr.write(`target ${args.target}; load average: ${loadavg().join(' ')}; wrote ${args.out}\n`);
