@@ -834,8 +834,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
             conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Wp, koff);
             for (let jr = 0; jr < nc; jr += 32) {
               const w = min(32, nc - jr);
-              const np = nm_conv_pieces(jc + jr, w, Wo, oy0, sh, Wp, NM_PS, pieces);
-              nm_conv_panels(kc, np, pieces, rows, koff, w, bblk);
+              nm_conv_pair(kc, jc + jr, w, Wo, oy0, sh, Wp, rows, koff, pieces, bblk);
               for (let ic = 0; ic < Mg; ic += NM_MC) {
                 const mc = min(NM_MC, Mg - ic);
                 const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
@@ -1111,11 +1110,84 @@ function nm_gemv(m: i32, M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize
 // too), per K x NC block: the input rows the block's positions read, zero-padded, for the
 // channels of its K range (a small plane: 64 channels of 56x56 at 3x3 give 22 channels x 12 rows
 // x 58 floats, 61 KiB); then per pair of 16-column panels the panels straight from that plane.
-// Each im2col row of a pair is a few runs of consecutive floats of the plane (one per output row
-// that the pair's 32 positions span, cut at the panel boundary), and the runs are the same for
-// every k of the block, at an offset of k's own (channel, dy, dx): so per k one table load and a
-// few vector copies. This replaces im2col rows written to L2 and packed from there (16% of the
-// 2:4 conv's time on 3x3 64->64 56x56) and keeps the pair's panels in L1 for the row sweep.
+// Row kk of a pair is its 32 positions' plane floats at an offset of k's own (channel, dy, dx):
+// each of the pair's 8 vectors of 4 positions sits at a plane offset that is the same for every
+// k, so the offsets are hoisted out of the k loop and each k costs one table load and 8 vector
+// copies (nm_conv_pair). This replaces im2col rows written to L2 and packed from there (16% of
+// the 2:4 conv's time on 3x3 64->64 56x56) and keeps the pair's panels in L1 for the row sweep.
+// A first version cut each k's row into runs (at output row ends and the panel boundary: 16, 8,
+// 8 floats at Wo = 56), copied by variable-length loops from a run table (nm_conv_pieces, still
+// the path of a last partial pair); the per-vector form made the 3x3 64->64 56x56 conv 1.08-1.09x
+// (2:4) and 1.08-1.14x (4:8) faster on wasm-relaxed-simd, 1.07x on wasm-simd128 (same-run A/B,
+// docs/sparse.md), 1.00-1.06x on the 28x28 / 14x14 / 7x7 stages.
+
+/** plane byte offset of output position p for tap (0, 0) (output row oy0 at plane row 0) */
+@inline function nm_conv_off(p: i32, Wo: i32, oy0: i32, sh: i32, Wp: i32): i32 {
+  const oy = p / Wo;
+  return ((oy - oy0) * sh * Wp + p - oy * Wo) << 2;
+}
+
+@inline function nm_copy4(d: usize, s: usize): void {
+  v128.store(d, v128.load(s)); v128.store(d, v128.load(s, 16), 16);
+  v128.store(d, v128.load(s, 32), 32); v128.store(d, v128.load(s, 48), 48);
+}
+
+/** the two panels of one pair (output positions [j0, j0 + w), w <= 32) from the plane: row kk
+ *  of the panels = the positions' plane floats at koff[kk] bytes. A full pair (Wo >= 4) goes by
+ *  its 8 vectors of 4 positions, each at a plane offset constant across kk: inside one output
+ *  row 8 copies at constant displacements, else 8 copies from 8 hoisted offsets
+ *  (nm_conv_vecs), then (Wo not a multiple of 4) one pass per vector that a row end cuts. A
+ *  last partial pair, or Wo < 4, goes by runs (nm_conv_pieces). */
+function nm_conv_pair(kc: i32, j0: i32, w: i32, Wo: i32, oy0: i32, sh: i32, Wp: i32, plane: usize, koff: usize, pieces: usize, dst: usize): void {
+  if (w < 32 || Wo < 4) {
+    nm_conv_panels(kc, nm_conv_pieces(j0, w, Wo, oy0, sh, Wp, NM_PS, pieces), pieces, plane, koff, w, dst);
+    return;
+  }
+  const kend = koff + (<usize>kc << 2);
+  if (j0 % Wo + 32 <= Wo) {
+    // inside one output row: 32 consecutive plane floats per kk
+    const s0 = plane + <usize>nm_conv_off(j0, Wo, oy0, sh, Wp);
+    for (let kp = koff, d = dst; kp < kend; kp += 4, d += 64) {
+      const s = s0 + <usize>load<i32>(kp);
+      nm_copy4(d, s); nm_copy4(d + NM_PS, s + 64);
+    }
+    return;
+  }
+  const o0 = plane + <usize>nm_conv_off(j0, Wo, oy0, sh, Wp), o1 = plane + <usize>nm_conv_off(j0 + 4, Wo, oy0, sh, Wp);
+  const o2 = plane + <usize>nm_conv_off(j0 + 8, Wo, oy0, sh, Wp), o3 = plane + <usize>nm_conv_off(j0 + 12, Wo, oy0, sh, Wp);
+  const o4 = plane + <usize>nm_conv_off(j0 + 16, Wo, oy0, sh, Wp), o5 = plane + <usize>nm_conv_off(j0 + 20, Wo, oy0, sh, Wp);
+  const o6 = plane + <usize>nm_conv_off(j0 + 24, Wo, oy0, sh, Wp), o7 = plane + <usize>nm_conv_off(j0 + 28, Wo, oy0, sh, Wp);
+  if (Wo % 4 == 0) {
+    // every row end falls between vectors
+    nm_conv_vecs(koff, kend, o0, o1, o2, o3, o4, o5, o6, o7, dst);
+    return;
+  }
+  nm_conv_vecs(koff, kend, o0, o1, o2, o3, o4, o5, o6, o7, dst);
+  // a vector that a row end cuts after its first a lanes got lanes a.. from past the row end:
+  // one pass per such vector takes them from the next row's start
+  for (let v = 0; v < 8; v++) {
+    const p = j0 + (v << 2), a = Wo - p % Wo;
+    if (a >= 4) continue;
+    const q = plane + <usize>(nm_conv_off(p + a, Wo, oy0, sh, Wp) - (a << 2));
+    const m = i32x4.gt_s(i32x4.splat(a), i32x4(0, 1, 2, 3));
+    for (let kp = koff, d = dst + <usize>(v >> 2) * NM_PS + (<usize>(v & 3) << 4); kp < kend; kp += 4, d += 64) {
+      v128.store(d, v128.bitselect(v128.load(d), v128.load(q + <usize>load<i32>(kp)), m));
+    }
+  }
+}
+
+/** rows of a pair's panels: the vectors at plane addresses o0..o7 plus koff[kk] (kp over koff
+ *  up to kend); vectors 0-3 to the first panel, 4-7 to the second (own function: its 11
+ *  addresses stay in registers) */
+function nm_conv_vecs(kp: usize, kend: usize, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, o5: usize, o6: usize, o7: usize, d: usize): void {
+  for (; kp < kend; kp += 4, d += 64) {
+    const k = <usize>load<i32>(kp);
+    v128.store(d, v128.load(o0 + k)); v128.store(d, v128.load(o1 + k), 16);
+    v128.store(d, v128.load(o2 + k), 32); v128.store(d, v128.load(o3 + k), 48);
+    v128.store(d + NM_PS, v128.load(o4 + k)); v128.store(d + NM_PS, v128.load(o5 + k), 16);
+    v128.store(d + NM_PS, v128.load(o6 + k), 32); v128.store(d + NM_PS, v128.load(o7 + k), 48);
+  }
+}
 
 /** the runs of output positions [j0, j0 + w) (w <= 32): per run 3 i32 at pieces (panel byte
  *  offset for k = 0, plane byte offset for tap (0, 0), length); returns the number of runs */

@@ -180,6 +180,10 @@ for (const targetName of TARGETS) {
         { C: 12, Cout: 7, H: 30, W: 23, k: 3, pt: 1, N: 2 },        // P = 690: two NC blocks, Wo odd
         { C: 20, Cout: 6, H: 13, W: 11, k: 5, sh: 3, sw: 1, pt: 2, G: 2 }, // K = 250 per group
         { C: 5, Cout: 3, H: 5, W: 6, k: 1, pt: 1 },
+        // pairs of panels inside one output row (Wo >= 32), cut between vectors (Wo = 48: at a
+        // panel boundary and inside a panel) and inside a vector (Wo = 45), a partial last pair
+        { C: 5, Cout: 6, H: 5, W: 48, k: 3, pt: 1, act: 1 },
+        { C: 6, Cout: 5, H: 4, W: 45, k: 3, pt: 1, dw: 2, pl: 2, pr: 2 },
       ];
       let seed = 500;
       for (const c of cases) {
