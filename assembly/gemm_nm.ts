@@ -1117,9 +1117,9 @@ function nm_gemv(m: i32, M: i32, K: i32, KB: i32, rec: usize, x: usize, y: usize
 // the 2:4 conv's time on 3x3 64->64 56x56) and keeps the pair's panels in L1 for the row sweep.
 // A first version cut each k's row into runs (at output row ends and the panel boundary: 16, 8,
 // 8 floats at Wo = 56), copied by variable-length loops from a run table (nm_conv_pieces, still
-// the path of a last partial pair); the per-vector form made the 3x3 64->64 56x56 conv 1.08-1.09x
-// (2:4) and 1.08-1.14x (4:8) faster on wasm-relaxed-simd, 1.07x on wasm-simd128 (same-run A/B,
-// docs/sparse.md), 1.00-1.06x on the 28x28 / 14x14 / 7x7 stages.
+// the path of a last partial pair); the per-vector form made the 3x3 64->64 56x56 conv 1.07-1.09x
+// (2:4) and 1.05-1.14x (4:8) faster on wasm-relaxed-simd, 1.07x on wasm-simd128 (same-run A/B,
+// docs/sparse.md), 1.00-1.07x on the 28x28 / 14x14 / 7x7 stages; the panels now take ~3%.
 
 /** plane byte offset of output position p for tap (0, 0) (output row oy0 at plane row 0) */
 @inline function nm_conv_off(p: i32, Wo: i32, oy0: i32, sh: i32, Wp: i32): i32 {
