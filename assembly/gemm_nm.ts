@@ -28,7 +28,15 @@
 // columns past the last full panel run 2x4 micro-kernels (one vector per row) on C directly,
 // 1-3 leftover columns and an odd last row on a staging tile in scratch.
 // Multiply-adds go through madd (./fma.ts): fused on the wasm-relaxed-simd target, where 4:8's
-// 1x32 runs one half group per loop step (nmk48_1x32_fma: no spill).
+// 1x32 runs one half group per loop step (nmk48_1x32_fma: no spill), and 2:4 takes 80 columns
+// (five panels) at a time as two 1x40 sweeps over the rows (nmk24_1x40a: panels 0, 1 and the
+// first half of 2; nmk24_1x40b: the second half of 2, panels 3, 4): 10 accumulators, two more FMA
+// chains than 1x32 and 10 FMAs per splat, 10 + 2 + 2 xmm registers, no spill. Each sweep's three
+// panels stay in L1; alternating the halves per row tile (five panels, 80 KiB) ran 0.85x 1x32.
+// Same-run A/B against 1x32 (FMA): conv-as-GEMM 1.06-1.07x, 512³ and 1024³ 1.02x, 256³ 1.01-1.03x.
+// With separate mul and add (wasm-simd128) 1x40 ran 0.96x on 256³ and 1024³, so 1x32 stays there.
+// The a/b pair differs only in its load offsets, which must be constants of the load instruction
+// (an added constant costs an add per load in V8): two functions.
 // V8 x64 (Node 20) gives wasm 15 xmm registers and never folds a load into vfmadd: a tile with more
 // than 8 accumulators spilled in every form tried (docs/sparse.md).
 // Every micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
@@ -123,6 +131,71 @@ function nmk24_1x32(r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize
     v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
     v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
   }
+}
+
+/** C[1][40] (row r of a 2-row tile) = init + W_r·(columns 0-39 of the 16-column panels at b,
+ *  b + NM_PS, b + 2*NM_PS: two whole panels and the first half of the third), 2:4: 10 f32x4
+ *  accumulators, two more multiply-add chains than 1x32 to hide the FMA latency and 10 FMAs per
+ *  splat; nmk24_1x40b takes the next 40 columns (the third panel's second half and two more). */
+function nmk24_1x40a(r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, init: i32, bias: usize): void {
+  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0;
+  if (init == INIT_LOAD) {
+    c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48); c4 = v128.load(c, 64);
+    c5 = v128.load(c, 80); c6 = v128.load(c, 96); c7 = v128.load(c, 112); c8 = v128.load(c, 128); c9 = v128.load(c, 144);
+  } else if (init == INIT_ROWBIAS) {
+    c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c4 = c0; c5 = c0; c6 = c0; c7 = c0; c8 = c0; c9 = c0;
+  }
+  a += <usize>r << 3; ix += <usize>r << 1;
+  for (let g = 0; g < groups; g++) {
+    const m = <u32>load<u16>(ix);
+    const o0 = b + <usize>(m & 0xFF), o1 = b + <usize>(m >> 8);
+    let w = v128.load32_splat(a);
+    c0 = madd(w, v128.load(o0), c0); c1 = madd(w, v128.load(o0, 16), c1);
+    c2 = madd(w, v128.load(o0, 32), c2); c3 = madd(w, v128.load(o0, 48), c3);
+    c4 = madd(w, v128.load(o0, 16384), c4); c5 = madd(w, v128.load(o0, 16400), c5);
+    c6 = madd(w, v128.load(o0, 16416), c6); c7 = madd(w, v128.load(o0, 16432), c7);
+    c8 = madd(w, v128.load(o0, 32768), c8); c9 = madd(w, v128.load(o0, 32784), c9);
+    w = v128.load32_splat(a, 4);
+    c0 = madd(w, v128.load(o1), c0); c1 = madd(w, v128.load(o1, 16), c1);
+    c2 = madd(w, v128.load(o1, 32), c2); c3 = madd(w, v128.load(o1, 48), c3);
+    c4 = madd(w, v128.load(o1, 16384), c4); c5 = madd(w, v128.load(o1, 16400), c5);
+    c6 = madd(w, v128.load(o1, 16416), c6); c7 = madd(w, v128.load(o1, 16432), c7);
+    c8 = madd(w, v128.load(o1, 32768), c8); c9 = madd(w, v128.load(o1, 32784), c9);
+    a += 16; ix += 4; b += 256;
+  }
+  v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48); v128.store(c, c4, 64);
+  v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112); v128.store(c, c8, 128); v128.store(c, c9, 144);
+}
+
+/** nmk24_1x40a for columns 8-15 of the panel at b and the whole panels at b + NM_PS, b + 2*NM_PS */
+function nmk24_1x40b(r: i32, groups: i32, a: usize, ix: usize, b: usize, c: usize, init: i32, bias: usize): void {
+  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0;
+  if (init == INIT_LOAD) {
+    c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48); c4 = v128.load(c, 64);
+    c5 = v128.load(c, 80); c6 = v128.load(c, 96); c7 = v128.load(c, 112); c8 = v128.load(c, 128); c9 = v128.load(c, 144);
+  } else if (init == INIT_ROWBIAS) {
+    c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c4 = c0; c5 = c0; c6 = c0; c7 = c0; c8 = c0; c9 = c0;
+  }
+  a += <usize>r << 3; ix += <usize>r << 1;
+  for (let g = 0; g < groups; g++) {
+    const m = <u32>load<u16>(ix);
+    const o0 = b + <usize>(m & 0xFF), o1 = b + <usize>(m >> 8);
+    let w = v128.load32_splat(a);
+    c0 = madd(w, v128.load(o0, 32), c0); c1 = madd(w, v128.load(o0, 48), c1);
+    c2 = madd(w, v128.load(o0, 16384), c2); c3 = madd(w, v128.load(o0, 16400), c3);
+    c4 = madd(w, v128.load(o0, 16416), c4); c5 = madd(w, v128.load(o0, 16432), c5);
+    c6 = madd(w, v128.load(o0, 32768), c6); c7 = madd(w, v128.load(o0, 32784), c7);
+    c8 = madd(w, v128.load(o0, 32800), c8); c9 = madd(w, v128.load(o0, 32816), c9);
+    w = v128.load32_splat(a, 4);
+    c0 = madd(w, v128.load(o1, 32), c0); c1 = madd(w, v128.load(o1, 48), c1);
+    c2 = madd(w, v128.load(o1, 16384), c2); c3 = madd(w, v128.load(o1, 16400), c3);
+    c4 = madd(w, v128.load(o1, 16416), c4); c5 = madd(w, v128.load(o1, 16432), c5);
+    c6 = madd(w, v128.load(o1, 32768), c6); c7 = madd(w, v128.load(o1, 32784), c7);
+    c8 = madd(w, v128.load(o1, 32800), c8); c9 = madd(w, v128.load(o1, 32816), c9);
+    a += 16; ix += 4; b += 256;
+  }
+  v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48); v128.store(c, c4, 64);
+  v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112); v128.store(c, c8, 128); v128.store(c, c9, 144);
 }
 
 /** nmk48_1x32 for FMA builds: one loop step per half group (2 kept weights, as nmk24_1x32)
@@ -656,6 +729,23 @@ function nm_macro_f32(m: i32, mc: i32, nc: i32, groups: i32, wv: usize, wo: usiz
   for (let jr = 0; jr < nc; jr += 16) {
     const nr = min(16, nc - jr);
     const bp = b + <usize>(jr >> 4) * NM_PS;
+    if (ASC_FEATURE_RELAXED_SIMD && m == 4 && nc - jr >= 80) {
+      // five panels as two 40-column sweeps over the rows (each sweep's B in L1), one row per call
+      for (let ir = 0; ir < mc; ir += 2) {
+        const t = <usize>(ir >> 1) * tstride;
+        const cp = c + <usize>ir * ldcb + (<usize>jr << 2), bb = bias + (<usize>ir << 2);
+        nmk24_1x40a(0, groups, wv + (t << 2), wo + t, bp, cp, init, bb);
+        if (ir + 1 < mc) nmk24_1x40a(1, groups, wv + (t << 2), wo + t, bp, cp + ldcb, init, bb + 4);
+      }
+      for (let ir = 0; ir < mc; ir += 2) {
+        const t = <usize>(ir >> 1) * tstride;
+        const cp = c + <usize>ir * ldcb + (<usize>jr << 2) + 160, bb = bias + (<usize>ir << 2);
+        nmk24_1x40b(0, groups, wv + (t << 2), wo + t, bp + 2 * NM_PS, cp, init, bb);
+        if (ir + 1 < mc) nmk24_1x40b(1, groups, wv + (t << 2), wo + t, bp + 2 * NM_PS, cp + ldcb, init, bb + 4);
+      }
+      jr += 64;
+      continue;
+    }
     if (ASC_FEATURE_SIMD && nc - jr >= 32) {
       // two panels at a time, one row per call
       for (let ir = 0; ir < mc; ir += 2) {

@@ -128,6 +128,8 @@ for (const targetName of TARGETS) {
         { M: 7, N: 17, K: 601, trans: true, bias: true, act: 1 }, // ViT's 17 tokens (1x20 tile, staged tail), three K blocks
         { M: 5, N: 531, K: 270, trans: true, ldcPad: 2 },     // second NC block of 19 columns
         { M: 11, N: 52, K: 385, bias: true },                 // 1x32, then 1x20 with 4 real tail columns
+        { M: 5, N: 97, K: 130, trans: true, bias: true },     // FMA: 1x40 sweeps (odd last row), then 17 columns
+        { M: 4, N: 160, K: 9, act: 1 },                       // FMA: two 80-column chunks of 1x40 sweeps
       ];
       for (let a = 0; a < ACT_CASES.length; a++) cases.push({ M: 6, N: 19, K: 12, bias: true, act: a });
       let seed = 100;
