@@ -922,15 +922,23 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
             const koff = rows + planeB, pieces = koff + (<usize>kc << 2);
             conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, rows);
             conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Wp, koff);
-            for (let jr = 0; jr < nc; jr += 32) {
-              const w = min(32, nc - jr);
-              nm_conv_pair(kc, jc + jr, w, Wo, oy0, sh, Wp, rows, koff, pieces, bblk);
+            for (let jr = 0; jr < nc;) {
+              // 2:4 with FMA: 80 columns for nm_macro_f32's two 1x40 sweeps, from three pairs (the
+              // third pair's second panel unused: rebuilt as the next block's first)
+              const wide = ASC_FEATURE_RELAXED_SIMD && m == 4 && nc - jr >= 96;
+              const w = wide ? 80 : min(32, nc - jr);
+              nm_conv_pair(kc, jc + jr, min(32, w), Wo, oy0, sh, Wp, rows, koff, pieces, bblk);
+              if (wide) {
+                nm_conv_pair(kc, jc + jr + 32, 32, Wo, oy0, sh, Wp, rows, koff, pieces, bblk + 2 * NM_PS);
+                nm_conv_pair(kc, jc + jr + 64, 32, Wo, oy0, sh, Wp, rows, koff, pieces, bblk + 4 * NM_PS);
+              }
               for (let ic = 0; ic < Mg; ic += NM_MC) {
                 const mc = min(NM_MC, Mg - ic);
                 const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
                 nm_macro_f32(m, mc, w, (kc + m - 1) / m, wvg + (t0 << 2), wog + t0, tstride, bblk,
                   yg + (<usize>(ic * P + jc + jr) << 2), P, init, bg + (<usize>ic << 2), scratch);
               }
+              jr += w;
             }
             if (act != 0 && pc + kc >= K) act_tile_f32(yg + (<usize>jc << 2), P, Mg, nc, act, alpha, beta);
             continue;
