@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../../compiler/paths.js';
 import { parseBuildPrune } from '../../compiler/prune/buildPrune.js';
 import { isSparsecError } from '../../compiler/errors.js';
+import { enableEngineFlags, loadTarget } from '../../compiler/codegen/target.js';
 import { compileAndLoad, compare, maskedModelFile, runOrt, type Feeds } from '../helpers/run.js';
 
 const FIX = join(packageRoot, 'test', 'fixtures');
@@ -53,6 +54,24 @@ for (const pattern of ['2:4', '4:8']) for (const c of CASES) {
       assert.ok(l.kernels.some((k) => k.includes(`.${pattern}.`) && k.startsWith('gemv_nm') === !!c.gemv), `${l.node}: ${l.kernels}`);
     }
     for (const l of layers) if (l.format === 'dense' && l.reason) assert.type(l.reason, 'string');
+  });
+}
+
+// the FMA kernels (2:4's 1x40 sweeps over 80 columns, conv from three pairs of panels) on the
+// target that has them, against the same reference
+for (const c of CASES.filter((x) => !x.gemv)) {
+  test(`${c.name} --prune magnitude:2:4 --target wasm-relaxed-simd matches onnxruntime-node`, async () => {
+    enableEngineFlags(loadTarget('wasm-relaxed-simd'));
+    const model = await compileAndLoad(join(FIX, `${c.name}.onnx`), { inputShapes: c.shapes, prune: 'magnitude:2:4', target: 'wasm-relaxed-simd' });
+    const feeds = c.feeds();
+    const ref = await runOrt(maskedModelFile(join(FIX, `${c.name}.onnx`), 'magnitude:2:4'), feeds);
+    const ours = model.run(Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, f.data])));
+    for (const [k, r] of Object.entries(ref)) {
+      const { maxAbs, scale } = compare(ours[k], r.data);
+      assert.ok(maxAbs <= 1e-4 * scale, `${k}: max abs error ${maxAbs} at scale ${scale}`);
+    }
+    const sparse = (model.manifest.layers as Layer[]).filter((l) => l.format === '2:4');
+    assert.ok(sparse.length >= 4 && sparse.every((l) => l.kernels.some((k) => k.endsWith('.relaxed'))), 'the 2:4 layers run the relaxed-simd kernels');
   });
 }
 
