@@ -13,7 +13,7 @@ import { f32Lit } from './args.js';
 export function attentionScratchBytes(tq: number, tk: number, d: number, dv: number, diag: number): number {
   const nmax = Math.min(tk, tq + diag), ceil = (x: number, m: number) => Math.ceil(x / m) * m;
   const ldS = ceil(nmax, 8), dv8 = ceil(dv, 8);
-  return 4 * (ldS * d + dv8 * nmax + ceil(tq, 4) * d + 4 * ldS + 4 * ldS + 4 * dv8 + 4 + 64);
+  return 4 * (ldS * d + dv8 * nmax + ceil(tq, 4) * d + 12 * ldS + 12 * ldS + 12 * dv8 + 12 + 64);
 }
 
 /** the logical shape and element strides of an operand stored as `stored` (contiguous) and read
