@@ -719,6 +719,23 @@ function nm_stage_out(c: usize, ldcb: usize, rows: i32, cols: i32, tmp: usize): 
   }
 }
 
+/** one 1x40 sweep of 2:4 over mc rows (FMA builds): half 0 = nmk24_1x40a on the panels at b
+ *  (columns 0-39 of five), half 1 = nmk24_1x40b with b at the third panel (columns 40-79) */
+function nm_sweep_1x40(half: i32, mc: i32, groups: i32, wv: usize, wo: usize, tstride: usize, b: usize,
+  c: usize, ldcb: usize, init: i32, bias: usize): void {
+  for (let ir = 0; ir < mc; ir += 2) {
+    const t = <usize>(ir >> 1) * tstride, a = wv + (t << 2), ix = wo + t;
+    const cp = c + <usize>ir * ldcb, bb = bias + (<usize>ir << 2), two = ir + 1 < mc;
+    if (half == 0) {
+      nmk24_1x40a(0, groups, a, ix, b, cp, init, bb);
+      if (two) nmk24_1x40a(1, groups, a, ix, b, cp + ldcb, init, bb + 4);
+    } else {
+      nmk24_1x40b(0, groups, a, ix, b, cp, init, bb);
+      if (two) nmk24_1x40b(1, groups, a, ix, b, cp + ldcb, init, bb + 4);
+    }
+  }
+}
+
 /** C block [mc][nc] (row stride ldc elements) from the packed weights of its rows (wv, wo at the
  *  block's first slot; tiles tstride slots apart) and a packed B block (panels NM_PS bytes apart).
  *  m: 4 (2:4) or 8 (4:8); groups = ceil(kc/m). tmp: 128 bytes of staging for edge tiles. */
@@ -731,18 +748,9 @@ function nm_macro_f32(m: i32, mc: i32, nc: i32, groups: i32, wv: usize, wo: usiz
     const bp = b + <usize>(jr >> 4) * NM_PS;
     if (ASC_FEATURE_RELAXED_SIMD && m == 4 && nc - jr >= 80) {
       // five panels as two 40-column sweeps over the rows (each sweep's B in L1), one row per call
-      for (let ir = 0; ir < mc; ir += 2) {
-        const t = <usize>(ir >> 1) * tstride;
-        const cp = c + <usize>ir * ldcb + (<usize>jr << 2), bb = bias + (<usize>ir << 2);
-        nmk24_1x40a(0, groups, wv + (t << 2), wo + t, bp, cp, init, bb);
-        if (ir + 1 < mc) nmk24_1x40a(1, groups, wv + (t << 2), wo + t, bp, cp + ldcb, init, bb + 4);
-      }
-      for (let ir = 0; ir < mc; ir += 2) {
-        const t = <usize>(ir >> 1) * tstride;
-        const cp = c + <usize>ir * ldcb + (<usize>jr << 2) + 160, bb = bias + (<usize>ir << 2);
-        nmk24_1x40b(0, groups, wv + (t << 2), wo + t, bp + 2 * NM_PS, cp, init, bb);
-        if (ir + 1 < mc) nmk24_1x40b(1, groups, wv + (t << 2), wo + t, bp + 2 * NM_PS, cp + ldcb, init, bb + 4);
-      }
+      const cp = c + (<usize>jr << 2);
+      nm_sweep_1x40(0, mc, groups, wv, wo, tstride, bp, cp, ldcb, init, bias);
+      nm_sweep_1x40(1, mc, groups, wv, wo, tstride, bp + 2 * NM_PS, cp + 160, ldcb, init, bias);
       jr += 64;
       continue;
     }
@@ -925,20 +933,32 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
             conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, rows);
             conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Wp, koff);
             for (let jr = 0; jr < nc;) {
-              // 2:4 with FMA: 80 columns for nm_macro_f32's two 1x40 sweeps, from three pairs (the
-              // third pair's second panel unused: rebuilt as the next block's first)
-              const wide = ASC_FEATURE_RELAXED_SIMD && m == 4 && nc - jr >= 96;
-              const w = wide ? 80 : min(32, nc - jr);
-              nm_conv_pair(kc, jc + jr, min(32, w), Wo, oy0, sh, Wp, rows, koff, pieces, bblk);
-              if (wide) {
+              const groups = (kc + m - 1) / m, yj = yg + (<usize>(jc + jr) << 2);
+              if (ASC_FEATURE_RELAXED_SIMD && m == 4 && nc - jr >= 96) {
+                // 2:4 with FMA: 80 columns as nm_macro_f32's two 1x40 sweeps, each right after
+                // the panels it reads are built, the ones it reads first built last
                 nm_conv_pair(kc, jc + jr + 32, 32, Wo, oy0, sh, Wp, rows, koff, pieces, bblk + 2 * NM_PS);
+                nm_conv_pair(kc, jc + jr, 32, Wo, oy0, sh, Wp, rows, koff, pieces, bblk);
+                for (let ic = 0; ic < Mg; ic += NM_MC) {
+                  const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
+                  nm_sweep_1x40(0, min(NM_MC, Mg - ic), groups, wvg + (t0 << 2), wog + t0, tstride, bblk,
+                    yj + (<usize>(ic * P) << 2), <usize>P << 2, init, bg + (<usize>ic << 2));
+                }
                 nm_conv_pair(kc, jc + jr + 64, 32, Wo, oy0, sh, Wp, rows, koff, pieces, bblk + 4 * NM_PS);
+                for (let ic = 0; ic < Mg; ic += NM_MC) {
+                  const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
+                  nm_sweep_1x40(1, min(NM_MC, Mg - ic), groups, wvg + (t0 << 2), wog + t0, tstride, bblk + 2 * NM_PS,
+                    yj + (<usize>(ic * P) << 2) + 160, <usize>P << 2, init, bg + (<usize>ic << 2));
+                }
+                jr += 80;
+                continue;
               }
+              const w = min(32, nc - jr);
+              nm_conv_pair(kc, jc + jr, w, Wo, oy0, sh, Wp, rows, koff, pieces, bblk);
               for (let ic = 0; ic < Mg; ic += NM_MC) {
-                const mc = min(NM_MC, Mg - ic);
                 const t0 = <usize>(ic >> 1) * tstride + <usize>pc;
-                nm_macro_f32(m, mc, w, (kc + m - 1) / m, wvg + (t0 << 2), wog + t0, tstride, bblk,
-                  yg + (<usize>(ic * P + jc + jr) << 2), P, init, bg + (<usize>ic << 2), scratch);
+                nm_macro_f32(m, min(NM_MC, Mg - ic), w, groups, wvg + (t0 << 2), wog + t0, tstride, bblk,
+                  yj + (<usize>(ic * P) << 2), P, init, bg + (<usize>ic << 2), scratch);
               }
               jr += w;
             }
