@@ -16,7 +16,7 @@
 // though the blocks compute more masked columns), S = Q·Kᵀ over
 // ceil8(n) columns and O = P·V over n rows run gemm_macro_f32 (the dense GEMM's micro-kernel, at
 // its rate); in between, each row's softmax numerators in place (scaled scores, their max, the
-// exponentials), then the 4 rows packed as the A panel of P·V. The block's scores, P and O stay
+// exponentials), then the block's rows packed as the A panels of P·V. The block's scores, P and O stay
 // in L1. A first version with its own 4x8 micro-kernel reading Q and P rows
 // in place measured the same (gpt shape, 0.165 ms per layer): both products run near the
 // dense GEMM's mul+add rate, and the exponentials are a fifth of the time.

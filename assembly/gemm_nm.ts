@@ -37,8 +37,9 @@
 // With separate mul and add (wasm-simd128) 1x40 ran 0.96x on 256³ and 1024³, so 1x32 stays there.
 // The a/b pair differs only in its load offsets, which must be constants of the load instruction
 // (an added constant costs an add per load in V8): two functions.
-// V8 x64 (Node 20) gives wasm 15 xmm registers and never folds a load into vfmadd: a tile with more
-// than 8 accumulators spilled in every form tried (docs/sparse.md).
+// V8 x64 (Node 20) gives wasm 15 xmm registers and never folds a load into vfmadd: every tile with
+// more than 8 accumulators tried spilled (docs/sparse.md) except 1x40 above (10 accumulators, one
+// splat and two B temporaries live: 14).
 // Every micro-kernel has two call sites so binaryen does not inline it into the driver (inlined
 // micro-kernels ran 2-3x slower in V8, perf.md).
 // Scratch: [256 B staging][packed B block: ceil16(min(N, NM_NC))/16 panels of NM_PS bytes]
@@ -932,8 +933,9 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
             const koff = rows + planeB, pieces = koff + (<usize>kc << 2);
             conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 * sh - pt, rowsIn, pl, Wp, rows);
             conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Wp, koff);
+            const groups = (kc + m - 1) / m;
             for (let jr = 0; jr < nc;) {
-              const groups = (kc + m - 1) / m, yj = yg + (<usize>(jc + jr) << 2);
+              const yj = yg + (<usize>(jc + jr) << 2);
               if (ASC_FEATURE_RELAXED_SIMD && m == 4 && nc - jr >= 96) {
                 // 2:4 with FMA: 80 columns as nm_macro_f32's two 1x40 sweeps, each right after
                 // the panels it reads are built, the ones it reads first built last
@@ -1277,6 +1279,8 @@ function nm_conv_pair(kc: i32, j0: i32, w: i32, Wo: i32, oy0: i32, sh: i32, Wp: 
   const o2 = plane + <usize>nm_conv_off(j0 + 8, Wo, oy0, sh, Wp), o3 = plane + <usize>nm_conv_off(j0 + 12, Wo, oy0, sh, Wp);
   const o4 = plane + <usize>nm_conv_off(j0 + 16, Wo, oy0, sh, Wp), o5 = plane + <usize>nm_conv_off(j0 + 20, Wo, oy0, sh, Wp);
   const o6 = plane + <usize>nm_conv_off(j0 + 24, Wo, oy0, sh, Wp), o7 = plane + <usize>nm_conv_off(j0 + 28, Wo, oy0, sh, Wp);
+  // (two call sites on purpose: with one, binaryen inlines nm_conv_vecs and V8 runs out of
+  // registers for its 11 addresses, 3% slower)
   if (Wo % 4 == 0) {
     // every row end falls between vectors
     nm_conv_vecs(koff, kend, o0, o1, o2, o3, o4, o5, o6, o7, dst);

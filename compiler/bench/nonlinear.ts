@@ -72,8 +72,8 @@ for (let r = 0; r < Number(args.rounds); r++) {
 const sec = samples.map(median);
 const out = rows.map((c, i) => {
   // the restore cases minus the copy case listed last before them
-  const copy = rows.slice(0, i).map((r, j) => (r.callee === 'restore' ? j : -1)).filter((j) => j >= 0).pop();
-  const s = c.callee.startsWith('restore_') && copy !== undefined ? sec[i] - sec[copy] : sec[i];
+  const copy = rows.slice(0, i).map((r) => r.callee).lastIndexOf('restore');
+  const s = c.callee.startsWith('restore_') && copy >= 0 ? sec[i] - sec[copy] : sec[i];
   return { name: c.name, us: s * 1e6, nsPerFloat: (s * 1e9) / c.floats };
 });
 mkdirSync(dirname(args.out!), { recursive: true });

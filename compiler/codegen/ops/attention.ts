@@ -8,12 +8,15 @@ import { selectKernel } from '../kernels/registry.js';
 import { CAUSAL_ATTENTION_OP } from '../../ir/patterns/causalAttention.js';
 import { f32Lit } from './args.js';
 
-/** scratch bytes of causal_attention_f32 (its header): K, V and Q panels, 4 rows of scores, the
- *  P panel, a 4-row output block, 4 sums and gemm_macro_f32's staging tile */
+/** query rows per block of causal_attention_f32 at most (ATT_BR: 12 on FMA builds, 4 otherwise) */
+const ATT_BR_MAX = 12;
+
+/** scratch bytes of causal_attention_f32 (its header): K, V and Q panels, a block's rows of
+ *  scores, its P panels, its output rows, its sums and gemm_macro_f32's staging tile */
 export function attentionScratchBytes(tq: number, tk: number, d: number, dv: number, diag: number): number {
   const nmax = Math.min(tk, tq + diag), ceil = (x: number, m: number) => Math.ceil(x / m) * m;
-  const ldS = ceil(nmax, 8), dv8 = ceil(dv, 8);
-  return 4 * (ldS * d + dv8 * nmax + ceil(tq, 4) * d + 12 * ldS + 12 * ldS + 12 * dv8 + 12 + 64);
+  const ldS = ceil(nmax, 8), dv8 = ceil(dv, 8), br = ATT_BR_MAX;
+  return 4 * (ldS * d + dv8 * nmax + ceil(tq, 4) * d + br * (2 * ldS + dv8 + 1) + 64);
 }
 
 /** the logical shape and element strides of an operand stored as `stored` (contiguous) and read
