@@ -44,10 +44,12 @@
 // micro-kernels ran 2-3x slower in V8, perf.md).
 // Scratch: [256 B staging][packed B block: ceil16(min(N, NM_NC))/16 panels of NM_PS bytes]
 //   (+ conv2d_nm*_f32: a block of im2col rows, as conv2d_f32, which also holds the padded plane
-//   of the conv path without im2col rows, see below). gemm-blocking.ts mirrors it.
+//   of the conv path without im2col rows, see below; the direct path, at the end, lays its own
+//   regions over both). gemm-blocking.ts mirrors it.
 import { act_apply_f32, act_tile_f32 } from './activation';
 import { conv_im2col_f32, conv_pad_plane_f32, conv_plane_koff, zero_f32 } from './conv';
 import { madd } from './fma';
+import { copyBytes } from './memcopy';
 
 export const NM_MR: i32 = 2;
 export const NM_NR: i32 = 16;
@@ -879,7 +881,8 @@ function nm_bias_only(M: i32, N: i32, c: usize, ldc: i32, bias: usize, act: i32,
  *  ceil(Cout_g/2)*2 x ceil4(Cin_g*kh*kw)/2 slots), otherwise as conv2d_f32 (assembly/conv.ts):
  *  NCHW, batch and groups looped, im2col blocked with the GEMM, 1x1 stride-1 unpadded convs
  *  packed straight from the input, convs with stride 1 along the width from a padded plane
- *  (conv_pad_plane_f32, assembly/conv.ts) a pair of panels at a time. bias: Cout floats or 0. */
+ *  (conv_pad_plane_f32, assembly/conv.ts) a pair of panels at a time, or, 2:4 with FMA at stride
+ *  1, with no panels at all (nm_conv_direct, at the end). bias: Cout floats or 0. */
 export function conv2d_nm24_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   wv: usize, wo: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
@@ -910,6 +913,9 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
   // the padded-plane path (below): stride 1 along the width, its plane inside the rows region
   const fused = ASC_FEATURE_SIMD && sw == 1;
   const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, room = (<usize>min(K, NM_KC) * <usize>ldr) << 2;
+  // 2:4 with FMA, stride 1: straight from the plane when its blocks fit the scratch (below)
+  const R = ASC_FEATURE_RELAXED_SIMD && m == 4 && sh == 1 && sw == 1 && !pointwise && (Wp - Wo) * NM_DIRECT_DROP <= Wp
+    ? nm_direct_rows(Mg, K, kcs, ksz, kh, kw, dh, dw, Ho, Wp, rows + room - bblk) : 0;
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xg = x + (<usize>(n * C + g * Cg) * <usize>(H * W) << 2);
@@ -918,6 +924,10 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
       const bg = bias != 0 ? bias + (<usize>(g * Mg) << 2) : 0;
       if (pointwise) {
         nm_gemm(m, Mg, P, K, wvg, wog, xg, P, 1, yg, P, bg, act, alpha, beta, scratch);
+        continue;
+      }
+      if (ASC_FEATURE_RELAXED_SIMD && R > 0) {
+        nm_conv_direct(R, Mg, K, kcs, tstride, xg, H, W, kh, kw, dh, dw, pt, pl, Ho, Wo, wvg, wog, yg, bg, act, alpha, beta, bblk);
         continue;
       }
       for (let jc = 0; jc < P; jc += NM_NC) {
@@ -1342,5 +1352,162 @@ function nm_conv_panels(kc: i32, np: i32, pieces: usize, plane: usize, koff: usi
       for (; t + 4 <= n; t += 4) v128.store(d + (<usize>t << 2), v128.load(s + (<usize>t << 2)));
       for (; t < n; t++) store<f32>(d + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
     }
+  }
+}
+
+
+// ---------------------------------------------------------------- 2:4 conv straight from the plane
+// For stride-1 convs on FMA builds (2:4), B is not packed at all. Outputs are computed on the
+// padded-width grid: column q = r*Wp + x stands for output (oy0 + r, x), x < Wp, so that row k of
+// B over the block is the plane itself, read at k's own (channel, dy, dx) offset: 40 consecutive
+// plane floats per kept weight, an unaligned load per vector. The Wp - Wo columns per row that
+// are not outputs (and the block's columns past R*Wp, up to a multiple of 40) are computed and
+// dropped: 2 of 58 at 56x56 with 3x3. The block's output goes to a buffer C' of Mg rows of
+// ldcp columns and, after the last K block, is copied to Y row by row (and the activation
+// applied). Per block of R output rows and K block: the plane (conv_pad_plane_f32), then each
+// row tile's weights rewritten as records of 2 values and 2 i32 plane offsets per row and group
+// (nm_direct_records: the u8 offsets of the packed layout turned into plane offsets through the
+// K block's koff table, once per block: ceil(Mg/2)*kc/2 records against Mg*kc*R*Wp/2 FMAs),
+// then per 40 columns a 1x40 sweep of all rows (nmk24d_1x40).
+// Against the panel path (nm_conv's pairs of 16-column panels built from the same plane) this
+// drops the panel builds, which had cost the 2:4 3x3 conv a sixth of its time by displacing
+// L1 (docs/sparse.md). Scratch: [records][koff][plane + slack][C'] inside conv2d_nm's.
+
+/** the direct path drops (Wp - Wo) / Wp of the columns it computes and takes a conv when that
+ *  is at most 1 / NM_DIRECT_DROP: 3x3 pad 1 from Wo = 48 (2 of 50). At 28x28 (2 of 30) it ran
+ *  0.89-0.95x the panel path, at 56x56 (2 of 58) 1.05x and more (docs/sparse.md). */
+const NM_DIRECT_DROP: i32 = 25;
+/** most bytes of C' per block: C' and the plane stay in L2 */
+const NM_DIRECT_C_BYTES: usize = 512 << 10;
+
+@inline function align64(x: usize): usize { return (x + 63) & ~(<usize>63); }
+
+/** byte sizes of the direct path's regions for blocks of R output rows */
+@inline function nm_direct_rec_bytes(Mg: i32, kcs: i32): usize { return align64(<usize>((Mg + 1) >> 1) * <usize>((kcs + 3) >> 2) * 32); }
+@inline function nm_direct_copy_bytes(nch: i32, rowsIn: i32, Wp: i32, kw: i32, dw: i32): usize {
+  // slack: a last channel's dropped columns read up to (kw - 1) * dw + 39 floats past its end
+  return align64(<usize>(nch * rowsIn * Wp + (kw - 1) * dw + 40) << 2);
+}
+
+/** output rows per block: Ho in the fewest blocks of equal height whose regions fit `avail`
+ *  bytes and whose C' fits NM_DIRECT_C_BYTES, or 0 */
+function nm_direct_rows(Mg: i32, K: i32, kcs: i32, ksz: i32, kh: i32, kw: i32, dh: i32, dw: i32, Ho: i32, Wp: i32, avail: usize): i32 {
+  const nch = min((kcs - 1) / ksz + 2, (K + ksz - 1) / ksz);
+  const fixed = nm_direct_rec_bytes(Mg, kcs) + align64(<usize>kcs << 2);
+  for (let nb = 1; nb <= Ho; nb++) {
+    const R = (Ho + nb - 1) / nb, cB = <usize>Mg * <usize>ceilTo(R * Wp, 40) << 2;
+    if (cB <= NM_DIRECT_C_BYTES && fixed + nm_direct_copy_bytes(nch, R + (kh - 1) * dh, Wp, kw, dw) + cB <= avail) return R;
+  }
+  return 0;
+}
+
+/** copies 1-3 of the plane at p (copy s = the plane shifted left by s floats, `bytes` apart,
+ *  each 16-byte aligned), so that every 4 plane floats from any offset are one aligned load */
+function nm_direct_shift(p: usize, bytes: usize): void {
+  for (let s: usize = 1; s < 4; s++) {
+    const d = p + s * bytes, q = p + (s << 2);
+    for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, v128.load(q + i));
+  }
+}
+
+/** koff's plane byte offsets (kc of them) turned into offsets into the shifted copies: plane
+ *  float f is float f - f % 4 of copy f % 4 */
+function nm_direct_koff(kc: i32, bytes: usize, koff: usize): void {
+  for (let kk = 0; kk < kc; kk++) {
+    const p = koff + (<usize>kk << 2), f = load<i32>(p), s = (f >> 2) & 3;
+    store<i32>(p, <i32>(<usize>s * bytes) + f - (s << 2));
+  }
+}
+
+/** the K block's records: per row tile (tiles of tstride slots in wv / wo, from the block's first
+ *  slot) and group of 4 k, 32 bytes: the tile's 4 values, then their 4 plane offsets (koff of
+ *  the kept k); tiles `groups` records apart */
+function nm_direct_records(tiles: i32, groups: i32, wv: usize, wo: usize, tstride: usize, koff: usize, rec: usize): void {
+  for (let t = 0; t < tiles; t++) {
+    const v = wv + ((<usize>t * tstride) << 2), o = wo + <usize>t * tstride;
+    for (let g = 0; g < groups; g++) {
+      const s = <usize>g << 2, k = koff + (s << 2);
+      v128.store(rec, v128.load(v + (s << 2)));
+      store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + s) >> 6) << 2)), 16);
+      store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + s, 1) >> 6) << 2)), 20);
+      store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + s, 2) >> 6) << 2)), 24);
+      store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + s, 3) >> 6) << 2)), 28);
+      rec += 32;
+    }
+  }
+}
+
+/** C'[1][40] (row r of a 2-row tile) = init + W_r·B, B row k = 40 plane floats at b plus the
+ *  plane offset of k: per group one record (nm_direct_records), per kept weight a splat and 10
+ *  loads at its offset into 10 f32x4 accumulators (as nmk24_1x40a) */
+function nmk24d_1x40(r: i32, groups: i32, rec: usize, b: usize, c: usize, init: i32, bias: usize): void {
+  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0;
+  if (init == INIT_LOAD) {
+    c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48); c4 = v128.load(c, 64);
+    c5 = v128.load(c, 80); c6 = v128.load(c, 96); c7 = v128.load(c, 112); c8 = v128.load(c, 128); c9 = v128.load(c, 144);
+  } else if (init == INIT_ROWBIAS) {
+    c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c4 = c0; c5 = c0; c6 = c0; c7 = c0; c8 = c0; c9 = c0;
+  }
+  rec += <usize>r << 3;
+  for (let g = 0; g < groups; g++) {
+    const o0 = b + <usize>load<i32>(rec, 16), o1 = b + <usize>load<i32>(rec, 20);
+    let w = v128.load32_splat(rec);
+    c0 = madd(w, v128.load(o0), c0); c1 = madd(w, v128.load(o0, 16), c1);
+    c2 = madd(w, v128.load(o0, 32), c2); c3 = madd(w, v128.load(o0, 48), c3);
+    c4 = madd(w, v128.load(o0, 64), c4); c5 = madd(w, v128.load(o0, 80), c5);
+    c6 = madd(w, v128.load(o0, 96), c6); c7 = madd(w, v128.load(o0, 112), c7);
+    c8 = madd(w, v128.load(o0, 128), c8); c9 = madd(w, v128.load(o0, 144), c9);
+    w = v128.load32_splat(rec, 4);
+    c0 = madd(w, v128.load(o1), c0); c1 = madd(w, v128.load(o1, 16), c1);
+    c2 = madd(w, v128.load(o1, 32), c2); c3 = madd(w, v128.load(o1, 48), c3);
+    c4 = madd(w, v128.load(o1, 64), c4); c5 = madd(w, v128.load(o1, 80), c5);
+    c6 = madd(w, v128.load(o1, 96), c6); c7 = madd(w, v128.load(o1, 112), c7);
+    c8 = madd(w, v128.load(o1, 128), c8); c9 = madd(w, v128.load(o1, 144), c9);
+    rec += 32;
+  }
+  v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48); v128.store(c, c4, 64);
+  v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112); v128.store(c, c8, 128); v128.store(c, c9, 144);
+}
+
+/** one 40-column sweep over the Mg rows: row tiles `recStride` bytes of records apart, C' rows
+ *  ldcb bytes apart (two call sites of nmk24d_1x40: not inlined) */
+function nm_direct_sweep(Mg: i32, groups: i32, rec: usize, recStride: usize, b: usize, c: usize, ldcb: usize, init: i32, bias: usize): void {
+  for (let ir = 0; ir < Mg; ir += 2) {
+    nmk24d_1x40(0, groups, rec, b, c, init, bias);
+    if (ir + 1 < Mg) nmk24d_1x40(1, groups, rec, b, c + ldcb, init, bias + 4);
+    rec += recStride; c += ldcb << 1; bias += 8;
+  }
+}
+
+/** one image and group of a 2:4 stride-1 conv by the direct path, in blocks of R output rows
+ *  (nm_direct_rows); base: the scratch past the staging tile */
+function nm_conv_direct(R: i32, Mg: i32, K: i32, kcs: i32, tstride: usize, xg: usize, H: i32, W: i32,
+  kh: i32, kw: i32, dh: i32, dw: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, wv: usize, wo: usize, yg: usize,
+  bias: usize, act: i32, alpha: f32, beta: f32, base: usize): void {
+  const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, P = Ho * Wo, tiles = (Mg + 1) >> 1;
+  const rowsIn = R + (kh - 1) * dh, ldcp = ceilTo(R * Wp, 40), ldcb = <usize>ldcp << 2;
+  const rec = base, koff = rec + nm_direct_rec_bytes(Mg, kcs), plane = koff + align64(<usize>kcs << 2);
+  const nchMax = min((kcs - 1) / ksz + 2, (K + ksz - 1) / ksz);
+  const copyB = nm_direct_copy_bytes(nchMax, rowsIn, Wp, kw, dw), cbuf = plane + copyB;
+  for (let oy0 = 0; oy0 < Ho; oy0 += R) {
+    const rb = min(R, Ho - oy0), cols = ceilTo(rb * Wp, 40);
+    for (let pc = 0; pc < K; pc += kcs) {
+      const kc = min(kcs, K - pc), groups = (kc + 3) >> 2;
+      const init = pc > 0 ? INIT_LOAD : bias != 0 ? INIT_ROWBIAS : INIT_ZERO;
+      const ch0 = pc / ksz, nch = (pc + kc - 1) / ksz - ch0 + 1;
+      conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 - pt, rowsIn, pl, Wp, plane);
+      conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Wp, koff);
+      nm_direct_records(tiles, groups, wv + (<usize>pc << 2), wo + <usize>pc, tstride, koff, rec);
+      for (let j = 0; j < cols; j += 40) {
+        nm_direct_sweep(Mg, groups, rec, <usize>groups << 5, plane + (<usize>j << 2), cbuf + (<usize>j << 2), ldcb, init, bias);
+      }
+    }
+    // the block's outputs: Wo of every Wp columns
+    const y0 = yg + (<usize>(oy0 * Wo) << 2);
+    for (let co = 0; co < Mg; co++) {
+      const yr = y0 + (<usize>co * <usize>P << 2), cr = cbuf + <usize>co * ldcb;
+      for (let r = 0; r < rb; r++) copyBytes(yr + (<usize>(r * Wo) << 2), cr + (<usize>(r * Wp) << 2), <usize>Wo << 2);
+    }
+    if (act != 0) act_tile_f32(y0, P, Mg, rb * Wo, act, alpha, beta);
   }
 }

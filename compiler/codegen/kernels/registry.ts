@@ -74,7 +74,7 @@ const BASE_KERNELS: KernelVariant[] = [
   // N:M sparse weights (compiler/pack/nm.ts, layout nm-rows with R = 2, NR = 16, and nm-gemv)
   ...sparse('2:4', 'gemm_nm', 'gemm_nm24_f32', ['MatMul', 'Gemm'], 'C = W·B with W 2:4 along K (values + byte offsets), B packed at run time into 16-column panels, 1x32 tiles over panel pairs (with FMA: two 1x40 sweeps per 80 columns; a last 17-20 columns 2x20, a last panel 2x16, 2x4 at the edges), per-row bias'),
   ...sparse('2:4', 'gemv_nm', 'gemv_nm24_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 2:4 in K-blocked records, x expanded per block into an L1 table (36 pair combinations per 8 k)', null),
-  ...sparse('2:4', 'conv2d_nm', 'conv2d_nm24_f32', ['Conv'], 'NCHW conv as W·im2col with W 2:4 along Cin*kh*kw, im2col blocked with the GEMM'),
+  ...sparse('2:4', 'conv2d_nm', 'conv2d_nm24_f32', ['Conv'], 'NCHW conv as W·im2col with W 2:4 along Cin*kh*kw, im2col blocked with the GEMM (stride 1 along the width: panels straight from a padded plane; with FMA and stride 1 where the padded width drops at most 1/25: no panels, 1x40 tiles reading the plane on the padded-width grid)'),
   ...sparse('4:8', 'gemm_nm', 'gemm_nm48_f32', ['MatMul', 'Gemm'], 'C = W·B with W 4:8 along K (values + halved byte offsets), B packed at run time into 16-column panels, 1x32 tiles over panel pairs (a last 17-20 columns 2x20, a last panel 2x16, 2x4 at the edges), per-row bias'),
   ...sparse('4:8', 'gemv_nm', 'gemv_nm48_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 4:8 in K-blocked records, x expanded per block into an L1 table (70 combinations per 8 k)', null),
   ...sparse('4:8', 'conv2d_nm', 'conv2d_nm48_f32', ['Conv'], 'NCHW conv as W·im2col with W 4:8 along Cin*kh*kw, im2col blocked with the GEMM'),
