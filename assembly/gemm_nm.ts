@@ -914,8 +914,10 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
   const fused = ASC_FEATURE_SIMD && sw == 1;
   const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, room = (<usize>min(K, NM_KC) * <usize>ldr) << 2;
   // 2:4 with FMA, stride 1: straight from the plane when its blocks fit the scratch (below)
-  const R = ASC_FEATURE_RELAXED_SIMD && m == 4 && sh == 1 && sw == 1 && !pointwise && (Wp - Wo) * NM_DIRECT_DROP <= Wp
-    ? nm_direct_rows(Mg, K, kcs, ksz, kh, kw, dh, dw, Ho, Wp, rows + room - bblk) : 0;
+  // (its plane rows share one pad: Ws = W + max(left pad, right pad) floats apart, at least Wo)
+  const Ws = max(W + max(pl, Wp - W - pl), Wo);
+  const R = ASC_FEATURE_RELAXED_SIMD && m == 4 && sh == 1 && sw == 1 && !pointwise
+    ? nm_direct_rows(Mg, K, kcs, ksz, kh, kw, dh, dw, Ho, Wo, Ws, rows + room - bblk) : 0;
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xg = x + (<usize>(n * C + g * Cg) * <usize>(H * W) << 2);
@@ -927,7 +929,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
         continue;
       }
       if (ASC_FEATURE_RELAXED_SIMD && R > 0) {
-        nm_conv_direct(R, Mg, K, kcs, tstride, xg, H, W, kh, kw, dh, dw, pt, pl, Ho, Wo, wvg, wog, yg, bg, act, alpha, beta, bblk);
+        nm_conv_direct(R, Mg, K, kcs, tstride, xg, H, W, kh, kw, dh, dw, pt, pl, Ho, Wo, Ws, wvg, wog, yg, bg, act, alpha, beta, bblk);
         continue;
       }
       for (let jc = 0; jc < P; jc += NM_NC) {
@@ -1357,25 +1359,29 @@ function nm_conv_panels(kc: i32, np: i32, pieces: usize, plane: usize, koff: usi
 
 
 // ---------------------------------------------------------------- 2:4 conv straight from the plane
-// For stride-1 convs on FMA builds (2:4), B is not packed at all. Outputs are computed on the
-// padded-width grid: column q = r*Wp + x stands for output (oy0 + r, x), x < Wp, so that row k of
-// B over the block is the plane itself, read at k's own (channel, dy, dx) offset: 40 consecutive
-// plane floats per kept weight, an unaligned load per vector. The Wp - Wo columns per row that
-// are not outputs (and the block's columns past R*Wp, up to a multiple of 40) are computed and
-// dropped: 2 of 58 at 56x56 with 3x3. The block's output goes to a buffer C' of Mg rows of
-// ldcp columns and, after the last K block, is copied to Y row by row (and the activation
-// applied). Per block of R output rows and K block: the plane (conv_pad_plane_f32), then each
-// row tile's weights rewritten as records of 2 values and 2 i32 plane offsets per row and group
+// For stride-1 convs on FMA builds (2:4), B is not packed at all. The plane's rows are Ws =
+// W + max(pl, pr) floats apart, the input row at columns [pl, pl + W) and zeros around it, so
+// one run of zeros is both a row's right pad and the next row's left pad: a tap past a row's
+// end reads the next row's leading zeros. Outputs are computed on that grid: column q = r*Ws + x
+// stands for output (oy0 + r, x), so that row k of B over a block of R output rows is the plane
+// itself at k's own (channel, dy, dx) offset: 40 consecutive plane floats per kept weight, an
+// unaligned load per vector. The Ws - Wo columns per row that are not outputs (1 for 3x3 pad 1;
+// a separate right and left pad made it 2) and the block's columns past R*Ws, up to a multiple
+// of 40, are computed and dropped. The block's output goes to a buffer C' of Mg rows of ldcp
+// columns and, after the last K block, is copied to Y row by row (and the activation applied).
+// Per block of R output rows and K block: the plane (conv_pad_plane_f32), then each row tile's
+// weights rewritten as records of 2 values and 2 i32 plane offsets per row and group
 // (nm_direct_records: the u8 offsets of the packed layout turned into plane offsets through the
-// K block's koff table, once per block: ceil(Mg/2)*kc/2 records against Mg*kc*R*Wp/2 FMAs),
+// K block's koff table, once per block: ceil(Mg/2)*kc/2 records against Mg*kc*R*Ws/2 FMAs),
 // then per 40 columns a 1x40 sweep of all rows (nmk24d_1x40).
 // Against the panel path (nm_conv's pairs of 16-column panels built from the same plane) this
 // drops the panel builds, which had cost the 2:4 3x3 conv a sixth of its time by displacing
 // L1 (docs/sparse.md). Scratch: [records][koff][plane + slack][C'] inside conv2d_nm's.
 
-/** the direct path drops (Wp - Wo) / Wp of the columns it computes and takes a conv when that
- *  is at most 1 / NM_DIRECT_DROP: 3x3 pad 1 from Wo = 48 (2 of 50). At 28x28 (2 of 30) it ran
- *  0.89-0.95x the panel path, at 56x56 (2 of 58) 1.05x and more (docs/sparse.md). */
+/** the direct path takes a conv when the columns it computes and drops are at most 1 /
+ *  NM_DIRECT_DROP of the outputs: 3x3 pad 1 at 56x56 (1 of 57 per row, 2.0% with the rounding
+ *  to 40), not at 28x28 (7%: with two pads per row the direct path ran 0.89-0.95x the panel
+ *  path there, docs/sparse.md) */
 const NM_DIRECT_DROP: i32 = 25;
 /** most bytes of C' per block: C' and the plane stay in L2 */
 const NM_DIRECT_C_BYTES: usize = 512 << 10;
@@ -1384,39 +1390,24 @@ const NM_DIRECT_C_BYTES: usize = 512 << 10;
 
 /** byte sizes of the direct path's regions for blocks of R output rows */
 @inline function nm_direct_rec_bytes(Mg: i32, kcs: i32): usize { return align64(<usize>((Mg + 1) >> 1) * <usize>((kcs + 3) >> 2) * 32); }
-@inline function nm_direct_copy_bytes(nch: i32, rowsIn: i32, Wp: i32, kw: i32, dw: i32): usize {
-  // slack: a last channel's dropped columns read up to (kw - 1) * dw + 39 floats past its end
-  return align64(<usize>(nch * rowsIn * Wp + (kw - 1) * dw + 40) << 2);
+@inline function nm_direct_copy_bytes(nch: i32, rowsIn: i32, Ws: i32, kw: i32, dw: i32): usize {
+  // slack: a last channel's last row reads up to (kw - 1) * dw + 39 floats past its end
+  return align64(<usize>(nch * rowsIn * Ws + (kw - 1) * dw + 40) << 2);
 }
 
 /** output rows per block: Ho in the fewest blocks of equal height whose regions fit `avail`
- *  bytes and whose C' fits NM_DIRECT_C_BYTES, or 0 */
-function nm_direct_rows(Mg: i32, K: i32, kcs: i32, ksz: i32, kh: i32, kw: i32, dh: i32, dw: i32, Ho: i32, Wp: i32, avail: usize): i32 {
+ *  bytes and whose C' fits NM_DIRECT_C_BYTES; 0 if none does or the dropped columns are too
+ *  many (NM_DIRECT_DROP) */
+function nm_direct_rows(Mg: i32, K: i32, kcs: i32, ksz: i32, kh: i32, kw: i32, dh: i32, dw: i32, Ho: i32, Wo: i32, Ws: i32, avail: usize): i32 {
   const nch = min((kcs - 1) / ksz + 2, (K + ksz - 1) / ksz);
   const fixed = nm_direct_rec_bytes(Mg, kcs) + align64(<usize>kcs << 2);
   for (let nb = 1; nb <= Ho; nb++) {
-    const R = (Ho + nb - 1) / nb, cB = <usize>Mg * <usize>ceilTo(R * Wp, 40) << 2;
-    if (cB <= NM_DIRECT_C_BYTES && fixed + nm_direct_copy_bytes(nch, R + (kh - 1) * dh, Wp, kw, dw) + cB <= avail) return R;
+    const R = (Ho + nb - 1) / nb, cB = <usize>Mg * <usize>ceilTo(R * Ws, 40) << 2;
+    if (cB > NM_DIRECT_C_BYTES || fixed + nm_direct_copy_bytes(nch, R + (kh - 1) * dh, Ws, kw, dw) + cB > avail) continue;
+    const last = Ho - (nb - 1) * R, cols = (nb - 1) * ceilTo(R * Ws, 40) + ceilTo(last * Ws, 40);
+    return (cols - Ho * Wo) * NM_DIRECT_DROP <= Ho * Wo ? R : 0;
   }
   return 0;
-}
-
-/** copies 1-3 of the plane at p (copy s = the plane shifted left by s floats, `bytes` apart,
- *  each 16-byte aligned), so that every 4 plane floats from any offset are one aligned load */
-function nm_direct_shift(p: usize, bytes: usize): void {
-  for (let s: usize = 1; s < 4; s++) {
-    const d = p + s * bytes, q = p + (s << 2);
-    for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, v128.load(q + i));
-  }
-}
-
-/** koff's plane byte offsets (kc of them) turned into offsets into the shifted copies: plane
- *  float f is float f - f % 4 of copy f % 4 */
-function nm_direct_koff(kc: i32, bytes: usize, koff: usize): void {
-  for (let kk = 0; kk < kc; kk++) {
-    const p = koff + (<usize>kk << 2), f = load<i32>(p), s = (f >> 2) & 3;
-    store<i32>(p, <i32>(<usize>s * bytes) + f - (s << 2));
-  }
 }
 
 /** the K block's records: per row tile (tiles of tstride slots in wv / wo, from the block's first
@@ -1482,31 +1473,33 @@ function nm_direct_sweep(Mg: i32, groups: i32, rec: usize, recStride: usize, b: 
 /** one image and group of a 2:4 stride-1 conv by the direct path, in blocks of R output rows
  *  (nm_direct_rows); base: the scratch past the staging tile */
 function nm_conv_direct(R: i32, Mg: i32, K: i32, kcs: i32, tstride: usize, xg: usize, H: i32, W: i32,
-  kh: i32, kw: i32, dh: i32, dw: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, wv: usize, wo: usize, yg: usize,
+  kh: i32, kw: i32, dh: i32, dw: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ws: i32, wv: usize, wo: usize, yg: usize,
   bias: usize, act: i32, alpha: f32, beta: f32, base: usize): void {
-  const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, P = Ho * Wo, tiles = (Mg + 1) >> 1;
-  const rowsIn = R + (kh - 1) * dh, ldcp = ceilTo(R * Wp, 40), ldcb = <usize>ldcp << 2;
+  const ksz = kh * kw, P = Ho * Wo, tiles = (Mg + 1) >> 1;
+  const rowsIn = R + (kh - 1) * dh, ldcp = ceilTo(R * Ws, 40), ldcb = <usize>ldcp << 2;
   const rec = base, koff = rec + nm_direct_rec_bytes(Mg, kcs), plane = koff + align64(<usize>kcs << 2);
   const nchMax = min((kcs - 1) / ksz + 2, (K + ksz - 1) / ksz);
-  const copyB = nm_direct_copy_bytes(nchMax, rowsIn, Wp, kw, dw), cbuf = plane + copyB;
+  const copyB = nm_direct_copy_bytes(nchMax, rowsIn, Ws, kw, dw), cbuf = plane + copyB;
   for (let oy0 = 0; oy0 < Ho; oy0 += R) {
-    const rb = min(R, Ho - oy0), cols = ceilTo(rb * Wp, 40);
+    const rb = min(R, Ho - oy0), cols = ceilTo(rb * Ws, 40);
     for (let pc = 0; pc < K; pc += kcs) {
       const kc = min(kcs, K - pc), groups = (kc + 3) >> 2;
       const init = pc > 0 ? INIT_LOAD : bias != 0 ? INIT_ROWBIAS : INIT_ZERO;
       const ch0 = pc / ksz, nch = (pc + kc - 1) / ksz - ch0 + 1;
-      conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 - pt, rowsIn, pl, Wp, plane);
-      conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Wp, koff);
+      conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 - pt, rowsIn, pl, Ws, plane);
+      // past the last row the slack's zeros are its right pad (and what dropped columns read)
+      zero_f32(plane + (<usize>(nch * rowsIn * Ws) << 2), (kw - 1) * dw + 40);
+      conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Ws, koff);
       nm_direct_records(tiles, groups, wv + (<usize>pc << 2), wo + <usize>pc, tstride, koff, rec);
       for (let j = 0; j < cols; j += 40) {
         nm_direct_sweep(Mg, groups, rec, <usize>groups << 5, plane + (<usize>j << 2), cbuf + (<usize>j << 2), ldcb, init, bias);
       }
     }
-    // the block's outputs: Wo of every Wp columns
+    // the block's outputs: Wo of every Ws columns
     const y0 = yg + (<usize>(oy0 * Wo) << 2);
     for (let co = 0; co < Mg; co++) {
       const yr = y0 + (<usize>co * <usize>P << 2), cr = cbuf + <usize>co * ldcb;
-      for (let r = 0; r < rb; r++) copyBytes(yr + (<usize>(r * Wo) << 2), cr + (<usize>(r * Wp) << 2), <usize>Wo << 2);
+      for (let r = 0; r < rb; r++) copyBytes(yr + (<usize>(r * Wo) << 2), cr + (<usize>(r * Ws) << 2), <usize>Wo << 2);
     }
     if (act != 0) act_tile_f32(y0, P, Mg, rb * Wo, act, alpha, beta);
   }

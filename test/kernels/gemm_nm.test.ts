@@ -186,10 +186,11 @@ for (const targetName of TARGETS) {
         // panel boundary and inside a panel) and inside a vector (Wo = 45), a partial last pair
         { C: 5, Cout: 6, H: 5, W: 48, k: 3, pt: 1, act: 1 },
         { C: 6, Cout: 5, H: 4, W: 45, k: 3, pt: 1, dw: 2, pl: 2, pr: 2 },
-        // 2:4 with FMA, stride 1 and at most 1/25 of the padded width dropped: straight from the
-        // plane on the padded-width grid (odd Cout; two row blocks and two K blocks; dilation;
-        // a wide kernel with uneven pads; bias-free, activations)
-        { C: 5, Cout: 7, H: 9, W: 50, k: 3, pt: 1, act: 1 },
+        // 2:4 with FMA, stride 1, at most 1/25 of the outputs' count dropped: straight from the
+        // plane (odd Cout; two row blocks and two K blocks; dilation; a wide kernel with uneven
+        // pads; a padded 1x1, whose rows cannot share a pad; bias-free, activations)
+        { C: 5, Cout: 7, H: 9, W: 39, k: 3, pt: 1, act: 1 },
+        { C: 6, Cout: 5, H: 4, W: 38, k: 1, pt: 1 },
         { C: 40, Cout: 64, H: 40, W: 52, k: 3, pt: 1, act: 6 },
         { C: 4, Cout: 5, H: 7, W: 100, k: 3, dh: 2, dw: 2, pt: 2, pl: 2, pr: 2, bias: false },
         { C: 3, Cout: 4, H: 8, W: 100, k: 3, kw: 5, pt: 1, pl: 2, pb: 0, pr: 1, act: 3 },
