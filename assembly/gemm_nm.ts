@@ -881,8 +881,8 @@ function nm_bias_only(M: i32, N: i32, c: usize, ldc: i32, bias: usize, act: i32,
  *  ceil(Cout_g/2)*2 x ceil4(Cin_g*kh*kw)/2 slots), otherwise as conv2d_f32 (assembly/conv.ts):
  *  NCHW, batch and groups looped, im2col blocked with the GEMM, 1x1 stride-1 unpadded convs
  *  packed straight from the input, convs with stride 1 along the width from a padded plane
- *  (conv_pad_plane_f32, assembly/conv.ts) a pair of panels at a time, or, 2:4 with FMA at stride
- *  1, with no panels at all (nm_conv_direct, at the end). bias: Cout floats or 0. */
+ *  (conv_pad_plane_f32, assembly/conv.ts) a pair of panels at a time, or, with FMA at stride 1,
+ *  with no panels at all (nm_conv_direct, at the end). bias: Cout floats or 0. */
 export function conv2d_nm24_f32(x: usize, N: i32, C: i32, H: i32, W: i32,
   wv: usize, wo: usize, y: usize, Cout: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: i32,
@@ -916,7 +916,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
   // 2:4 with FMA, stride 1: straight from the plane when its blocks fit the scratch (below)
   // (its plane rows share one pad: Ws = W + max(left pad, right pad) floats apart, at least Wo)
   const Ws = max(W + max(pl, Wp - W - pl), Wo);
-  const R = ASC_FEATURE_RELAXED_SIMD && m == 4 && sh == 1 && sw == 1 && !pointwise
+  const R = ASC_FEATURE_RELAXED_SIMD && sh == 1 && sw == 1 && !pointwise
     ? nm_direct_rows(Mg, K, kcs, ksz, kh, kw, dh, dw, Ho, Wo, Ws, rows + room - bblk) : 0;
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
@@ -929,7 +929,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
         continue;
       }
       if (ASC_FEATURE_RELAXED_SIMD && R > 0) {
-        nm_conv_direct(R, Mg, K, kcs, tstride, xg, H, W, kh, kw, dh, dw, pt, pl, Ho, Wo, Ws, wvg, wog, yg, bg, act, alpha, beta, bblk);
+        nm_conv_direct(m, R, Mg, K, kcs, tstride, xg, H, W, kh, kw, dh, dw, pt, pl, Ho, Wo, Ws, wvg, wog, yg, bg, act, alpha, beta, bblk);
         continue;
       }
       for (let jc = 0; jc < P; jc += NM_NC) {
@@ -1359,7 +1359,7 @@ function nm_conv_panels(kc: i32, np: i32, pieces: usize, plane: usize, koff: usi
 
 
 // ---------------------------------------------------------------- 2:4 conv straight from the plane
-// For stride-1 convs on FMA builds (2:4), B is not packed at all. The plane's rows are Ws =
+// For stride-1 convs on FMA builds (2:4 and 4:8), B is not packed at all. The plane's rows are Ws =
 // W + max(pl, pr) floats apart, the input row at columns [pl, pl + W) and zeros around it, so
 // one run of zeros is both a row's right pad and the next row's left pad: a tap past a row's
 // end reads the next row's leading zeros. Outputs are computed on that grid: column q = r*Ws + x
@@ -1389,7 +1389,7 @@ const NM_DIRECT_C_BYTES: usize = 512 << 10;
 @inline function align64(x: usize): usize { return (x + 63) & ~(<usize>63); }
 
 /** byte sizes of the direct path's regions for blocks of R output rows */
-@inline function nm_direct_rec_bytes(Mg: i32, kcs: i32): usize { return align64(<usize>((Mg + 1) >> 1) * <usize>((kcs + 3) >> 2) * 32); }
+@inline function nm_direct_rec_bytes(Mg: i32, kcs: i32): usize { return align64(<usize>((Mg + 1) >> 1) * <usize>(kcs >> 2) * 32); }
 @inline function nm_direct_copy_bytes(nch: i32, rowsIn: i32, Ws: i32, kw: i32, dw: i32): usize {
   // slack: a last channel's last row reads up to (kw - 1) * dw + 39 floats past its end
   return align64(<usize>(nch * rowsIn * Ws + (kw - 1) * dw + 40) << 2);
@@ -1411,19 +1411,25 @@ function nm_direct_rows(Mg: i32, K: i32, kcs: i32, ksz: i32, kh: i32, kw: i32, d
 }
 
 /** the K block's records: per row tile (tiles of tstride slots in wv / wo, from the block's first
- *  slot) and group of 4 k, 32 bytes: the tile's 4 values, then their 4 plane offsets (koff of
- *  the kept k); tiles `groups` records apart */
-function nm_direct_records(tiles: i32, groups: i32, wv: usize, wo: usize, tstride: usize, koff: usize, rec: usize): void {
+ *  slot), per 2 kept weights of each row, 32 bytes: the 2 + 2 values, then their plane offsets
+ *  (koff of the kept k). 2:4 (m = 4): one record per group of 4 k (slots [2][2]); 4:8: two per
+ *  group of 8 k (slots [2][4], halves 0-1 and 2-3 of each row), so one kernel takes both. */
+function nm_direct_records(m: i32, tiles: i32, groups: i32, wv: usize, wo: usize, tstride: usize, koff: usize, rec: usize): void {
+  const s = m == 4 ? 6 : 5, row1 = <usize>(m >> 1);
   for (let t = 0; t < tiles; t++) {
     const v = wv + ((<usize>t * tstride) << 2), o = wo + <usize>t * tstride;
     for (let g = 0; g < groups; g++) {
-      const s = <usize>g << 2, k = koff + (s << 2);
-      v128.store(rec, v128.load(v + (s << 2)));
-      store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + s) >> 6) << 2)), 16);
-      store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + s, 1) >> 6) << 2)), 20);
-      store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + s, 2) >> 6) << 2)), 24);
-      store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + s, 3) >> 6) << 2)), 28);
-      rec += 32;
+      const k = koff + (<usize>(g * m) << 2);
+      for (let h = 0; h < m; h += 4) {
+        const a = <usize>(g * m + (h >> 1)), b = a + row1;
+        store<u64>(rec, load<u64>(v + (a << 2)));
+        store<u64>(rec, load<u64>(v + (b << 2)), 8);
+        store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + a) >> s) << 2)), 16);
+        store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + a, 1) >> s) << 2)), 20);
+        store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + b) >> s) << 2)), 24);
+        store<i32>(rec, load<i32>(k + (<usize>(load<u8>(o + b, 1) >> s) << 2)), 28);
+        rec += 32;
+      }
     }
   }
 }
@@ -1472,7 +1478,7 @@ function nm_direct_sweep(Mg: i32, groups: i32, rec: usize, recStride: usize, b: 
 
 /** one image and group of a 2:4 stride-1 conv by the direct path, in blocks of R output rows
  *  (nm_direct_rows); base: the scratch past the staging tile */
-function nm_conv_direct(R: i32, Mg: i32, K: i32, kcs: i32, tstride: usize, xg: usize, H: i32, W: i32,
+function nm_conv_direct(m: i32, R: i32, Mg: i32, K: i32, kcs: i32, tstride: usize, xg: usize, H: i32, W: i32,
   kh: i32, kw: i32, dh: i32, dw: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ws: i32, wv: usize, wo: usize, yg: usize,
   bias: usize, act: i32, alpha: f32, beta: f32, base: usize): void {
   const ksz = kh * kw, P = Ho * Wo, tiles = (Mg + 1) >> 1;
@@ -1483,16 +1489,16 @@ function nm_conv_direct(R: i32, Mg: i32, K: i32, kcs: i32, tstride: usize, xg: u
   for (let oy0 = 0; oy0 < Ho; oy0 += R) {
     const rb = min(R, Ho - oy0), cols = ceilTo(rb * Ws, 40);
     for (let pc = 0; pc < K; pc += kcs) {
-      const kc = min(kcs, K - pc), groups = (kc + 3) >> 2;
+      const kc = min(kcs, K - pc), groups = (kc + m - 1) / m, nrec = groups * (m >> 2);
       const init = pc > 0 ? INIT_LOAD : bias != 0 ? INIT_ROWBIAS : INIT_ZERO;
       const ch0 = pc / ksz, nch = (pc + kc - 1) / ksz - ch0 + 1;
       conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 - pt, rowsIn, pl, Ws, plane);
       // past the last row the slack's zeros are its right pad (and what dropped columns read)
       zero_f32(plane + (<usize>(nch * rowsIn * Ws) << 2), (kw - 1) * dw + 40);
       conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Ws, koff);
-      nm_direct_records(tiles, groups, wv + (<usize>pc << 2), wo + <usize>pc, tstride, koff, rec);
+      nm_direct_records(m, tiles, groups, wv + (<usize>pc << 2), wo + <usize>pc, tstride, koff, rec);
       for (let j = 0; j < cols; j += 40) {
-        nm_direct_sweep(Mg, groups, rec, <usize>groups << 5, plane + (<usize>j << 2), cbuf + (<usize>j << 2), ldcb, init, bias);
+        nm_direct_sweep(Mg, nrec, rec, <usize>nrec << 5, plane + (<usize>j << 2), cbuf + (<usize>j << 2), ldcb, init, bias);
       }
     }
     // the block's outputs: Wo of every Ws columns

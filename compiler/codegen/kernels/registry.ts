@@ -77,7 +77,7 @@ const BASE_KERNELS: KernelVariant[] = [
   ...sparse('2:4', 'conv2d_nm', 'conv2d_nm24_f32', ['Conv'], 'NCHW conv as W·im2col with W 2:4 along Cin*kh*kw, im2col blocked with the GEMM (stride 1 along the width: panels straight from a padded plane; with FMA and stride 1 where the padded width drops at most 1/25: no panels, 1x40 tiles reading the plane on the padded-width grid)'),
   ...sparse('4:8', 'gemm_nm', 'gemm_nm48_f32', ['MatMul', 'Gemm'], 'C = W·B with W 4:8 along K (values + halved byte offsets), B packed at run time into 16-column panels, 1x32 tiles over panel pairs (a last 17-20 columns 2x20, a last panel 2x16, 2x4 at the edges), per-row bias'),
   ...sparse('4:8', 'gemv_nm', 'gemv_nm48_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W 4:8 in K-blocked records, x expanded per block into an L1 table (70 combinations per 8 k)', null),
-  ...sparse('4:8', 'conv2d_nm', 'conv2d_nm48_f32', ['Conv'], 'NCHW conv as W·im2col with W 4:8 along Cin*kh*kw, im2col blocked with the GEMM'),
+  ...sparse('4:8', 'conv2d_nm', 'conv2d_nm48_f32', ['Conv'], 'NCHW conv as W·im2col with W 4:8 along Cin*kh*kw, im2col blocked with the GEMM (stride 1: as the 2:4 conv, panels from a padded plane or, with FMA, none)'),
   // unstructured sparse weights (compiler/pack/csr.ts, layout csr)
   ...sparse('csr', 'gemm_csr', 'gemm_csr_f32', ['MatMul', 'Gemm'], 'C = W·B with W unstructured sparse (CSR per 256-k block, u16 byte offsets into 16-column B panels), 1x32/1x16 row tiles, per-row bias', [1, 32]),
   ...sparse('csr', 'gemv_csr', 'gemv_csr_f32', ['MatMul', 'Gemm'], 'y = W·x for one vector x (batch 1), W CSR with u16 byte offsets into x, 8 gathered nonzeros per step', null),
