@@ -913,8 +913,8 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
   // the padded-plane path (below): stride 1 along the width, its plane inside the rows region
   const fused = ASC_FEATURE_SIMD && sw == 1;
   const ksz = kh * kw, Wp = Wo + (kw - 1) * dw, room = (<usize>min(K, NM_KC) * <usize>ldr) << 2;
-  // 2:4 with FMA, stride 1: straight from the plane when its blocks fit the scratch (below)
-  // (its plane rows share one pad: Ws = W + max(left pad, right pad) floats apart, at least Wo)
+  // with FMA at stride 1: straight from the plane when its blocks fit the scratch (below; its
+  // plane rows share one pad: Ws = W + max(left pad, right pad) floats apart, at least Wo)
   const Ws = max(W + max(pl, Wp - W - pl), Wo);
   const R = ASC_FEATURE_RELAXED_SIMD && sh == 1 && sw == 1 && !pointwise
     ? nm_direct_rows(Mg, K, kcs, ksz, kh, kw, dh, dw, Ho, Wo, Ws, rows + room - bblk) : 0;
@@ -1357,8 +1357,7 @@ function nm_conv_panels(kc: i32, np: i32, pieces: usize, plane: usize, koff: usi
   }
 }
 
-
-// ---------------------------------------------------------------- 2:4 conv straight from the plane
+// ---------------------------------------------------------------- N:M conv straight from the plane
 // For stride-1 convs on FMA builds (2:4 and 4:8), B is not packed at all. The plane's rows are Ws =
 // W + max(pl, pr) floats apart, the input row at columns [pl, pl + W) and zeros around it, so
 // one run of zeros is both a row's right pad and the next row's left pad: a tap past a row's
@@ -1373,7 +1372,7 @@ function nm_conv_panels(kc: i32, np: i32, pieces: usize, plane: usize, koff: usi
 // weights rewritten as records of 2 values and 2 i32 plane offsets per row and group
 // (nm_direct_records: the u8 offsets of the packed layout turned into plane offsets through the
 // K block's koff table, once per block: ceil(Mg/2)*kc/2 records against Mg*kc*R*Ws/2 FMAs),
-// then per 40 columns a 1x40 sweep of all rows (nmk24d_1x40).
+// then per 40 columns a 1x40 sweep of all rows (nmkd_1x40).
 // Against the panel path (nm_conv's pairs of 16-column panels built from the same plane) this
 // drops the panel builds, which had cost the 2:4 3x3 conv a sixth of its time by displacing
 // L1 (docs/sparse.md). Scratch: [records][koff][plane + slack][C'] inside conv2d_nm's.
@@ -1388,18 +1387,22 @@ const NM_DIRECT_C_BYTES: usize = 512 << 10;
 
 @inline function align64(x: usize): usize { return (x + 63) & ~(<usize>63); }
 
-/** byte sizes of the direct path's regions for blocks of R output rows */
+/** byte sizes of the direct path's regions: records (kcs / 4 of 32 bytes per row tile, kcs a
+ *  multiple of m), one copy of the plane for blocks of rowsIn input rows */
 @inline function nm_direct_rec_bytes(Mg: i32, kcs: i32): usize { return align64(<usize>((Mg + 1) >> 1) * <usize>(kcs >> 2) * 32); }
 @inline function nm_direct_copy_bytes(nch: i32, rowsIn: i32, Ws: i32, kw: i32, dw: i32): usize {
   // slack: a last channel's last row reads up to (kw - 1) * dw + 39 floats past its end
   return align64(<usize>(nch * rowsIn * Ws + (kw - 1) * dw + 40) << 2);
 }
 
+/** the most channels a K block of kcs k spans (ksz k per channel) */
+@inline function nm_direct_nch(K: i32, kcs: i32, ksz: i32): i32 { return min((kcs - 1) / ksz + 2, (K + ksz - 1) / ksz); }
+
 /** output rows per block: Ho in the fewest blocks of equal height whose regions fit `avail`
  *  bytes and whose C' fits NM_DIRECT_C_BYTES; 0 if none does or the dropped columns are too
  *  many (NM_DIRECT_DROP) */
 function nm_direct_rows(Mg: i32, K: i32, kcs: i32, ksz: i32, kh: i32, kw: i32, dh: i32, dw: i32, Ho: i32, Wo: i32, Ws: i32, avail: usize): i32 {
-  const nch = min((kcs - 1) / ksz + 2, (K + ksz - 1) / ksz);
+  const nch = nm_direct_nch(K, kcs, ksz);
   const fixed = nm_direct_rec_bytes(Mg, kcs) + align64(<usize>kcs << 2);
   for (let nb = 1; nb <= Ho; nb++) {
     const R = (Ho + nb - 1) / nb, cB = <usize>Mg * <usize>ceilTo(R * Ws, 40) << 2;
@@ -1435,9 +1438,9 @@ function nm_direct_records(m: i32, tiles: i32, groups: i32, wv: usize, wo: usize
 }
 
 /** C'[1][40] (row r of a 2-row tile) = init + W_r·B, B row k = 40 plane floats at b plus the
- *  plane offset of k: per group one record (nm_direct_records), per kept weight a splat and 10
- *  loads at its offset into 10 f32x4 accumulators (as nmk24_1x40a) */
-function nmk24d_1x40(r: i32, groups: i32, rec: usize, b: usize, c: usize, init: i32, bias: usize): void {
+ *  plane offset of k: `recs` records (nm_direct_records), per kept weight a splat and 10 loads at
+ *  its offset into 10 f32x4 accumulators (as nmk24_1x40a) */
+function nmkd_1x40(r: i32, recs: i32, rec: usize, b: usize, c: usize, init: i32, bias: usize): void {
   let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0;
   if (init == INIT_LOAD) {
     c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48); c4 = v128.load(c, 64);
@@ -1446,7 +1449,7 @@ function nmk24d_1x40(r: i32, groups: i32, rec: usize, b: usize, c: usize, init: 
     c0 = v128.load32_splat(bias); c1 = c0; c2 = c0; c3 = c0; c4 = c0; c5 = c0; c6 = c0; c7 = c0; c8 = c0; c9 = c0;
   }
   rec += <usize>r << 3;
-  for (let g = 0; g < groups; g++) {
+  for (let g = 0; g < recs; g++) {
     const o0 = b + <usize>load<i32>(rec, 16), o1 = b + <usize>load<i32>(rec, 20);
     let w = v128.load32_splat(rec);
     c0 = madd(w, v128.load(o0), c0); c1 = madd(w, v128.load(o0, 16), c1);
@@ -1466,17 +1469,17 @@ function nmk24d_1x40(r: i32, groups: i32, rec: usize, b: usize, c: usize, init: 
   v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112); v128.store(c, c8, 128); v128.store(c, c9, 144);
 }
 
-/** one 40-column sweep over the Mg rows: row tiles `recStride` bytes of records apart, C' rows
- *  ldcb bytes apart (two call sites of nmk24d_1x40: not inlined) */
-function nm_direct_sweep(Mg: i32, groups: i32, rec: usize, recStride: usize, b: usize, c: usize, ldcb: usize, init: i32, bias: usize): void {
+/** one 40-column sweep over the Mg rows: row tiles `recs` records apart, C' rows ldcb bytes
+ *  apart (two call sites of nmkd_1x40: not inlined) */
+function nm_direct_sweep(Mg: i32, recs: i32, rec: usize, b: usize, c: usize, ldcb: usize, init: i32, bias: usize): void {
   for (let ir = 0; ir < Mg; ir += 2) {
-    nmk24d_1x40(0, groups, rec, b, c, init, bias);
-    if (ir + 1 < Mg) nmk24d_1x40(1, groups, rec, b, c + ldcb, init, bias + 4);
-    rec += recStride; c += ldcb << 1; bias += 8;
+    nmkd_1x40(0, recs, rec, b, c, init, bias);
+    if (ir + 1 < Mg) nmkd_1x40(1, recs, rec, b, c + ldcb, init, bias + 4);
+    rec += <usize>recs << 5; c += ldcb << 1; bias += 8;
   }
 }
 
-/** one image and group of a 2:4 stride-1 conv by the direct path, in blocks of R output rows
+/** one image and group of an N:M (m = 4 or 8) stride-1 conv by the direct path, in blocks of R output rows
  *  (nm_direct_rows); base: the scratch past the staging tile */
 function nm_conv_direct(m: i32, R: i32, Mg: i32, K: i32, kcs: i32, tstride: usize, xg: usize, H: i32, W: i32,
   kh: i32, kw: i32, dh: i32, dw: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ws: i32, wv: usize, wo: usize, yg: usize,
@@ -1484,8 +1487,7 @@ function nm_conv_direct(m: i32, R: i32, Mg: i32, K: i32, kcs: i32, tstride: usiz
   const ksz = kh * kw, P = Ho * Wo, tiles = (Mg + 1) >> 1;
   const rowsIn = R + (kh - 1) * dh, ldcp = ceilTo(R * Ws, 40), ldcb = <usize>ldcp << 2;
   const rec = base, koff = rec + nm_direct_rec_bytes(Mg, kcs), plane = koff + align64(<usize>kcs << 2);
-  const nchMax = min((kcs - 1) / ksz + 2, (K + ksz - 1) / ksz);
-  const copyB = nm_direct_copy_bytes(nchMax, rowsIn, Ws, kw, dw), cbuf = plane + copyB;
+  const cbuf = plane + nm_direct_copy_bytes(nm_direct_nch(K, kcs, ksz), rowsIn, Ws, kw, dw);
   for (let oy0 = 0; oy0 < Ho; oy0 += R) {
     const rb = min(R, Ho - oy0), cols = ceilTo(rb * Ws, 40);
     for (let pc = 0; pc < K; pc += kcs) {
@@ -1498,7 +1500,7 @@ function nm_conv_direct(m: i32, R: i32, Mg: i32, K: i32, kcs: i32, tstride: usiz
       conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Ws, koff);
       nm_direct_records(m, tiles, groups, wv + (<usize>pc << 2), wo + <usize>pc, tstride, koff, rec);
       for (let j = 0; j < cols; j += 40) {
-        nm_direct_sweep(Mg, nrec, rec, <usize>nrec << 5, plane + (<usize>j << 2), cbuf + (<usize>j << 2), ldcb, init, bias);
+        nm_direct_sweep(Mg, nrec, rec, plane + (<usize>j << 2), cbuf + (<usize>j << 2), ldcb, init, bias);
       }
     }
     // the block's outputs: Wo of every Ws columns

@@ -186,7 +186,7 @@ for (const targetName of TARGETS) {
         // panel boundary and inside a panel) and inside a vector (Wo = 45), a partial last pair
         { C: 5, Cout: 6, H: 5, W: 48, k: 3, pt: 1, act: 1 },
         { C: 6, Cout: 5, H: 4, W: 45, k: 3, pt: 1, dw: 2, pl: 2, pr: 2 },
-        // 2:4 with FMA, stride 1, at most 1/25 of the outputs' count dropped: straight from the
+        // with FMA, stride 1, at most 1/25 of the outputs' count dropped: straight from the
         // plane (odd Cout; two row blocks and two K blocks; dilation; a wide kernel with uneven
         // pads; a padded 1x1, whose rows cannot share a pad; bias-free, activations)
         { C: 5, Cout: 7, H: 9, W: 39, k: 3, pt: 1, act: 1 },
