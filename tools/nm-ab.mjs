@@ -4,7 +4,8 @@
 // timed in interleaved rounds (CPU-time medians), so new/old and x/dense ratios share the machine's load.
 //   npx tsc -p tsconfig.json && node tools/nm-ab.mjs [wasm-relaxed-simd|wasm-simd128] [rounds] [shape,shape...]
 // Shapes: mMkKnN (M x N x K GEMMs around conv-as-GEMM: which of small M, 3 K blocks or a large N
-// costs), n16 / n20 / n32 (1024 x {16,20,32} x 1024: the 2x16, 2x20 and 1x32 tiles), 256³, 512³,
+// costs), n16 / n20 / n32 (1024 x {16,20,32} x 1024: the 2x16, 2x20 and 1x32 tiles), vqkv / vproj /
+// vfc1 / vfc2 (vit's layers at 17 tokens, B row-major), 256³, 512³,
 // 1024³, convG (conv-as-GEMM 64x3136x576), conv (3x3 64→64 56x56), conv28 / conv14 / conv7
 // (3x3 128→128 28x28, 256→256 14x14, 512→512 7x7). Every cell is checked against
 // float64 on sampled entries (a BAD line when off).
@@ -13,7 +14,7 @@ import { selectKernel } from '../dist/compiler/codegen/kernels/registry.js';
 import { buildBenchModule, convCases, gemmCases, median, newAlloc, timeRuns } from '../dist/compiler/bench/kernel-cases.js';
 const tname = process.argv[2] ?? 'wasm-relaxed-simd', rounds = +(process.argv[3] ?? 3), only = process.argv[4];
 const target = loadTarget(tname); enableEngineFlags(target);
-const shapes = [['m64k576n512', 64, 512, 576], ['m256k576n512', 256, 512, 576], ['m64k256n512', 64, 512, 256], ['m256k256n512', 256, 512, 256], ['m128k192n3136', 128, 3136, 192], ['n16', 1024, 16, 1024], ['n20', 1024, 20, 1024], ['n32', 1024, 32, 1024], ['256³', 256, 256, 256], ['512³', 512, 512, 512], ['1024³', 1024, 1024, 1024], ['convG', 64, 3136, 576], ['conv'], ['conv28'], ['conv14'], ['conv7']];
+const shapes = [['m64k576n512', 64, 512, 576], ['m256k576n512', 256, 512, 576], ['m64k256n512', 64, 512, 256], ['m256k256n512', 256, 512, 256], ['m128k192n3136', 128, 3136, 192], ['n16', 1024, 16, 1024], ['n20', 1024, 20, 1024], ['n32', 1024, 32, 1024], ['vqkv', 288, 17, 96], ['vproj', 96, 17, 96], ['vfc1', 384, 17, 96], ['vfc2', 96, 17, 384], ['256³', 256, 256, 256], ['512³', 512, 512, 512], ['1024³', 1024, 1024, 1024], ['convG', 64, 3136, 576], ['conv'], ['conv28'], ['conv14'], ['conv7']];
 // 3x3 pad-1 convs of ResNet's stages (ResNet-18 widths): Wo 56 and 28 cut pairs on vector
 // boundaries, 14 and 7 inside vectors
 const convs = { conv: [64, 56], conv28: [128, 28], conv14: [256, 14], conv7: [512, 7] };
