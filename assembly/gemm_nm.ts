@@ -36,7 +36,9 @@
 // Same-run A/B against 1x32 (FMA): conv-as-GEMM 1.06-1.07x, 512³ and 1024³ 1.02x, 256³ 1.01-1.03x.
 // With separate mul and add (wasm-simd128) 1x40 ran 0.96x on 256³ and 1024³, so 1x32 stays there.
 // The a/b pair differs only in its load offsets, which must be constants of the load instruction
-// (an added constant costs an add per load in V8): two functions.
+// (an added constant costs an add per load in V8): two functions. The direct conv path's
+// nmkd_1x40 (end of file) repeats their accumulator set-up and stores around its own loop: ten
+// v128 values cannot leave an AssemblyScript helper other than through memory.
 // V8 x64 (Node 20) gives wasm 15 xmm registers and never folds a load into vfmadd: every tile with
 // more than 8 accumulators tried spilled (docs/sparse.md) except 1x40 above (10 accumulators, one
 // splat and two B temporaries live: 14).
