@@ -1,6 +1,7 @@
 // The gpt, vit and cnn fixtures built with `--prune magnitude:2:4` and `magnitude:4:8` match
 // onnxruntime-node running the same masked model (pruned by the same function, written with
-// compiler/onnx/write.ts), and the manifest records which layers run on the N:M kernels and why. Also the option's
+// compiler/onnx/write.ts), and the manifest records which layers run on the N:M kernels and why; so do
+// two hand-made 3x3 convs at 56x56 on wasm-relaxed-simd (the conv path without B panels). Also the option's
 // error message. Unstructured builds (magnitude:0.8, 0.9): test/e2e/csr.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,6 +11,10 @@ import { parseBuildPrune } from '../../compiler/prune/buildPrune.js';
 import { isSparsecError } from '../../compiler/errors.js';
 import { enableEngineFlags, loadTarget } from '../../compiler/codegen/target.js';
 import { compileAndLoad, compare, maskedModelFile, runOrt, type Feeds } from '../helpers/run.js';
+import { GraphBuilder } from '../helpers/graphs.js';
+import { writeOnnx } from '../../compiler/onnx/write.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const FIX = join(packageRoot, 'test', 'fixtures');
 
@@ -72,6 +77,29 @@ for (const c of CASES.filter((x) => !x.gemv)) {
     }
     const sparse = (model.manifest.layers as Layer[]).filter((l) => l.format === '2:4');
     assert.ok(sparse.length >= 4 && sparse.every((l) => l.kernels.some((k) => k.endsWith('.relaxed'))), 'the 2:4 layers run the relaxed-simd kernels');
+  });
+}
+
+// the direct conv path (assembly/gemm_nm.ts nm_conv_direct: stride-1 convs on wasm-relaxed-simd
+// where the padded width drops at most 1/25 of the outputs) through codegen: two 3x3 convs at
+// 56x56, the second with two K blocks, against onnxruntime-node on the masked model
+for (const pattern of ['2:4', '4:8']) {
+  test(`3x3 convs at 56x56 --prune magnitude:${pattern} --target wasm-relaxed-simd (no B panels) match onnxruntime-node`, async () => {
+    enableEngineFlags(loadTarget('wasm-relaxed-simd'));
+    const g = new GraphBuilder('convs56');
+    const x = g.input('x', [1, 16, 56, 56]);
+    g.output(g.conv(g.op('Relu', [g.conv(x, 16, 32, 3, { name: 'conv_a' })]), 32, 24, 3, { bias: false, name: 'conv_b' }));
+    const file = join(mkdtempSync(join(tmpdir(), 'sparsec-convs56-')), 'convs56.onnx');
+    writeFileSync(file, writeOnnx(g.build()));
+    const model = await compileAndLoad(file, { prune: `magnitude:${pattern}`, target: 'wasm-relaxed-simd' });
+    const data = Float32Array.from({ length: 16 * 56 * 56 }, (_, i) => ((i * 7919) % 256) / 128 - 1);
+    const ref = await runOrt(maskedModelFile(file, `magnitude:${pattern}`), { x: { data, shape: [1, 16, 56, 56] } });
+    const [out] = Object.values(ref);
+    const { maxAbs, scale } = compare(Object.values(model.run({ x: data }))[0], out.data);
+    assert.ok(maxAbs <= 1e-4 * scale, `max abs error ${maxAbs} at scale ${scale}`);
+    const convs = (model.manifest.layers as Layer[]).filter((l) => l.node === 'conv_a' || l.node === 'conv_b');
+    assert.equal(convs.map((l) => l.format), [pattern, pattern], 'both convs run on the N:M kernels');
+    assert.ok(convs.every((l) => l.kernels.some((k) => k.startsWith('conv2d_nm') && k.endsWith('.relaxed'))), JSON.stringify(convs.map((l) => l.kernels)));
   });
 }
 
