@@ -930,7 +930,7 @@ function nm_conv(m: i32, x: usize, N: i32, C: i32, H: i32, W: i32,
         nm_gemm(m, Mg, P, K, wvg, wog, xg, P, 1, yg, P, bg, act, alpha, beta, scratch);
         continue;
       }
-      if (ASC_FEATURE_RELAXED_SIMD && R > 0) {
+      if (ASC_FEATURE_RELAXED_SIMD && R > 0) { // (the flag again: no direct-path code in other builds)
         nm_conv_direct(m, R, Mg, K, kcs, tstride, xg, H, W, kh, kw, dh, dw, pt, pl, Ho, Wo, Ws, wvg, wog, yg, bg, act, alpha, beta, bblk);
         continue;
       }
@@ -1384,6 +1384,8 @@ function nm_conv_panels(kc: i32, np: i32, pieces: usize, plane: usize, koff: usi
  *  to 40), not at 28x28 (7%: with two pads per row the direct path ran 0.89-0.95x the panel
  *  path there, docs/sparse.md) */
 const NM_DIRECT_DROP: i32 = 25;
+/** columns per tile (nmkd_1x40); blocks are computed in whole tiles */
+const NM_DIRECT_CW: i32 = 40;
 /** most bytes of C' per block: C' and the plane stay in L2 */
 const NM_DIRECT_C_BYTES: usize = 512 << 10;
 
@@ -1393,8 +1395,8 @@ const NM_DIRECT_C_BYTES: usize = 512 << 10;
  *  multiple of m), one copy of the plane for blocks of rowsIn input rows */
 @inline function nm_direct_rec_bytes(Mg: i32, kcs: i32): usize { return align64(<usize>((Mg + 1) >> 1) * <usize>(kcs >> 2) * 32); }
 @inline function nm_direct_copy_bytes(nch: i32, rowsIn: i32, Ws: i32, kw: i32, dw: i32): usize {
-  // slack: a last channel's last row reads up to (kw - 1) * dw + 39 floats past its end
-  return align64(<usize>(nch * rowsIn * Ws + (kw - 1) * dw + 40) << 2);
+  // slack: a last channel's last row reads up to (kw - 1) * dw + NM_DIRECT_CW - 1 floats past its end
+  return align64(<usize>(nch * rowsIn * Ws + (kw - 1) * dw + NM_DIRECT_CW) << 2);
 }
 
 /** the most channels a K block of kcs k spans (ksz k per channel) */
@@ -1407,9 +1409,9 @@ function nm_direct_rows(Mg: i32, K: i32, kcs: i32, ksz: i32, kh: i32, kw: i32, d
   const nch = nm_direct_nch(K, kcs, ksz);
   const fixed = nm_direct_rec_bytes(Mg, kcs) + align64(<usize>kcs << 2);
   for (let nb = 1; nb <= Ho; nb++) {
-    const R = (Ho + nb - 1) / nb, cB = <usize>Mg * <usize>ceilTo(R * Ws, 40) << 2;
+    const R = (Ho + nb - 1) / nb, ldcp = ceilTo(R * Ws, NM_DIRECT_CW), cB = <usize>Mg * <usize>ldcp << 2;
     if (cB > NM_DIRECT_C_BYTES || fixed + nm_direct_copy_bytes(nch, R + (kh - 1) * dh, Ws, kw, dw) + cB > avail) continue;
-    const last = Ho - (nb - 1) * R, cols = (nb - 1) * ceilTo(R * Ws, 40) + ceilTo(last * Ws, 40);
+    const cols = (nb - 1) * ldcp + ceilTo((Ho - (nb - 1) * R) * Ws, NM_DIRECT_CW);
     return (cols - Ho * Wo) * NM_DIRECT_DROP <= Ho * Wo ? R : 0;
   }
   return 0;
@@ -1487,21 +1489,21 @@ function nm_conv_direct(m: i32, R: i32, Mg: i32, K: i32, kcs: i32, tstride: usiz
   kh: i32, kw: i32, dh: i32, dw: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ws: i32, wv: usize, wo: usize, yg: usize,
   bias: usize, act: i32, alpha: f32, beta: f32, base: usize): void {
   const ksz = kh * kw, P = Ho * Wo, tiles = (Mg + 1) >> 1;
-  const rowsIn = R + (kh - 1) * dh, ldcp = ceilTo(R * Ws, 40), ldcb = <usize>ldcp << 2;
+  const rowsIn = R + (kh - 1) * dh, ldcp = ceilTo(R * Ws, NM_DIRECT_CW), ldcb = <usize>ldcp << 2;
   const rec = base, koff = rec + nm_direct_rec_bytes(Mg, kcs), plane = koff + align64(<usize>kcs << 2);
   const cbuf = plane + nm_direct_copy_bytes(nm_direct_nch(K, kcs, ksz), rowsIn, Ws, kw, dw);
   for (let oy0 = 0; oy0 < Ho; oy0 += R) {
-    const rb = min(R, Ho - oy0), cols = ceilTo(rb * Ws, 40);
+    const rb = min(R, Ho - oy0), cols = ceilTo(rb * Ws, NM_DIRECT_CW);
     for (let pc = 0; pc < K; pc += kcs) {
       const kc = min(kcs, K - pc), groups = (kc + m - 1) / m, nrec = groups * (m >> 2);
       const init = pc > 0 ? INIT_LOAD : bias != 0 ? INIT_ROWBIAS : INIT_ZERO;
       const ch0 = pc / ksz, nch = (pc + kc - 1) / ksz - ch0 + 1;
       conv_pad_plane_f32(xg + (<usize>(ch0 * H) * <usize>W << 2), nch, H, W, oy0 - pt, rowsIn, pl, Ws, plane);
       // past the last row the slack's zeros are its right pad (and what dropped columns read)
-      zero_f32(plane + (<usize>(nch * rowsIn * Ws) << 2), (kw - 1) * dw + 40);
+      zero_f32(plane + (<usize>(nch * rowsIn * Ws) << 2), (kw - 1) * dw + NM_DIRECT_CW);
       conv_plane_koff(pc, kc, ksz, kw, dh, dw, ch0, rowsIn, Ws, koff);
       nm_direct_records(m, tiles, groups, wv + (<usize>pc << 2), wo + <usize>pc, tstride, koff, rec);
-      for (let j = 0; j < cols; j += 40) {
+      for (let j = 0; j < cols; j += NM_DIRECT_CW) {
         nm_direct_sweep(Mg, nrec, rec, plane + (<usize>j << 2), cbuf + (<usize>j << 2), ldcb, init, bias);
       }
     }
